@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadRawConfig } from './config/load.ts';
+import { validateConfig } from './config/validate.ts';
+import { defaultRegistry } from './components.ts';
+import { createLogger } from './logger.ts';
+import { Service } from './service/service.ts';
+
+const USAGE = `Usage:
+  sluice [run] --config FILE [--config FILE …] [--set key.path=value …]
+  sluice validate --config FILE [--config FILE …] [--set key.path=value …]
+  sluice components
+  sluice --version | --help
+
+Config files merge in order; --set overrides single values (service.telemetry.logs.level=debug).
+Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', multiple: true, short: 'c' },
+        set: { type: 'string', multiple: true },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`sluice ${version()}\n`);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  const registry = defaultRegistry();
+
+  if (command === 'components') {
+    for (const factory of registry.all()) {
+      const signals = 'signals' in factory ? factory.signals.join(', ') : '-';
+      const aliases = 'aliases' in factory && factory.aliases?.length ? ` (alias: ${factory.aliases.join(', ')})` : '';
+      process.stdout.write(`${factory.kind.padEnd(10)} ${(factory.type + aliases).padEnd(36)} ${signals}\n`);
+    }
+    return 0;
+  }
+  if (command !== 'run' && command !== 'validate') {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.config?.length) {
+    process.stderr.write(`--config is required\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = validateConfig(loadRawConfig({ files: values.config, sets: values.set }), registry);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (command === 'validate') {
+    process.stdout.write(`configuration is valid: ${config.pipelines.length} pipeline(s)\n`);
+    return 0;
+  }
+
+  const logger = createLogger(config.telemetry.logs.level);
+  const service = new Service(config, { logger });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'signal received: shutting down');
+    service.shutdown(config.telemetry.shutdown_timeout).then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ error: String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    await service.start();
+  } catch (error) {
+    logger.error({ error: (error as Error).message }, 'start failed');
+    await service.shutdown(5_000).catch(() => undefined);
+    return 1;
+  }
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

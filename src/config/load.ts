@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument, parse as parseYaml } from 'yaml';
+import { expandEnv, type ExpandProblem } from './expand.ts';
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** Every problem found, so the user fixes them in one round. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+
+  constructor(problems: ConfigProblem[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.path === '' ? '(root)' : p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface LoadOptions {
+  files: readonly string[];
+  sets?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Config text given inline (tests, embedded defaults), merged after the files. */
+  texts?: readonly string[];
+}
+
+/** Reads, expands and merges the config sources. Throws ConfigError listing every problem. */
+export function loadRawConfig(options: LoadOptions): Record<string, unknown> {
+  const problems: ConfigProblem[] = [];
+  const env = options.env ?? process.env;
+  let merged: Record<string, unknown> = {};
+  const sources: Array<{ name: string; text: string }> = [];
+  for (const file of options.files) {
+    try {
+      sources.push({ name: file, text: readFileSync(file, 'utf8') });
+    } catch (error) {
+      problems.push({ path: '', message: `cannot read config file ${file}: ${(error as Error).message}` });
+    }
+  }
+  for (const [i, text] of (options.texts ?? []).entries()) sources.push({ name: `<inline ${i}>`, text });
+
+  for (const source of sources) {
+    const document = parseDocument(source.text, { uniqueKeys: true });
+    if (document.errors.length > 0) {
+      for (const error of document.errors) problems.push({ path: '', message: `${source.name}: ${error.message.split('\n')[0]}` });
+      continue;
+    }
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ path: '', message: `${source.name}: the top level must be a map` });
+      continue;
+    }
+    const expandProblems: ExpandProblem[] = [];
+    const expanded = expandEnv(value, env, expandProblems) as Record<string, unknown>;
+    problems.push(...expandProblems);
+    merged = mergeDeep(merged, expanded);
+  }
+
+  for (const assignment of options.sets ?? []) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) {
+      problems.push({ path: '', message: `--set ${assignment}: expected key.path=value` });
+      continue;
+    }
+    const keyPath = assignment.slice(0, eq).split('.');
+    let value: unknown;
+    try {
+      value = parseYaml(assignment.slice(eq + 1));
+    } catch {
+      value = assignment.slice(eq + 1);
+    }
+    merged = mergeDeep(merged, nest(keyPath, value));
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return merged;
+}
+
+function nest(path: readonly string[], value: unknown): Record<string, unknown> {
+  let out: unknown = value;
+  for (let i = path.length - 1; i >= 0; i--) out = { [path[i]]: out };
+  return out as Record<string, unknown>;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Maps merge key by key; anything else (lists included) is replaced, as in the Collector. */
+export function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isMap(current) && isMap(value) ? mergeDeep(current, value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import type { RequestBySignal, Signal } from '../otlp/types.ts';
+import { countItems, decodeRequest, encodeRequest } from '../otlp/protobuf.ts';
+import type { RequestMetadata } from './metadata.ts';
+
+// A batch is one OTLP export request plus its request metadata. It holds the protobuf bytes,
+// the decoded objects, or both, and converts lazily: a pipeline that only forwards never decodes,
+// and one that edits pays for one decode and one encode. Bytes are never mutated once set, so
+// clones share them.
+
+export class Batch<S extends Signal = Signal> {
+  readonly signal: S;
+  readonly metadata: RequestMetadata;
+  #bytes: Uint8Array | undefined;
+  #request: RequestBySignal[S] | undefined;
+  #itemCount: number;
+
+  private constructor(
+    signal: S,
+    metadata: RequestMetadata,
+    bytes: Uint8Array | undefined,
+    request: RequestBySignal[S] | undefined,
+    itemCount: number,
+  ) {
+    this.signal = signal;
+    this.metadata = metadata;
+    this.#bytes = bytes;
+    this.#request = request;
+    this.#itemCount = itemCount;
+  }
+
+  /** `itemCount` must be what the receiver's scan counted, so accounting never needs a decode. */
+  static fromBytes<S extends Signal>(signal: S, bytes: Uint8Array, itemCount: number, metadata: RequestMetadata): Batch<S> {
+    return new Batch(signal, metadata, bytes, undefined, itemCount);
+  }
+
+  static fromRequest<S extends Signal>(signal: S, request: RequestBySignal[S], metadata: RequestMetadata): Batch<S> {
+    return new Batch(signal, metadata, undefined, request, -1);
+  }
+
+  get itemCount(): number {
+    if (this.#itemCount < 0) this.#itemCount = countItems(this.signal, this.#request as RequestBySignal[S]);
+    return this.#itemCount;
+  }
+
+  /** The decoded request, for reading. Call mutate() instead before changing anything. */
+  get request(): RequestBySignal[S] {
+    if (this.#request === undefined) this.#request = decodeRequest(this.signal, this.#bytes as Uint8Array);
+    return this.#request;
+  }
+
+  /** The decoded request, for editing in place: the cached bytes and count are dropped. */
+  mutate(): RequestBySignal[S] {
+    const request = this.request;
+    this.#bytes = undefined;
+    this.#itemCount = -1;
+    return request;
+  }
+
+  /** Replaces the data with already-encoded bytes (byte-level edits such as resource splicing). */
+  replaceBytes(bytes: Uint8Array, itemCount = this.itemCount): void {
+    this.#bytes = bytes;
+    this.#request = undefined;
+    this.#itemCount = itemCount;
+  }
+
+  /** The protobuf encoding of the request, encoded once and cached. */
+  bytes(): Uint8Array {
+    if (this.#bytes === undefined) this.#bytes = encodeRequest(this.signal, this.#request as RequestBySignal[S]);
+    return this.#bytes;
+  }
+
+  get hasBytes(): boolean {
+    return this.#bytes !== undefined;
+  }
+
+  /** A copy that a mutating consumer may edit freely; it shares only the immutable bytes. */
+  clone(metadata: RequestMetadata = this.metadata): Batch<S> {
+    return new Batch(this.signal, metadata, this.bytes(), undefined, this.#itemCount);
+  }
+
+  /** A batch over new data that keeps this batch's metadata (for processors that split or rebuild). */
+  withRequest(request: RequestBySignal[S]): Batch<S> {
+    return new Batch(this.signal, this.metadata, undefined, request, -1);
+  }
+}

@@ -1,0 +1,201 @@
+// Sluice's self-metrics: a small Prometheus registry. Components bind their label sets once at
+// start (`bind`) so the hot path is one property increment, with no string building per batch.
+
+type Labels = Readonly<Record<string, string>>;
+
+interface Series {
+  labels: Labels;
+  value: number;
+}
+
+export interface BoundCounter {
+  add(value: number): void;
+}
+
+export interface BoundGauge {
+  set(value: number): void;
+  add(value: number): void;
+}
+
+abstract class Family {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  protected readonly series = new Map<string, Series>();
+
+  constructor(name: string, help: string, labelNames: readonly string[]) {
+    this.name = name;
+    this.help = help;
+    this.labelNames = labelNames;
+  }
+
+  protected seriesFor(labels: Labels): Series {
+    let key = '';
+    for (let i = 0; i < this.labelNames.length; i++) key += (labels[this.labelNames[i]] ?? '') + '\u0000';
+    let series = this.series.get(key);
+    if (series === undefined) {
+      series = { labels, value: 0 };
+      this.series.set(key, series);
+    }
+    return series;
+  }
+
+  abstract get type(): string;
+
+  render(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`);
+    for (const series of this.collect()) out.push(`${this.name}${formatLabels(this.labelNames, series.labels)} ${formatValue(series.value)}`);
+  }
+
+  protected collect(): Iterable<Series> {
+    return this.series.values();
+  }
+}
+
+export class Counter extends Family {
+  get type(): string {
+    return 'counter';
+  }
+
+  bind(labels: Labels): BoundCounter {
+    const series = this.seriesFor(labels);
+    return {
+      add(value: number) {
+        series.value += value;
+      },
+    };
+  }
+
+  add(value: number, labels: Labels): void {
+    this.seriesFor(labels).value += value;
+  }
+
+  /** Current value, for tests and the health checker. */
+  get(labels: Labels): number {
+    return this.seriesFor(labels).value;
+  }
+}
+
+export class Gauge extends Family {
+  get type(): string {
+    return 'gauge';
+  }
+
+  bind(labels: Labels): BoundGauge {
+    const series = this.seriesFor(labels);
+    return {
+      set(value: number) {
+        series.value = value;
+      },
+      add(value: number) {
+        series.value += value;
+      },
+    };
+  }
+
+  set(value: number, labels: Labels): void {
+    this.seriesFor(labels).value = value;
+  }
+
+  get(labels: Labels): number {
+    return this.seriesFor(labels).value;
+  }
+}
+
+/** A family whose values are read at scrape time (queue sizes, process stats, engine stats). */
+class CallbackFamily extends Family {
+  readonly #type: string;
+  readonly #collect: () => Iterable<Series>;
+
+  constructor(name: string, help: string, labelNames: readonly string[], type: string, collect: () => Iterable<Series>) {
+    super(name, help, labelNames);
+    this.#type = type;
+    this.#collect = collect;
+  }
+
+  get type(): string {
+    return this.#type;
+  }
+
+  protected override collect(): Iterable<Series> {
+    return this.#collect();
+  }
+}
+
+export type Observation = { labels: Labels; value: number };
+
+export class Telemetry {
+  readonly #families = new Map<string, Family>();
+  readonly #callbacks = new Map<string, Array<() => Iterable<Observation>>>();
+
+  counter(name: string, help: string, labelNames: readonly string[]): Counter {
+    return this.#family(name, () => new Counter(name, help, labelNames)) as Counter;
+  }
+
+  gauge(name: string, help: string, labelNames: readonly string[]): Gauge {
+    return this.#family(name, () => new Gauge(name, help, labelNames)) as Gauge;
+  }
+
+  /**
+   * A gauge or counter read at scrape time. Several components may register callbacks under one
+   * name (each exporter's queue size); their observations are rendered together.
+   */
+  observe(name: string, help: string, labelNames: readonly string[], collect: () => Iterable<Observation>, type: 'gauge' | 'counter' = 'gauge'): () => void {
+    let callbacks = this.#callbacks.get(name);
+    if (callbacks === undefined) {
+      const list: Array<() => Iterable<Observation>> = [];
+      callbacks = list;
+      this.#callbacks.set(name, list);
+      this.#family(name, () => new CallbackFamily(name, help, labelNames, type, function* () {
+        for (let i = 0; i < list.length; i++) yield* list[i]();
+      }));
+    }
+    callbacks.push(collect);
+    const list = callbacks;
+    return () => {
+      const index = list.indexOf(collect);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+
+  #family(name: string, create: () => Family): Family {
+    let family = this.#families.get(name);
+    if (family === undefined) {
+      family = create();
+      this.#families.set(name, family);
+    }
+    return family;
+  }
+
+  /** The Prometheus text exposition format, version 0.0.4. */
+  render(): string {
+    const out: string[] = [];
+    for (const family of this.#families.values()) family.render(out);
+    out.push('');
+    return out.join('\n');
+  }
+}
+
+function formatLabels(names: readonly string[], labels: Labels): string {
+  let text = '';
+  for (let i = 0; i < names.length; i++) {
+    const value = labels[names[i]];
+    if (value === undefined) continue;
+    text += `${text === '' ? '' : ','}${names[i]}="${escapeLabel(value)}"`;
+  }
+  return text === '' ? '' : `{${text}}`;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+/** Item-kind names per signal, as the Collector spells its hop metrics. */
+export const ITEM_NAMES = { traces: 'spans', metrics: 'metric_points', logs: 'log_records' } as const;

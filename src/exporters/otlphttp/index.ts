@@ -1,0 +1,90 @@
+import { gzip as gzipCallback } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ExporterFactory } from '../../core/component.ts';
+import { errorMessage, permanentError, retryableError } from '../../core/errors.ts';
+import { encodeJson } from '../../otlp/json.ts';
+import { decodeExportResponse } from '../../otlp/protobuf.ts';
+import type { Signal } from '../../otlp/types.ts';
+import { parseRetryAfter, readTlsFiles } from '../shared/client-config.ts';
+import { otlpHttpExporterConfigSchema, type OtlpHttpExporterConfig } from './config.ts';
+
+const gzip = promisify(gzipCallback);
+const SIGNAL_PATHS: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+/** The statuses OTLP/HTTP calls retryable; every other failure is permanent. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+export function signalUrl(config: OtlpHttpExporterConfig, signal: Signal): URL {
+  const explicit = signal === 'traces' ? config.traces_endpoint : signal === 'metrics' ? config.metrics_endpoint : config.logs_endpoint;
+  if (explicit !== undefined) return new URL(explicit);
+  const base = config.endpoint.endsWith('/') ? config.endpoint : `${config.endpoint}/`;
+  return new URL(SIGNAL_PATHS[signal], base);
+}
+
+export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = {
+  kind: 'exporter',
+  type: 'otlphttp',
+  aliases: ['otlp_http'],
+  signals: ['traces', 'metrics', 'logs'],
+  configSchema: otlpHttpExporterConfigSchema,
+  create(ctx) {
+    const config = ctx.config;
+    const url = signalUrl(config, ctx.signal);
+    const secure = url.protocol === 'https:';
+    const tls = readTlsFiles(config.tls);
+    const agent = secure
+      ? new HttpsAgent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !config.tls.insecure_skip_verify })
+      : new HttpAgent({ keepAlive: true });
+    const send = secure ? httpsRequest : httpRequest;
+    const contentType = config.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+
+    return {
+      async push(batch, abortSignal) {
+        let body: Uint8Array = config.encoding === 'json' ? Buffer.from(encodeJson(batch.signal, batch.request)) : batch.bytes();
+        const headers: Record<string, string> = { ...config.headers, 'content-type': contentType, 'user-agent': 'sluice' };
+        if (config.compression === 'gzip') {
+          body = await gzip(body, { level: 1 });
+          headers['content-encoding'] = 'gzip';
+        }
+        const tenant = batch.metadata.tenant;
+        if (config.tenant_header !== '' && tenant !== undefined) headers[config.tenant_header] = tenant;
+        headers['content-length'] = String(body.byteLength);
+
+        let response: { status: number; headers: IncomingMessage['headers']; body: Buffer };
+        try {
+          response = await new Promise((resolve, reject) => {
+            const req = send(url, { method: 'POST', headers, agent, signal: abortSignal }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+              res.on('error', reject);
+            });
+            req.on('error', reject);
+            req.end(body);
+          });
+        } catch (error) {
+          throw retryableError(`POST ${url.href}: ${errorMessage(error)}`, undefined, error);
+        }
+        if (response.status >= 200 && response.status < 300) {
+          if (config.encoding === 'proto' && response.body.length > 0) {
+            try {
+              const partial = decodeExportResponse(response.body);
+              if (partial.rejected > 0) ctx.logger.warn({ rejected: partial.rejected, message: partial.errorMessage }, 'backend rejected part of the batch');
+            } catch {
+              // A 2xx with an unreadable body still means accepted.
+            }
+          }
+          return;
+        }
+        const detail = response.body.subarray(0, 512).toString('utf8');
+        const message = `POST ${url.href}: HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
+        if (RETRYABLE_STATUS.has(response.status)) throw retryableError(message, parseRetryAfter(response.headers['retry-after']));
+        throw permanentError(message);
+      },
+      shutdown() {
+        agent.destroy();
+      },
+    };
+  },
+};

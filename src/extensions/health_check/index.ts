@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import { z } from 'zod';
+import type { ExtensionFactory, HealthState } from '../../core/component.ts';
+import { duration } from '../../config/units.ts';
+import { closeServer, listen, splitHostPort } from '../../net.ts';
+import type { HealthEvent, ServiceHost } from '../../service/host.ts';
+
+export const healthCheckConfigSchema = z
+  .object({
+    endpoint: z.string().default('127.0.0.1:13133'),
+    path: z.string().default('/'),
+    /** An exporter is unhealthy after this many failed send attempts in a row… */
+    exporter_failure_threshold: z.number().int().min(1).default(5),
+    /** …and healthy again once one send succeeds, or this long after its last failure. */
+    failure_recovery_interval: duration('5m'),
+  })
+  .strict();
+
+export type HealthCheckConfig = z.output<typeof healthCheckConfigSchema>;
+
+interface ComponentHealth {
+  state: HealthState;
+  consecutiveFailures: number;
+  lastMessage: string | undefined;
+  lastFailureAt: number;
+}
+
+/** Answers 200 only while the service runs and no component is failing past its threshold; the body names the culprits. */
+export class HealthCheck {
+  readonly #config: HealthCheckConfig;
+  readonly #components = new Map<string, ComponentHealth>();
+  #server: Server | undefined;
+  #running = false;
+
+  constructor(config: HealthCheckConfig, host: ServiceHost) {
+    this.#config = config;
+    host.onHealth((event) => this.#record(event));
+  }
+
+  #record(event: HealthEvent): void {
+    let health = this.#components.get(event.componentId);
+    if (health === undefined) {
+      health = { state: 'ok', consecutiveFailures: 0, lastMessage: undefined, lastFailureAt: 0 };
+      this.#components.set(event.componentId, health);
+    }
+    if (event.state === 'failed') {
+      health.consecutiveFailures++;
+      health.lastMessage = event.message;
+      health.lastFailureAt = event.at;
+    } else {
+      health.consecutiveFailures = 0;
+      health.lastMessage = event.message;
+    }
+    health.state = event.state;
+    this.#running = true;
+  }
+
+  status(now = Date.now()): { healthy: boolean; body: Record<string, unknown> } {
+    const unhealthy: Record<string, string> = {};
+    for (const [id, health] of this.#components) {
+      const failing = health.consecutiveFailures >= this.#config.exporter_failure_threshold && now - health.lastFailureAt < this.#config.failure_recovery_interval;
+      if (failing) unhealthy[id] = `${health.consecutiveFailures} consecutive failures: ${health.lastMessage ?? 'unknown error'}`;
+      else if (health.state === 'stopped') unhealthy[id] = 'stopped';
+    }
+    const healthy = this.#running && Object.keys(unhealthy).length === 0;
+    return {
+      healthy,
+      body: {
+        status: healthy ? 'Server available' : this.#running ? 'Server unhealthy' : 'Server not ready',
+        unhealthy,
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      if ((req.url ?? '/').split('?')[0] !== this.#config.path) {
+        res.writeHead(404).end();
+        return;
+      }
+      const { healthy, body } = this.status();
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    const { host, port } = splitHostPort(this.#config.endpoint);
+    await listen(server, port, host);
+    this.#server = server;
+  }
+
+  async shutdown(): Promise<void> {
+    this.#running = false;
+    if (this.#server !== undefined) await closeServer(this.#server);
+    this.#server = undefined;
+  }
+}
+
+export const healthCheckExtensionFactory: ExtensionFactory<HealthCheckConfig> = {
+  kind: 'extension',
+  type: 'health_check',
+  configSchema: healthCheckConfigSchema,
+  create(ctx) {
+    return new HealthCheck(ctx.config, ctx.host as ServiceHost);
+  },
+};

@@ -1,0 +1,115 @@
+import type { Batch } from '../../core/batch.ts';
+import type { Consumer, ProcessorFactory } from '../../core/component.ts';
+import { errorMessage, PipelineError } from '../../core/errors.ts';
+import { newOutcome, type RequestMetadata } from '../../core/metadata.ts';
+import type { Logger } from 'pino';
+import { batchConfigSchema, type BatchConfig } from './config.ts';
+import { mergeBatches, splitBatch } from './merge.ts';
+
+interface Partition {
+  key: string;
+  parts: Batch[];
+  items: number;
+  timer: NodeJS.Timeout | undefined;
+  metadata: RequestMetadata;
+}
+
+/**
+ * Groups batches by size and time. Like the Collector's batch processor it acknowledges a request
+ * as soon as it is buffered; the flush hands the merged batch on through `next`.
+ */
+export class BatchProcessor {
+  readonly #config: BatchConfig;
+  readonly #next: Consumer;
+  readonly #logger: Logger;
+  readonly #partitions = new Map<string, Partition>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #stopped = false;
+
+  constructor(config: BatchConfig, next: Consumer, logger: Logger) {
+    this.#config = config;
+    this.#next = next;
+    this.#logger = logger;
+  }
+
+  process(batch: Batch): null {
+    if (this.#stopped) throw new PipelineError('overloaded', 'batch processor is shutting down', 1000);
+    const key = this.#partitionKey(batch.metadata);
+    let partition = this.#partitions.get(key);
+    if (partition === undefined) {
+      if (this.#partitions.size >= this.#config.metadata_cardinality_limit) {
+        throw new PipelineError('overloaded', 'too many distinct batch partitions (metadata_cardinality_limit)', 1000);
+      }
+      partition = { key, parts: [], items: 0, timer: undefined, metadata: this.#partitionMetadata(batch.metadata) };
+      this.#partitions.set(key, partition);
+    }
+    partition.parts.push(batch);
+    partition.items += batch.itemCount;
+    if (partition.items >= this.#config.send_batch_size) {
+      this.#flush(partition);
+    } else if (partition.timer === undefined) {
+      const owner = partition;
+      partition.timer = setTimeout(() => this.#flush(owner), this.#config.timeout);
+    }
+    return null;
+  }
+
+  #partitionKey(metadata: RequestMetadata): string {
+    const keys = this.#config.metadata_keys;
+    if (keys.length === 0) return '';
+    let key = '';
+    for (let i = 0; i < keys.length; i++) key += `${keys[i] === 'tenant' ? (metadata.tenant ?? '') : (metadata.headers[keys[i]] ?? '')}\u0000`;
+    return key;
+  }
+
+  /** The merged batch keeps only what all its parts share: the partition's keys. */
+  #partitionMetadata(first: RequestMetadata): RequestMetadata {
+    const keys = this.#config.metadata_keys;
+    const headers: Record<string, string> = {};
+    for (const key of keys) if (key !== 'tenant' && first.headers[key] !== undefined) headers[key] = first.headers[key];
+    return {
+      tenant: keys.includes('tenant') ? first.tenant : undefined,
+      principal: undefined,
+      clientAddress: '',
+      headers,
+      receivedAt: first.receivedAt,
+      transport: 'internal',
+      outcome: newOutcome(),
+    };
+  }
+
+  #flush(partition: Partition): void {
+    if (partition.timer !== undefined) clearTimeout(partition.timer);
+    this.#partitions.delete(partition.key);
+    if (partition.parts.length === 0) return;
+    const signal = partition.parts[0].signal;
+    const merged = mergeBatches(signal, partition.parts, partition.metadata);
+    const max = this.#config.send_batch_max_size;
+    const outgoing = max > 0 ? splitBatch(merged, max) : [merged];
+    for (const batch of outgoing) {
+      const sending = this.#next.consume(batch).catch((error) => {
+        // The client was already acknowledged; the exporter helper counted the refusal.
+        this.#logger.warn({ items: batch.itemCount, error: errorMessage(error) }, 'batch could not be handed to the exporters');
+      });
+      this.#inFlight.add(sending);
+      sending.finally(() => this.#inFlight.delete(sending));
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    for (const partition of [...this.#partitions.values()]) this.#flush(partition);
+    await Promise.all(this.#inFlight);
+  }
+}
+
+export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
+  kind: 'processor',
+  type: 'batch',
+  signals: ['traces', 'metrics', 'logs'],
+  mutatesData: false,
+  configSchema: batchConfigSchema,
+  create(ctx) {
+    return new BatchProcessor(ctx.config, ctx.next, ctx.logger);
+  },
+};

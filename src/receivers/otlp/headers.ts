@@ -1,0 +1,17 @@
+/** Headers every receiver keeps for tenant resolution, whatever `metadata_headers` says. */
+const ALWAYS_KEPT = ['x-scope-orgid'];
+
+/** Copies the wanted headers (never credentials) into batch metadata. */
+export function pickHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, wanted: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of ALWAYS_KEPT) copy(headers, name, picked);
+  for (let i = 0; i < wanted.length; i++) copy(headers, wanted[i], picked);
+  return picked;
+}
+
+function copy(headers: Readonly<Record<string, string | string[] | undefined>>, name: string, into: Record<string, string>): void {
+  if (name === 'authorization') return;
+  const value = headers[name];
+  if (value === undefined) return;
+  into[name] = Array.isArray(value) ? value.join(',') : value;
+}

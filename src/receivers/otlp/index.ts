@@ -1,0 +1,41 @@
+import type { Authenticator } from '../../core/auth.ts';
+import { isAuthenticator } from '../../core/auth.ts';
+import type { Host, ReceiverFactory } from '../../core/component.ts';
+import { RequestAcceptor } from './accept.ts';
+import { otlpReceiverConfigSchema, type OtlpReceiverConfig } from './config.ts';
+import { OtlpGrpcServer } from './grpc.ts';
+import { OtlpHttpServer } from './http.ts';
+
+function authenticator(host: Host, id: string | undefined): Authenticator | undefined {
+  if (id === undefined) return undefined;
+  const extension = host.getExtension(id);
+  if (!isAuthenticator(extension)) throw new Error(`auth.authenticator "${id}" is not a running authenticator extension (add it to service.extensions)`);
+  return extension;
+}
+
+export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
+  kind: 'receiver',
+  type: 'otlp',
+  signals: ['traces', 'metrics', 'logs'],
+  configSchema: otlpReceiverConfigSchema,
+  create(ctx) {
+    const { grpc, http } = ctx.config.protocols;
+    const servers: Array<OtlpGrpcServer | OtlpHttpServer> = [];
+    if (grpc) {
+      const acceptor = new RequestAcceptor(ctx.id, 'grpc', ctx.consumers, ctx.telemetry, ctx.logger);
+      servers.push(new OtlpGrpcServer(grpc, acceptor, ctx.logger, authenticator(ctx.host, grpc.auth?.authenticator), ctx.config.metadata_headers));
+    }
+    if (http) {
+      const acceptor = new RequestAcceptor(ctx.id, 'http', ctx.consumers, ctx.telemetry, ctx.logger);
+      servers.push(new OtlpHttpServer(http, acceptor, ctx.logger, authenticator(ctx.host, http.auth?.authenticator), ctx.config.metadata_headers));
+    }
+    return {
+      async start() {
+        for (const server of servers) await server.start();
+      },
+      async shutdown() {
+        await Promise.all(servers.map((server) => server.shutdown()));
+      },
+    };
+  },
+};

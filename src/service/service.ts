@@ -1,0 +1,201 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type {
+  Consumer,
+  Exporter,
+  ExporterFactory,
+  Extension,
+  ExtensionFactory,
+  Lifecycle,
+  Processor,
+  ProcessorFactory,
+  Receiver,
+  ReceiverFactory,
+} from '../core/component.ts';
+import { Telemetry } from '../core/telemetry.ts';
+import type { ServiceConfig } from '../config/validate.ts';
+import type { ExporterHelperSettings } from '../exporters/helper/config.ts';
+import { ExporterHelper } from '../exporters/helper/exporter-helper.ts';
+import type { ExportQueue } from '../exporters/helper/memory-queue.ts';
+import type { Signal } from '../otlp/types.ts';
+import { closeServer } from '../net.ts';
+import { fanout, type FanoutTarget } from './fanout.ts';
+import { ServiceHost } from './host.ts';
+import { CountingConsumer, ProcessorNode, processorCounters } from './processor-node.ts';
+import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
+
+interface Named<T> {
+  id: string;
+  instance: T;
+}
+
+/** Builds a persistent queue for an exporter when its sending_queue names a storage extension. */
+export type QueueFactory = (storage: unknown, exporterId: string, signal: Signal, settings: ExporterHelperSettings) => Promise<ExportQueue>;
+
+export interface ServiceOptions {
+  logger: Logger;
+  telemetry?: Telemetry;
+}
+
+/**
+ * The running pipelines. Start order is extensions, exporters, processors, receivers; shutdown is
+ * the reverse, so every stage can drain into one that is still running.
+ */
+export class Service {
+  readonly telemetry: Telemetry;
+  readonly host = new ServiceHost();
+  readonly #config: ServiceConfig;
+  readonly #logger: Logger;
+  readonly #extensions: Named<Extension>[] = [];
+  readonly #exporters: Named<ExporterHelper>[] = [];
+  readonly #processors: Named<Processor>[] = [];
+  readonly #receivers: Named<Receiver>[] = [];
+  #metricsServer: Server | undefined;
+  #shutdown: Promise<void> | undefined;
+  #started = false;
+
+  constructor(config: ServiceConfig, options: ServiceOptions) {
+    this.#config = config;
+    this.#logger = options.logger;
+    this.telemetry = options.telemetry ?? new Telemetry();
+  }
+
+  async start(): Promise<void> {
+    const config = this.#config;
+    const startedAt = Date.now();
+    registerProcessMetrics(this.telemetry, startedAt);
+    if (config.telemetry.metrics.address !== '') {
+      this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
+    }
+
+    for (const id of config.serviceExtensions) {
+      const component = config.extensions.get(id)!;
+      const factory = component.factory as ExtensionFactory;
+      const instance = factory.create(this.#context(id, component.config));
+      await instance.start?.();
+      this.host.addExtension(id, instance);
+      this.#extensions.push({ id, instance });
+    }
+
+    // Exporters: one per (signal, id), wrapped in the helper.
+    const exporterConsumers = new Map<string, ExporterHelper>();
+    for (const pipeline of config.pipelines) {
+      for (const id of pipeline.exporters) {
+        const key = `${pipeline.signal}\u0000${id}`;
+        if (exporterConsumers.has(key)) continue;
+        const component = config.exporters.get(id)!;
+        const factory = component.factory as ExporterFactory;
+        const settings = component.config as ExporterHelperSettings;
+        const exporter: Exporter = factory.create({ ...this.#context(id, component.config), signal: pipeline.signal });
+        const queue = await this.#persistentQueue(id, pipeline.signal, settings);
+        const helper = new ExporterHelper({
+          id,
+          signal: pipeline.signal,
+          exporter,
+          settings,
+          telemetry: this.telemetry,
+          logger: this.#logger,
+          host: this.host,
+          queue,
+        });
+        exporterConsumers.set(key, helper);
+        this.#exporters.push({ id, instance: helper });
+      }
+    }
+    for (const { instance } of this.#exporters) await instance.start();
+
+    // Processor chains, built back to front so each node knows its successor.
+    const pipelineHeads = new Map<string, FanoutTarget>();
+    for (const pipeline of config.pipelines) {
+      let next: Consumer = fanout(pipeline.exporters.map((id) => ({ consumer: exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!, mutates: false })));
+      let mutates = false;
+      const created: Named<Processor>[] = [];
+      for (let i = pipeline.processors.length - 1; i >= 0; i--) {
+        const id = pipeline.processors[i];
+        const component = config.processors.get(id)!;
+        const factory = component.factory as ProcessorFactory;
+        const counters = processorCounters(this.telemetry, id, pipeline.id, pipeline.signal);
+        const counting = new CountingConsumer(next, counters.outgoing);
+        const processor = factory.create({
+          ...this.#context(id, component.config),
+          pipelineId: pipeline.id,
+          signal: pipeline.signal,
+          next: counting,
+        });
+        created.unshift({ id: `${pipeline.id}/${id}`, instance: processor });
+        next = new ProcessorNode(id, processor, counting, counters.incoming, this.#logger);
+        mutates ||= factory.mutatesData;
+      }
+      for (const { instance } of created) await instance.start?.();
+      this.#processors.push(...created);
+      pipelineHeads.set(pipeline.id, { consumer: next, mutates });
+    }
+
+    // Receivers: one per id, feeding every pipeline that lists it, per signal.
+    const receiverIds = new Set(config.pipelines.flatMap((p) => p.receivers));
+    for (const id of receiverIds) {
+      const component = config.receivers.get(id)!;
+      const factory = component.factory as ReceiverFactory;
+      const consumers: Partial<Record<Signal, Consumer>> = {};
+      for (const signal of factory.signals) {
+        const targets = config.pipelines.filter((p) => p.signal === signal && p.receivers.includes(id)).map((p) => pipelineHeads.get(p.id)!);
+        if (targets.length > 0) consumers[signal] = fanout(targets);
+      }
+      const receiver = factory.create({ ...this.#context(id, component.config), consumers });
+      this.#receivers.push({ id, instance: receiver });
+    }
+    for (const { instance } of this.#receivers) await instance.start?.();
+    this.#started = true;
+    for (const { id } of [...this.#receivers, ...this.#exporters]) this.host.reportHealth(id, 'ok');
+    this.#logger.info({ pipelines: config.pipelines.map((p) => p.id) }, 'sluice started');
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  #context<C>(id: string, config: C) {
+    return { id, config, telemetry: this.telemetry, logger: this.#logger.child({ component: id }), host: this.host };
+  }
+
+  async #persistentQueue(exporterId: string, signal: Signal, settings: ExporterHelperSettings): Promise<ExportQueue | undefined> {
+    const storageId = settings.sending_queue?.storage;
+    if (storageId === undefined || !settings.sending_queue.enabled) return undefined;
+    const storage = this.host.getExtension<{ openQueue?: (exporterId: string, signal: Signal, settings: ExporterHelperSettings) => Promise<ExportQueue> }>(storageId);
+    if (storage?.openQueue === undefined) {
+      throw new Error(`exporter ${exporterId}: sending_queue.storage "${storageId}" is not a running storage extension (add it to service.extensions)`);
+    }
+    return storage.openQueue(exporterId, signal, settings);
+  }
+
+  /** Graceful: receivers stop, processors flush, exporters drain until the deadline. Idempotent. */
+  shutdown(timeoutMs = 30_000): Promise<void> {
+    this.#shutdown ??= this.#doShutdown(Date.now() + timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #doShutdown(deadline: number): Promise<void> {
+    this.#started = false;
+    this.#logger.info('sluice shutting down');
+    for (const { id } of this.#receivers) this.host.reportHealth(id, 'stopped', 'shutting down');
+    await stopAll(this.#receivers, this.#logger);
+    // In pipeline order: a processor's flush goes into the ones after it, which must still run.
+    for (const processor of this.#processors) await stopAll([processor], this.#logger);
+    await Promise.all(this.#exporters.map(({ id, instance }) => instance.shutdown(deadline).catch((error) => this.#logger.error({ component: id, error: String(error) }, 'shutdown failed'))));
+    await stopAll([...this.#extensions].reverse(), this.#logger);
+    if (this.#metricsServer !== undefined) await closeServer(this.#metricsServer);
+    this.#logger.info('sluice stopped');
+  }
+}
+
+async function stopAll(components: Named<Lifecycle>[], logger: Logger): Promise<void> {
+  await Promise.all(
+    components.map(async ({ id, instance }) => {
+      try {
+        await instance.shutdown?.();
+      } catch (error) {
+        logger.error({ component: id, error: String(error) }, 'shutdown failed');
+      }
+    }),
+  );
+}
