@@ -1,0 +1,130 @@
+import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { GRPC_SERVICE_PATHS } from '../../src/receivers/otlp/grpc.ts';
+import { sdkSpans } from '../otlp/sdk-fixtures.ts';
+import { freePorts, metricValue, OtlpSink, scrapeMetrics, startSluice, type RunningSluice } from './harness.ts';
+
+// Bad input gets the status the OTLP specification gives it, is counted, and the process keeps
+// serving everyone else.
+
+describe('bad input', () => {
+  let sluice: RunningSluice;
+  const sink = new OtlpSink();
+  let httpPort: number;
+  let grpcPort: number;
+  let metricsPort: number;
+  let goodBody: Uint8Array;
+  const LIMIT = 64 * 1024;
+
+  beforeAll(async () => {
+    const [grpcP, http, health, metrics, sinkPort] = await freePorts(5);
+    httpPort = http;
+    grpcPort = grpcP;
+    metricsPort = metrics;
+    await sink.startHttp(sinkPort);
+    goodBody = ProtobufTraceSerializer.serializeRequest(await sdkSpans(3))!;
+    sluice = await startSluice(
+      `
+receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:${grpcP}, max_recv_msg_size_mib: 0.0625 }
+      http: { endpoint: 127.0.0.1:${http}, max_request_body_size: ${LIMIT} }
+exporters:
+  otlphttp: { endpoint: http://127.0.0.1:${sinkPort} }
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: 127.0.0.1:${metrics} }, logs: { level: error } }
+  pipelines:
+    traces: { receivers: [otlp], exporters: [otlphttp] }
+`,
+      { healthPort: health },
+    );
+  });
+
+  afterAll(async () => {
+    await sluice?.stop();
+    await sink.stop();
+  });
+
+  function post(body: Uint8Array | string, headers: Record<string, string>): Promise<Response> {
+    return fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', body, headers });
+  }
+
+  async function stillServes(): Promise<void> {
+    const res = await post(goodBody, { 'content-type': 'application/x-protobuf' });
+    expect(res.status).toBe(200);
+  }
+
+  test('truncated protobuf is 400', async () => {
+    for (const cut of [1, 7, Math.floor(goodBody.length / 2), goodBody.length - 1]) {
+      const res = await post(goodBody.subarray(0, cut), { 'content-type': 'application/x-protobuf' });
+      expect(res.status, `cut at ${cut}`).toBe(400);
+    }
+    await stillServes();
+  });
+
+  test('wrong content type is 415, wrong method 405', async () => {
+    expect((await post('hello', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await fetch(`http://127.0.0.1:${httpPort}/v1/traces`)).status).toBe(405);
+    await stillServes();
+  });
+
+  test('gzip bomb is 413, a small gzip body is fine', async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(LIMIT);
+    const res = await post(bomb, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(413);
+    const ok = await post(gzipSync(goodBody), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(ok.status).toBe(200);
+  });
+
+  test('oversized body is 413', async () => {
+    const res = await post(Buffer.alloc(LIMIT + 1), { 'content-type': 'application/x-protobuf' });
+    expect(res.status).toBe(413);
+    await stillServes();
+  });
+
+  test('invalid JSON is 400 with a JSON status body', async () => {
+    const res = await post('{"resourceSpans": [', { 'content-type': 'application/json' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: number; message: string };
+    expect(body.message).toMatch(/decode/);
+    await stillServes();
+  });
+
+  test('a trace id of the wrong length is 400, in JSON and in protobuf', async () => {
+    const json = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'abcd', spanId: 'eee19b7ec3c1b174', name: 'x' }] }] }] });
+    expect((await post(json, { 'content-type': 'application/json' })).status).toBe(400);
+    // Hand-built Span with a 15-byte trace id: ResourceSpans{ScopeSpans{Span{trace_id}}}.
+    const span = Buffer.concat([Buffer.from([0x0a, 15]), Buffer.alloc(15, 1), Buffer.from([0x12, 8]), Buffer.alloc(8, 2)]);
+    const scope = Buffer.concat([Buffer.from([0x12, span.length]), span]);
+    const resource = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
+    const request = Buffer.concat([Buffer.from([0x0a, resource.length]), resource]);
+    expect((await post(request, { 'content-type': 'application/x-protobuf' })).status).toBe(400);
+    await stillServes();
+  });
+
+  test('gRPC: undecodable is INVALID_ARGUMENT, oversized is RESOURCE_EXHAUSTED, good is OK', async () => {
+    const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+    const call = (payload: Buffer) =>
+      new Promise<grpc.status>((resolve) =>
+        client.makeUnaryRequest(GRPC_SERVICE_PATHS.traces, (b: Buffer) => b, (b: Buffer) => b, payload, (error) => resolve(error ? error.code : grpc.status.OK)),
+      );
+    expect(await call(Buffer.from(goodBody.subarray(0, 9)))).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(await call(Buffer.alloc(100 * 1024, 0x0a))).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(await call(Buffer.from(goodBody))).toBe(grpc.status.OK);
+    client.close();
+  });
+
+  test('refusals are counted by reason', async () => {
+    const page = await scrapeMetrics(metricsPort);
+    for (const reason of ['invalid', 'too_large', 'unsupported_media_type', 'method_not_allowed']) {
+      expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'http', reason }), reason).toBeGreaterThan(0);
+    }
+  });
+});
