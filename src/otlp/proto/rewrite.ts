@@ -1,0 +1,148 @@
+import type { Resource, Signal } from '../types.ts';
+import { decodeResource, resourceSize, writeResource } from './common.ts';
+import { encodeMessage } from './encode.ts';
+import { LEN, ProtoReader } from './reader.ts';
+import { varintSize } from './writer.ts';
+
+/** One changed Resource*-entry: its byte range in the input and its replacement parts. */
+interface EntryEdit {
+  start: number; // first byte of the entry's tag
+  end: number;
+  resource: Uint8Array; // encoded Resource body
+  keepStarts: number[]; // byte ranges of the entry's other fields, copied verbatim
+  keepEnds: number[];
+  bodySize: number;
+}
+
+/**
+ * Edits the `resource` of every top-level ResourceSpans/ResourceMetrics/ResourceLogs entry without
+ * touching anything else: only each entry's resource is decoded, only changed resources are
+ * re-encoded, and every other byte range (scopes, spans, points, records, unknown fields) is copied
+ * verbatim. `edit` gets the decoded resource (an empty one when the entry has none) and returns a
+ * replacement, or undefined to leave the entry as it is. Returns the input itself when nothing
+ * changed. The three signals share this layout (resource = field 1 of each entry), so `signal`
+ * only documents intent.
+ */
+export function rewriteResources(
+  _signal: Signal,
+  bytes: Uint8Array,
+  edit: (resource: Resource) => Resource | undefined,
+): Uint8Array {
+  const r = new ProtoReader(bytes);
+  const total = bytes.length;
+  const edits: EntryEdit[] = [];
+  let outSize = total;
+  while (r.pos < total) {
+    const entryStart = r.pos;
+    const t = r.tag(total);
+    if (t !== ((1 << 3) | LEN)) {
+      r.skip(t, total);
+      continue;
+    }
+    const entryEnd = r.sub(total);
+    const entryEdit = editEntry(r, entryStart, entryEnd, edit);
+    r.pos = entryEnd;
+    if (entryEdit === undefined) continue;
+    edits.push(entryEdit);
+    outSize += 1 + varintSize(entryEdit.bodySize) + entryEdit.bodySize - (entryEnd - entryStart);
+  }
+  if (edits.length === 0) return bytes;
+  return assemble(bytes, edits, outSize);
+}
+
+function editEntry(
+  r: ProtoReader,
+  entryStart: number,
+  entryEnd: number,
+  edit: (resource: Resource) => Resource | undefined,
+): EntryEdit | undefined {
+  const keepStarts: number[] = [];
+  const keepEnds: number[] = [];
+  let resourceStart = -1;
+  let resourceEnd = -1;
+  let resourceCount = 0;
+  let merged: Uint8Array | undefined;
+  while (r.pos < entryEnd) {
+    const fieldStart = r.pos;
+    const t = r.tag(entryEnd);
+    if (t === ((1 << 3) | LEN)) {
+      const stop = r.sub(entryEnd);
+      if (resourceCount > 0) {
+        // Repeated occurrences of a message field merge; decoding their concatenation does that.
+        merged = concat(merged ?? r.u8.subarray(resourceStart, resourceEnd), r.u8.subarray(r.pos, stop));
+      }
+      resourceStart = r.pos;
+      resourceEnd = stop;
+      resourceCount++;
+      r.pos = stop;
+    } else {
+      r.skip(t, entryEnd);
+      const n = keepEnds.length;
+      if (n > 0 && keepEnds[n - 1] === fieldStart) keepEnds[n - 1] = r.pos;
+      else {
+        keepStarts.push(fieldStart);
+        keepEnds.push(r.pos);
+      }
+    }
+  }
+  let current: Resource;
+  if (merged !== undefined) {
+    const mr = new ProtoReader(merged);
+    current = decodeResource(mr, merged.length);
+  } else if (resourceCount === 1) {
+    const save = r.pos;
+    r.pos = resourceStart;
+    current = decodeResource(r, resourceEnd);
+    r.pos = save;
+  } else {
+    current = { attributes: [], droppedAttributesCount: 0, entityRefs: [] };
+  }
+  const replacement = edit(current);
+  if (replacement === undefined) return undefined;
+  const resource = encodeMessage(replacement, resourceSize, writeResource);
+  let bodySize = 1 + varintSize(resource.length) + resource.length;
+  for (let i = 0; i < keepStarts.length; i++) bodySize += keepEnds[i] - keepStarts[i];
+  return { start: entryStart, end: entryEnd, resource, keepStarts, keepEnds, bodySize };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function writeVarint(out: Uint8Array, pos: number, v: number): number {
+  while (v > 127) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+function assemble(bytes: Uint8Array, edits: EntryEdit[], outSize: number): Uint8Array {
+  const out = new Uint8Array(outSize);
+  let pos = 0;
+  let copied = 0;
+  for (let i = 0; i < edits.length; i++) {
+    const e = edits[i];
+    out.set(bytes.subarray(copied, e.start), pos);
+    pos += e.start - copied;
+    out[pos++] = (1 << 3) | LEN;
+    pos = writeVarint(out, pos, e.bodySize);
+    out[pos++] = (1 << 3) | LEN;
+    pos = writeVarint(out, pos, e.resource.length);
+    out.set(e.resource, pos);
+    pos += e.resource.length;
+    for (let k = 0; k < e.keepStarts.length; k++) {
+      out.set(bytes.subarray(e.keepStarts[k], e.keepEnds[k]), pos);
+      pos += e.keepEnds[k] - e.keepStarts[k];
+    }
+    copied = e.end;
+  }
+  out.set(bytes.subarray(copied), pos);
+  pos += bytes.length - copied;
+  if (pos !== outSize) throw new Error(`rewriteResources bug: wrote ${pos} bytes, sized ${outSize}`);
+  return out;
+}
