@@ -5,7 +5,11 @@ import { otlpGrpcExporterFactory } from './exporters/otlp/index.ts';
 import { otlpHttpExporterFactory } from './exporters/otlphttp/index.ts';
 import { fileExporterFactory } from './exporters/file/index.ts';
 import { debugExporterFactory } from './exporters/debug/index.ts';
+import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremotewrite/factory.ts';
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
+import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
+import { tenantProcessorFactory } from './processors/tenant/factory.ts';
+import { routingProcessorFactory } from './processors/routing/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -14,11 +18,15 @@ export const COMPONENTS: readonly AnyFactory[] = [
   otlpReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
+  tenantProcessorFactory,
+  routingProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,
   debugExporterFactory,
+  prometheusRemoteWriteExporterFactory,
   healthCheckExtensionFactory,
+  bearerTokenAuthExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

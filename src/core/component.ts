@@ -46,6 +46,8 @@ export interface ProcessorContext<C> extends CreateContext<C> {
   signal: Signal;
   /** Downstream consumer, for processors that emit on their own schedule (batch, sampling). Counts outgoing items. */
   next: Consumer;
+  /** This pipeline's exporters by id, for processors that route (they then return null). */
+  exporters: ReadonlyMap<string, Consumer>;
 }
 
 export interface Processor extends Lifecycle {

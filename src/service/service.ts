@@ -107,7 +107,8 @@ export class Service {
     // Processor chains, built back to front so each node knows its successor.
     const pipelineHeads = new Map<string, FanoutTarget>();
     for (const pipeline of config.pipelines) {
-      let next: Consumer = fanout(pipeline.exporters.map((id) => ({ consumer: exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!, mutates: false })));
+      const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!]));
+      let next: Consumer = fanout([...pipelineExporters.values()].map((consumer) => ({ consumer, mutates: false })));
       let mutates = false;
       const created: Named<Processor>[] = [];
       for (let i = pipeline.processors.length - 1; i >= 0; i--) {
@@ -121,6 +122,7 @@ export class Service {
           pipelineId: pipeline.id,
           signal: pipeline.signal,
           next: counting,
+          exporters: pipelineExporters,
         });
         created.unshift({ id: `${pipeline.id}/${id}`, instance: processor });
         next = new ProcessorNode(id, processor, counting, counters.incoming, this.#logger);

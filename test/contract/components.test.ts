@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
 import { COMPONENTS } from '../../src/components.ts';
@@ -10,6 +11,11 @@ import { tempDir } from '../e2e/harness.ts';
 // shutdown works without start, and start then shutdown works.
 
 /** Fields a component cannot default (where to send, where to read). */
+function writeFile(dir: string, name: string, text: string): string {
+  writeFileSync(`${dir}/${name}`, text);
+  return `${dir}/${name}`;
+}
+
 function minimalConfig(factory: AnyFactory): Record<string, unknown> {
   const dir = tempDir('contract-');
   const required: Record<string, Record<string, unknown>> = {
@@ -19,6 +25,7 @@ function minimalConfig(factory: AnyFactory): Record<string, unknown> {
     'exporter/prometheusremotewrite': { endpoint: 'http://127.0.0.1:1/api/v1/write' },
     'extension/health_check': { endpoint: '127.0.0.1:0' },
     'extension/file_storage': { directory: dir },
+    'extension/bearertokenauth': { tokens_file: writeFile(dir, 'tokens.yaml', 'tokens:\n  - { token: t0k3n, tenant: acme }\n') },
     'receiver/otlp': { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
   };
   return required[`${factory.kind}/${factory.type}`] ?? {};
@@ -35,7 +42,7 @@ function create(factory: AnyFactory) {
     case 'receiver':
       return factory.create({ ...base, consumers: { traces: sink, metrics: sink, logs: sink } });
     case 'processor':
-      return factory.create({ ...base, pipelineId: factory.signals[0], signal: factory.signals[0], next: sink });
+      return factory.create({ ...base, pipelineId: factory.signals[0], signal: factory.signals[0], next: sink, exporters: new Map([['debug', sink]]) });
     case 'exporter':
       return factory.create({ ...base, signal: factory.signals[0] });
     case 'extension':

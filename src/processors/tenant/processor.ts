@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import { Batch } from '../../core/batch.ts';
+import type { Consumer } from '../../core/component.ts';
+import { PipelineError } from '../../core/errors.ts';
+import { rejectItems } from '../../core/metadata.ts';
+import type { Counter, Telemetry } from '../../core/telemetry.ts';
+import { rewriteResources } from '../../otlp/protobuf.ts';
+import type { RequestBySignal, Resource, Signal } from '../../otlp/types.ts';
+import { reloadLogger } from '../../extensions/bearertokenauth/factory.ts';
+import type { TenantConfig } from './config.ts';
+import { enrichResource } from './enrich.ts';
+import { QuotaLimiter } from './quota.ts';
+import { decideTenant, readResourceTenant, resolveTenant, type TenantDecision, type TenantLookup } from './resolve.ts';
+import { TenantLabels } from './tenant-labels.ts';
+import { TenantTable } from './tenant-table.ts';
+
+const TOP = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const;
+const SCOPES = { traces: 'scopeSpans', metrics: 'scopeMetrics', logs: 'scopeLogs' } as const;
+
+interface ResourceEntry {
+  resource: Resource | undefined;
+}
+
+/**
+ * Gives every item a tenant someone can trust, stamps the tenant's attributes on its resource,
+ * enforces the tenant's quota and meters usage. The common case (one tenant per request) edits
+ * only resource bytes and never decodes a span.
+ */
+export class TenantProcessor {
+  readonly #config: TenantConfig;
+  readonly #signal: Signal;
+  readonly #next: Consumer;
+  readonly #logger: Logger;
+  readonly #labels: TenantLabels;
+  readonly #received: Counter;
+  readonly #receivedBytes: Counter;
+  readonly #refused: Counter;
+  readonly #conflicts: Counter;
+  #table: TenantTable | undefined;
+  #quotas: QuotaLimiter | undefined;
+  #lookup: TenantLookup = null;
+
+  constructor(config: TenantConfig, signal: Signal, next: Consumer, telemetry: Telemetry, logger: Logger) {
+    this.#config = config;
+    this.#signal = signal;
+    this.#next = next;
+    this.#logger = logger;
+    this.#labels = new TenantLabels(config.max_tenant_labels);
+    this.#received = telemetry.counter('sluice_tenant_received_items_total', 'Items accepted for a tenant, per signal.', ['tenant', 'signal']);
+    this.#receivedBytes = telemetry.counter('sluice_tenant_received_bytes_total', 'Encoded OTLP bytes accepted for a tenant, per signal.', ['tenant', 'signal']);
+    this.#refused = telemetry.counter('sluice_tenant_refused_items_total', 'Items refused for a tenant, by reason (quota, disabled, unknown, conflict).', ['tenant', 'signal', 'reason']);
+    this.#conflicts = telemetry.counter('sluice_tenant_claim_conflicts_total', 'Header or resource tenant claims that contradicted the authenticated tenant.', ['tenant', 'signal', 'action']);
+  }
+
+  async start(): Promise<void> {
+    if (this.#config.tenants_file === undefined) return;
+    const table = await TenantTable.open(this.#config.tenants_file, { reloadIntervalMs: this.#config.reload_interval }, reloadLogger(this.#logger));
+    this.#table = table;
+    this.#lookup = (id) => table.get(id);
+    if (this.#config.quotas_enabled) {
+      const quotas = new QuotaLimiter(table.entries(), Date.now());
+      this.#quotas = quotas;
+      table.onChange((t) => quotas.update(t.entries(), Date.now()));
+    }
+  }
+
+  shutdown(): void {
+    this.#table?.close();
+    this.#table = undefined;
+  }
+
+  async process(batch: Batch): Promise<Batch | null> {
+    if (batch.hasBytes) {
+      const single = this.#singleTenantFastPath(batch);
+      if (single !== undefined) return single;
+    }
+    return this.#perResource(batch);
+  }
+
+  #decide(batch: Batch, resource: Resource | undefined): TenantDecision {
+    const resolution = resolveTenant(
+      { principal: batch.metadata.principal, headers: batch.metadata.headers, resourceTenant: readResourceTenant(resource, this.#config.resource_attribute) },
+      this.#config,
+    );
+    const decision = decideTenant(resolution, this.#lookup, this.#config);
+    if (resolution.conflict) {
+      const tenant = batch.metadata.principal ?? resolution.tenant ?? '';
+      this.#conflicts.add(1, { tenant: this.#labels.label(tenant), signal: this.#signal, action: this.#config.on_conflict });
+    }
+    return decision;
+  }
+
+  /** Resource bytes only: works when every resource lands on one accepted tenant (always so with auth). */
+  #singleTenantFastPath(batch: Batch): Batch | null | undefined {
+    let tenant: string | undefined;
+    let mixed = false;
+    let refusal: TenantDecision | undefined;
+    const rewritten = rewriteResources(this.#signal, batch.bytes(), (resource) => {
+      const decision = this.#decide(batch, resource);
+      if (!decision.ok) {
+        refusal ??= decision;
+        return undefined;
+      }
+      if (tenant === undefined) tenant = decision.tenant;
+      else if (tenant !== decision.tenant) mixed = true;
+      return enrichResource(resource, decision.entry ?? { id: decision.tenant }, this.#config);
+    });
+    if (mixed || tenant === undefined || (refusal !== undefined && (refusal as TenantDecision & { ok: false }).reason === 'unknown')) return undefined;
+    if (refusal !== undefined) this.#refuseWhole(batch, refusal);
+    this.#admit(batch, tenant, batch.itemCount, rewritten.byteLength);
+    batch.replaceBytes(rewritten, batch.itemCount);
+    batch.metadata.tenant = tenant;
+    return batch;
+  }
+
+  /** Disabled tenants and rejected conflicts refuse the whole request: the credential itself is at fault. */
+  #refuseWhole(batch: Batch, decision: TenantDecision): never {
+    const failed = decision as TenantDecision & { ok: false };
+    const tenant = this.#labels.label(failed.reason === 'disabled' ? (failed.claimed ?? '') : (batch.metadata.principal ?? ''));
+    this.#refused.add(batch.itemCount, { tenant, signal: this.#signal, reason: failed.reason });
+    throw new PipelineError('forbidden', failed.reason === 'disabled' ? 'tenant is disabled' : 'tenant claim contradicts the authenticated tenant');
+  }
+
+  /** Quota and metering for one tenant's share of a request. */
+  #admit(batch: Batch, tenant: string, items: number, bytes: number): void {
+    const label = this.#labels.label(tenant);
+    if (this.#quotas !== undefined) {
+      const result = this.#quotas.tryTake(tenant, this.#signal, items, bytes, Date.now());
+      if (!result.ok) {
+        this.#refused.add(items, { tenant: label, signal: this.#signal, reason: 'quota' });
+        throw new PipelineError('quota', `tenant ${tenant} is over its ${result.reason === 'bytes' ? 'bytes' : this.#signal} quota`, Math.max(1000, result.retryAfterMs));
+      }
+    }
+    this.#received.add(items, { tenant: label, signal: this.#signal });
+    this.#receivedBytes.add(bytes, { tenant: label, signal: this.#signal });
+  }
+
+  /** Decoded path: resources may belong to different tenants; unknown ones are rejected as partial success. */
+  async #perResource(batch: Batch): Promise<Batch | null> {
+    const request = batch.mutate() as unknown as Record<string, ResourceEntry[]>;
+    const entries = request[TOP[this.#signal]];
+    const byTenant = new Map<string, ResourceEntry[]>();
+    let rejected = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const decision = this.#decide(batch, entry.resource);
+      if (!decision.ok) {
+        if (decision.reason !== 'unknown') this.#refuseWhole(batch, decision);
+        const count = countEntryItems(this.#signal, entry);
+        rejected += count;
+        this.#refused.add(count, { tenant: this.#labels.label('unknown'), signal: this.#signal, reason: 'unknown' });
+        continue;
+      }
+      entry.resource = enrichResource(entry.resource, decision.entry ?? { id: decision.tenant }, this.#config);
+      let list = byTenant.get(decision.tenant);
+      if (list === undefined) byTenant.set(decision.tenant, (list = []));
+      list.push(entry);
+    }
+    if (rejected > 0) rejectItems(batch.metadata, rejected, 'unknown tenant');
+    if (byTenant.size === 0) return null;
+    const top = TOP[this.#signal];
+    if (byTenant.size === 1) {
+      const [[tenant, list]] = byTenant;
+      request[top] = list;
+      this.#admit(batch, tenant, countItems(this.#signal, list), batch.bytes().byteLength);
+      batch.metadata.tenant = tenant;
+      return batch;
+    }
+    // One batch per tenant, each with its own metadata, so batching and routing never mix tenants.
+    const parts: Batch[] = [];
+    for (const [tenant, list] of byTenant) {
+      const part = Batch.fromRequest(this.#signal, { [top]: list } as unknown as RequestBySignal[Signal], { ...batch.metadata, tenant });
+      this.#admit(part, tenant, countItems(this.#signal, list), part.bytes().byteLength);
+      parts.push(part);
+    }
+    for (const part of parts) await this.#next.consume(part);
+    return null;
+  }
+}
+
+function countItems(signal: Signal, entries: readonly ResourceEntry[]): number {
+  let count = 0;
+  for (let i = 0; i < entries.length; i++) count += countEntryItems(signal, entries[i]);
+  return count;
+}
+
+function countEntryItems(signal: Signal, entry: ResourceEntry): number {
+  const scopes = (entry as unknown as Record<string, Array<Record<string, unknown[]>>>)[SCOPES[signal]];
+  let count = 0;
+  for (const scope of scopes) {
+    if (signal === 'traces') count += scope.spans.length;
+    else if (signal === 'logs') count += scope.logRecords.length;
+    else for (const metric of scope.metrics as unknown as Array<Record<string, { dataPoints: unknown[] } | undefined>>) {
+      count += (metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary)?.dataPoints.length ?? 0;
+    }
+  }
+  return count;
+}
