@@ -1,0 +1,189 @@
+// Sluice end to end on loopback, against the bare-server transport ceiling in the same run.
+//   node benchmarks/pipeline.bench.ts [--seconds 6] [--write]
+// Reports spans per Sluice CPU-second for OTLP/HTTP → otlphttp and OTLP/gRPC → otlp (batch only),
+// the bare server's figure for the same transport, and, at the Collector testbed's load
+// (10k spans/s in 100-span requests), Sluice's CPU share of one core and its peak RSS.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
+import { freePorts } from '../test/e2e/harness.ts';
+import { cpuSeconds, machine, rssBytes } from './support/process-stats.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, write: { type: 'boolean', default: false } } });
+const SECONDS = Number(values.seconds);
+const SPANS_PER_REQUEST = 100;
+const TRACE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const identity = (b: Buffer) => b;
+
+const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(await typicalSpans(SPANS_PER_REQUEST))!);
+
+// ---- the backend the exporters send to: lives in this process, answers at once ----
+let sinkSpans = 0;
+const [sinkHttpPort, sinkGrpcPort] = await freePorts(2);
+const sinkHttp = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+});
+await new Promise<void>((r) => sinkHttp.listen(sinkHttpPort, '127.0.0.1', r));
+const sinkGrpc = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+sinkGrpc.addService(
+  { Export: { path: TRACE_PATH, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+  { Export: (_c: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => { sinkSpans++; cb(null, Buffer.alloc(0)); } },
+);
+await new Promise<void>((r, j) => sinkGrpc.bindAsync(`127.0.0.1:${sinkGrpcPort}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
+
+// ---- load generators ----
+type Sender = () => Promise<void>;
+
+function httpSender(port: number): Sender {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  return () =>
+    new Promise((resolveSend, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolveSend() : reject(new Error(`HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+function grpcSender(port: number): Sender {
+  const clients = Array.from({ length: 4 }, () => new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc-node.flow_control_window': 16 * 1024 * 1024 }));
+  let next = 0;
+  return () =>
+    new Promise((resolveSend, reject) => {
+      const client = clients[next++ % clients.length];
+      client.makeUnaryRequest(TRACE_PATH, identity, identity, body, (error) => (error ? reject(error) : resolveSend()));
+    });
+}
+
+/** As fast as `concurrency` requests in flight allow, for `seconds`. */
+async function saturate(send: Sender, seconds: number, concurrency = 16): Promise<number> {
+  const end = Date.now() + seconds * 1000;
+  let requests = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        await send();
+        requests++;
+      }
+    }),
+  );
+  return requests * SPANS_PER_REQUEST;
+}
+
+/** A steady `spansPerSecond`, in 100-span requests, for `seconds`. */
+async function paced(send: Sender, spansPerSecond: number, seconds: number): Promise<number> {
+  const perSecond = spansPerSecond / SPANS_PER_REQUEST;
+  const total = Math.round(perSecond * seconds);
+  const start = Date.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send());
+  }
+  await Promise.all(pending);
+  return total * SPANS_PER_REQUEST;
+}
+
+// ---- the processes under test ----
+async function startBare(transport: 'http' | 'grpc', port: number): Promise<ChildProcess> {
+  const child = fork(join(ROOT, 'benchmarks/support/bare-server.ts'), [transport, String(port)], { stdio: 'ignore' });
+  await new Promise((r) => child.once('message', r));
+  return child;
+}
+
+async function startSluice(transport: 'http' | 'grpc', grpcPort: number, httpPort: number): Promise<ChildProcess> {
+  const [health] = await freePorts(1);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const exporter = transport === 'http'
+    ? `otlphttp: { endpoint: http://127.0.0.1:${sinkHttpPort}, compression: none }`
+    : `otlp: { endpoint: 127.0.0.1:${sinkGrpcPort}, tls: { insecure: true }, compression: none }`;
+  writeFileSync(join(dir, 'bench.yaml'), `
+receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:${grpcPort}, max_recv_msg_size_mib: 64 }
+      http: { endpoint: 127.0.0.1:${httpPort} }
+processors:
+  batch: { timeout: 200ms, send_batch_size: 8192 }
+exporters:
+  ${exporter}
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: '' }, logs: { level: warn } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
+`);
+  const child = spawn(process.execPath, [join(ROOT, 'src/cli.ts'), '--config', join(dir, 'bench.yaml')], { stdio: 'ignore' });
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function measure(child: ChildProcess, run: () => Promise<number>): Promise<{ spans: number; cpu: number; wall: number; peakRss: number }> {
+  const pid = child.pid!;
+  await new Promise((r) => setTimeout(r, 300));
+  let peakRss = rssBytes(pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(pid))), 100);
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  const spans = await run();
+  await new Promise((r) => setTimeout(r, 400)); // let the last batch leave
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(pid) - cpu0;
+  clearInterval(sampler);
+  return { spans, cpu, wall, peakRss };
+}
+
+const rows: string[] = [];
+const results: Record<string, number> = {};
+for (const transport of ['http', 'grpc'] as const) {
+  const [grpcPort, httpPort, barePort] = await freePorts(3);
+  const bare = await startBare(transport, barePort);
+  const bareSend = transport === 'http' ? httpSender(barePort) : grpcSender(barePort);
+  await saturate(bareSend, 1); // warm up
+  const bareRun = await measure(bare, () => saturate(bareSend, SECONDS));
+  bare.kill();
+
+  const sluice = await startSluice(transport, grpcPort, httpPort);
+  const send = transport === 'http' ? httpSender(httpPort) : grpcSender(grpcPort);
+  await saturate(send, 1);
+  const full = await measure(sluice, () => saturate(send, SECONDS));
+  const testbed = await measure(sluice, () => paced(send, 10_000, SECONDS + 4));
+  sluice.kill('SIGTERM');
+
+  const label = transport === 'http' ? 'OTLP/HTTP → batch → otlphttp' : 'OTLP/gRPC → batch → otlp';
+  const perCpu = full.spans / full.cpu;
+  const barePerCpu = bareRun.spans / bareRun.cpu;
+  results[`${transport}.perCpu`] = perCpu;
+  rows.push(`| ${label} | ${Math.round(perCpu).toLocaleString('en')} | ${Math.round(barePerCpu).toLocaleString('en')} | ${(perCpu / barePerCpu).toFixed(2)} | ${Math.round(full.spans / full.wall).toLocaleString('en')} | ${((testbed.cpu / testbed.wall) * 100).toFixed(1)}% | ${(testbed.peakRss / 1048576).toFixed(0)} MiB |`);
+}
+await new Promise<void>((r) => sinkHttp.close(() => r()));
+sinkGrpc.forceShutdown();
+
+const table = [
+  '| path | spans / Sluice CPU-s (saturated) | bare server spans / CPU-s | ratio to ceiling | spans/s (wall) | CPU of one core at 10k spans/s | peak RSS at 10k spans/s |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...rows,
+].join('\n');
+console.log(table);
+if (values.write) {
+  appendFileSync(join(ROOT, 'benchmarks/RESULTS.md'), `\n## Pipeline end to end\n${new Date().toISOString()} · ${machine()} · \`node benchmarks/pipeline.bench.ts --seconds ${SECONDS} --write\` · 100-span SDK-serialised requests (472 B/span), 16 requests in flight; load generator and backend share the machine.\n\n${table}\n`);
+}
+process.exit(0);
