@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { duration, parseDuration, size } from '../config/units.ts';
+import type { FsyncPolicy } from './options.ts';
+
+// `fsync` defaults to 100ms: a killed process loses nothing (written data sits in the page
+// cache, which outlives the process), a power loss or kernel crash loses at most the last
+// ~100 ms of enqueues, and appends cost a write() instead of a disk flush. The Collector's
+// file_storage defaults to no fsync at all; `always` is there for those who need power-loss safety.
+const fsyncPolicy = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx): FsyncPolicy => {
+    if (value === 'always' || value === 'never') return value;
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+      ctx.addIssue({ code: 'custom', message: `invalid fsync ${JSON.stringify(value)} (write always, never, or an interval such as 100ms)` });
+      return z.NEVER;
+    }
+    return ms === 0 ? 'always' : { intervalMs: ms };
+  })
+  .prefault('100ms');
+
+/** `extensions.file_storage`: where persistent queues live and how they reach the disk. */
+export const fileStorageConfigSchema = z.strictObject({
+  directory: z.string().min(1).default('./data/queue'),
+  /** `always`, `never`, or a sync interval such as `100ms` (`0` means always). */
+  fsync: fsyncPolicy,
+  /** Segment file size; fully acknowledged segments are deleted, which is the only compaction needed. */
+  segment_size: size('16MiB').pipe(z.number().int().min(4096, 'segment_size must be at least 4KiB')),
+  /** How often acknowledgements are persisted; a crash replays at most this much delivered data. */
+  checkpoint_interval: duration('1s').pipe(z.number().min(1, 'checkpoint_interval must be at least 1ms')),
+  /** Payloads kept in memory after writing so a consumer that keeps up never reads back from disk. */
+  cache_size: size('16MiB'),
+});
+
+/** `exporters.<id>.sending_queue` options that apply when the queue is persistent. */
+export const persistentQueueSettingsSchema = z.strictObject({
+  /** Bound on queued bytes (as stored on disk). */
+  max_size: size('256MiB').pipe(z.number().int().min(1, 'max_size must be positive')),
+  when_full: z.enum(['block', 'drop_newest', 'drop_oldest']).default('block'),
+});
+
+export type FileStorageConfig = z.output<typeof fileStorageConfigSchema>;
+export type PersistentQueueSettings = z.output<typeof persistentQueueSettingsSchema>;
+
+/**
+ * The per-queue folder name under `file_storage.directory`: `<exporter id>-<signal>`, with
+ * characters unsafe in a file name (the `/` of `otlp/backend`) percent-encoded, so distinct ids
+ * never share a folder.
+ */
+export function queueDirectoryName(exporterId: string, signal: string): string {
+  return `${exporterId}-${signal}`.replace(/[^A-Za-z0-9._-]/g, (char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+}
