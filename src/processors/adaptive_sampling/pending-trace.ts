@@ -1,0 +1,84 @@
+import type { DecisionRecord, KeyState } from './key-rates.ts';
+import type { SpanGroup } from './output.ts';
+import type { Slab } from './span-arena.ts';
+
+export const TraceState = { PENDING: 0, DUE: 1, DECIDED: 2 } as const;
+
+/**
+ * A buffered trace: its spans as (group, slab, offset, length) quadruples in one flat array
+ * (no object per span), plus the facts the policy needs, extracted as spans arrived.
+ */
+export class PendingTrace {
+  readonly key: string;
+  readonly firstArrival: number;
+  readonly firstGroup: SpanGroup;
+  rootArrival = -1;
+  rootDurationMs = -1;
+  /** Dynamic-sampling key, computed from the root span when it arrives. */
+  samplingKey = '';
+  spans: Array<SpanGroup | Slab | number> = [];
+  spanCount = 0;
+  /** '' or the first error signal seen (see span-facts.ts). */
+  errorReason = '';
+  keepRule = -1;
+  dropRule = -1;
+  state: number = TraceState.PENDING;
+  // Set while deciding:
+  keyState: KeyState | null = null;
+  record: DecisionRecord | null = null;
+  reason = '';
+
+  constructor(key: string, firstArrival: number, firstGroup: SpanGroup) {
+    this.key = key;
+    this.firstArrival = firstArrival;
+    this.firstGroup = firstGroup;
+  }
+}
+
+/**
+ * FIFO of traces in arrival order. Traces decided by another path stay in place and are skipped
+ * when they reach the head; `compact` drops them in bulk once they dominate, so decided traces
+ * are not retained for a whole trace_timeout.
+ */
+export class TraceQueue {
+  #items: PendingTrace[] = [];
+  #head = 0;
+
+  push(trace: PendingTrace): void {
+    this.#items.push(trace);
+  }
+
+  /** The oldest trace not yet decided or due, without removing it. */
+  peek(): PendingTrace | undefined {
+    const items = this.#items;
+    while (this.#head < items.length && items[this.#head].state !== TraceState.PENDING) this.#head++;
+    return this.#head < items.length ? items[this.#head] : undefined;
+  }
+
+  shift(): PendingTrace | undefined {
+    const t = this.peek();
+    if (t !== undefined) this.#head++;
+    return t;
+  }
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Rebuilds the array when it holds more than twice `live` entries (plus slack). */
+  compact(live: number): void {
+    if (this.#items.length - this.#head <= 2 * live + 1024) {
+      if (this.#head > 4096 && this.#head > this.#items.length / 2) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+      return;
+    }
+    const kept: PendingTrace[] = [];
+    for (let i = this.#head; i < this.#items.length; i++) {
+      if (this.#items[i].state === TraceState.PENDING) kept.push(this.#items[i]);
+    }
+    this.#items = kept;
+    this.#head = 0;
+  }
+}

@@ -1,0 +1,437 @@
+import { decodeSpan, encodeSpan } from '../../otlp/protobuf.ts';
+import type { ExportTraceServiceRequest, Span } from '../../otlp/types.ts';
+import type { AdaptiveSamplingConfig } from './config.ts';
+import { DecisionCache } from './decision-cache.ts';
+import { KeyRates, type DecisionRecord } from './key-rates.ts';
+import { LatencySketch } from './latency-sketch.ts';
+import { annotateKept, OutputBatch, serviceNameOf, SpanGroup } from './output.ts';
+import { PendingTrace, TraceQueue, TraceState } from './pending-trace.ts';
+import { compileRules, firstMatchingRule, type CompiledRule } from './rules.ts';
+import { SamplingKeyBuilder } from './sampling-key.ts';
+import { Slab, SpanArena } from './span-arena.ts';
+import { ErrorReason, spanErrorReason } from './span-facts.ts';
+import { quantizeProbability } from './threshold.ts';
+import { traceKey, traceUniform } from './trace-hash.ts';
+
+/**
+ * Heap cost of bookkeeping, counted into max_buffer_bytes beside the slabs (measured by
+ * benchmarks/sampling.bench.ts): per span, four array slots; per trace, the PendingTrace, its
+ * span array, its key string, its map entry and two queue slots.
+ */
+export const SPAN_OVERHEAD_BYTES = 40;
+export const TRACE_OVERHEAD_BYTES = 320;
+
+const MIN_SLAB = 16 * 1024;
+const MAX_SLAB = 1024 * 1024;
+
+const CLASS_DYNAMIC = 0;
+const CLASS_KEEP = 1;
+const CLASS_DROP = 2;
+
+export type EmitFn = (req: ExportTraceServiceRequest, metadata: unknown) => void;
+export type LogFn = (msg: string, fields: Record<string, unknown>) => void;
+
+export interface AdaptiveSamplerOptions {
+  /** Receives kept spans; one call per metadata object per tick (or per add call). */
+  emit: EmitFn;
+  /** Milliseconds; defaults to Date.now. Tests inject a fake clock. */
+  now?: () => number;
+  onLog?: LogFn;
+}
+
+export interface AdaptiveSamplerStats {
+  bufferedBytes: number;
+  bufferedTraces: number;
+  bufferedSpans: number;
+  /** Trace decisions by `kept:<reason>` / `dropped:<reason>`. */
+  traces: Record<string, number>;
+  spans: { kept: number; dropped: number };
+  lateSpans: { kept: number; dropped: number };
+  /** Traces decided before their time, by cause. */
+  earlyDecisions: Record<string, number>;
+  overload: { active: boolean; keptTraces: number; droppedTraces: number };
+  topKeyRates(n: number): Array<{ key: string; rate: number; tracesPerSecond: number }>;
+}
+
+/**
+ * Error-priority tail sampler. See README "Adaptive sampling" for the policy; in short: buffer
+ * spans per trace as bytes, decide each trace once (errors, slow roots and keep rules always
+ * kept; drop rules dropped; the rest sampled per key to meet target_traces_per_second), stamp
+ * kept spans with their adjusted count, and let late spans follow the remembered decision.
+ */
+export class AdaptiveSampler {
+  readonly #cfg: AdaptiveSamplingConfig;
+  readonly #emit: EmitFn;
+  readonly #now: () => number;
+  readonly #log: LogFn | null;
+
+  readonly #pending = new Map<string, PendingTrace>();
+  readonly #byRoot = new TraceQueue();
+  readonly #byFirst = new TraceQueue();
+  readonly #arena: SpanArena;
+  readonly #rates: KeyRates;
+  readonly #cache: DecisionCache;
+  readonly #keys: SamplingKeyBuilder;
+  readonly #keepRules: CompiledRule[];
+  readonly #dropRules: CompiledRule[];
+  readonly #policyRecords = new Map<string, DecisionRecord>();
+  readonly #overloadRecord: DecisionRecord;
+  readonly #batch = new OutputBatch();
+  readonly #due: PendingTrace[] = [];
+
+  #bufferedSpans = 0;
+  #lastTick: number;
+  #overload = false;
+
+  readonly #kept = new Map<string, number>();
+  readonly #dropped = new Map<string, number>();
+  readonly #early = new Map<string, number>();
+  #spansKept = 0;
+  #spansDropped = 0;
+  #lateKept = 0;
+  #lateDropped = 0;
+  #overloadKept = 0;
+  #overloadDropped = 0;
+  #pressureSinceLog = 0;
+
+  constructor(config: AdaptiveSamplingConfig, opts: AdaptiveSamplerOptions) {
+    this.#cfg = config;
+    this.#emit = opts.emit;
+    this.#now = opts.now ?? Date.now;
+    this.#log = opts.onLog ?? null;
+    this.#lastTick = this.#now();
+    const slab = Math.min(MAX_SLAB, Math.max(MIN_SLAB, Math.floor(config.max_buffer_bytes / 32)));
+    this.#arena = new SpanArena(slab);
+    this.#rates = new KeyRates({
+      targetPerSecond: config.target_traces_per_second,
+      intervalMs: config.adjustment_interval,
+      emaWeight: config.ema_weight,
+      maxKeys: config.max_keys,
+      thresholdPrecision: config.threshold_precision,
+    });
+    this.#cache = new DecisionCache(config.decision_cache_size);
+    this.#keys = new SamplingKeyBuilder(config.key_fields);
+    this.#keepRules = compileRules(config.always_keep, 'always_keep');
+    this.#dropRules = compileRules(config.always_drop, 'always_drop');
+    const fallback = quantizeProbability(config.overload.fallback_rate, config.threshold_precision);
+    this.#overloadRecord = { reason: 'overload', probability: fallback.probability, th: fallback.th };
+  }
+
+  /** Bytes held by buffered spans: whole slabs plus bookkeeping. Bounded by max_buffer_bytes. */
+  get bufferedBytes(): number {
+    return (
+      this.#arena.allocatedBytes + this.#bufferedSpans * SPAN_OVERHEAD_BYTES + this.#pending.size * TRACE_OVERHEAD_BYTES
+    );
+  }
+
+  /**
+   * Buffers the request's spans (the sampler takes ownership of the request: late spans are
+   * annotated in place). Spans of already-decided traces are emitted or dropped at once.
+   */
+  add(req: ExportTraceServiceRequest, metadata: unknown): void {
+    const now = this.#now();
+    const resourceSpans = req.resourceSpans;
+    for (let r = 0; r < resourceSpans.length; r++) {
+      const rs = resourceSpans[r];
+      const serviceName = serviceNameOf(rs.resource);
+      const scopeSpans = rs.scopeSpans;
+      for (let s = 0; s < scopeSpans.length; s++) {
+        const ss = scopeSpans[s];
+        const spans = ss.spans;
+        if (spans.length === 0) continue;
+        const group = new SpanGroup(rs.resource, rs.schemaUrl, ss.scope, ss.schemaUrl, metadata, serviceName);
+        for (let i = 0; i < spans.length; i++) this.#addSpan(spans[i], group, now);
+      }
+    }
+    this.#batch.drain(this.#emit);
+  }
+
+  /** Decides every trace whose time has come. Call it periodically (e.g. every 100 ms). */
+  tick(): void {
+    const now = this.#now();
+    const due = this.#due;
+    const waitMs = this.#cfg.decision_wait;
+    const timeoutMs = this.#cfg.trace_timeout;
+    for (let t = this.#byRoot.peek(); t !== undefined && t.rootArrival + waitMs <= now; t = this.#byRoot.peek()) {
+      this.#byRoot.shift();
+      t.state = TraceState.DUE;
+      due.push(t);
+    }
+    for (let t = this.#byFirst.peek(); t !== undefined && t.firstArrival + timeoutMs <= now; t = this.#byFirst.peek()) {
+      this.#byFirst.shift();
+      t.state = TraceState.DUE;
+      due.push(t);
+    }
+    this.#decideAll(due, now, null, true);
+    due.length = 0;
+    this.#lastTick = now;
+    this.#byRoot.compact(this.#pending.size);
+    this.#byFirst.compact(this.#pending.size);
+    if (this.#pressureSinceLog > 0 && this.#log !== null) {
+      this.#log('adaptive_sampling: buffer near max_buffer_bytes, decided oldest traces early', {
+        traces: this.#pressureSinceLog,
+        bufferedBytes: this.bufferedBytes,
+      });
+    }
+    this.#pressureSinceLog = 0;
+    this.#batch.drain(this.#emit);
+  }
+
+  /** Shutdown: decides every buffered trace now and emits the kept ones. Idempotent. */
+  flush(): void {
+    const now = this.#now();
+    const due = this.#due;
+    for (let t = this.#byFirst.shift(); t !== undefined; t = this.#byFirst.shift()) {
+      t.state = TraceState.DUE;
+      due.push(t);
+    }
+    this.#decideAll(due, now, 'shutdown', true);
+    due.length = 0;
+    this.#batch.drain(this.#emit);
+  }
+
+  /**
+   * Overload relief (driven by the memory limiter): while active, new traces are not buffered
+   * but decided on their first span by trace-id hash at overload.fallback_rate; error spans are
+   * always kept. Traces already buffered continue normally.
+   */
+  setOverload(active: boolean): void {
+    if (active === this.#overload) return;
+    this.#overload = active;
+    if (this.#log !== null) {
+      this.#log(active ? 'adaptive_sampling: overload relief on' : 'adaptive_sampling: overload relief off', {
+        fallbackRate: this.#overloadRecord.probability,
+        keptTraces: this.#overloadKept,
+        droppedTraces: this.#overloadDropped,
+      });
+    }
+  }
+
+  stats(): AdaptiveSamplerStats {
+    const traces: Record<string, number> = {};
+    for (const [reason, n] of this.#kept) traces['kept:' + reason] = n;
+    for (const [reason, n] of this.#dropped) traces['dropped:' + reason] = n;
+    const rates = this.#rates;
+    return {
+      bufferedBytes: this.bufferedBytes,
+      bufferedTraces: this.#pending.size,
+      bufferedSpans: this.#bufferedSpans,
+      traces,
+      spans: { kept: this.#spansKept, dropped: this.#spansDropped },
+      lateSpans: { kept: this.#lateKept, dropped: this.#lateDropped },
+      earlyDecisions: Object.fromEntries(this.#early),
+      overload: { active: this.#overload, keptTraces: this.#overloadKept, droppedTraces: this.#overloadDropped },
+      topKeyRates: (n: number) => rates.top(n),
+    };
+  }
+
+  // ---- buffering ----
+
+  #addSpan(span: Span, group: SpanGroup, now: number): void {
+    const key = traceKey(span.traceId);
+    let trace = this.#pending.get(key);
+    if (trace === undefined) {
+      const record = this.#cache.kept(key);
+      if (record !== undefined) return this.#late(span, group, record);
+      if (this.#cache.wasDropped(key)) return this.#late(span, group, null);
+      if (this.#overload) return this.#decideOnOverload(key, span, group);
+      trace = new PendingTrace(key, now, group);
+      this.#pending.set(key, trace);
+      this.#byFirst.push(trace);
+    }
+    const bytes = encodeSpan(span);
+    const length = bytes.length;
+    if (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > this.#cfg.max_buffer_bytes) {
+      this.#relievePressure(length, now);
+      // The trace itself may have been the oldest: its span now follows the decision.
+      if (trace.state === TraceState.DECIDED) return this.#late(span, group, trace.record);
+    }
+    const cfg = this.#cfg;
+    const slab = this.#arena.store(bytes);
+    trace.spans.push(group, slab, this.#arena.lastOffset, length);
+    trace.spanCount++;
+    this.#bufferedSpans++;
+    if (trace.errorReason === ErrorReason.NONE) {
+      trace.errorReason = spanErrorReason(span, cfg.keep_http_5xx, cfg.keep_grpc_errors);
+    }
+    if (this.#keepRules.length > 0 && trace.keepRule < 0) {
+      trace.keepRule = firstMatchingRule(this.#keepRules, span, group.resourceAttributes);
+    }
+    if (this.#dropRules.length > 0 && trace.dropRule < 0) {
+      trace.dropRule = firstMatchingRule(this.#dropRules, span, group.resourceAttributes);
+    }
+    if (span.parentSpanId.length === 0 && trace.rootArrival < 0) {
+      trace.rootArrival = now;
+      const nanos = span.endTimeUnixNano - span.startTimeUnixNano;
+      trace.rootDurationMs = nanos > 0n ? Number(nanos) / 1e6 : 0;
+      trace.samplingKey = this.#keys.keyOf(span, group);
+      this.#byRoot.push(trace);
+    }
+    if (trace.spanCount >= cfg.max_spans_per_trace) this.#decideOne(trace, now, 'max_spans_per_trace');
+  }
+
+  /** Decides oldest traces first until `length` more bytes fit under max_buffer_bytes. */
+  #relievePressure(length: number, now: number): void {
+    const max = this.#cfg.max_buffer_bytes;
+    while (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > max) {
+      const oldest = this.#byFirst.peek();
+      if (oldest === undefined) return; // nothing left to decide: this one span may pass the bound
+      this.#byFirst.shift();
+      this.#decideOne(oldest, now, 'buffer_full');
+      this.#pressureSinceLog++;
+    }
+  }
+
+  #late(span: Span, group: SpanGroup, record: DecisionRecord | null): void {
+    if (record === null) {
+      // Error priority: an error span is kept even when its trace was dropped without it.
+      const reason = spanErrorReason(span, this.#cfg.keep_http_5xx, this.#cfg.keep_grpc_errors);
+      if (reason === ErrorReason.NONE) {
+        this.#lateDropped++;
+        return;
+      }
+      record = this.#policyRecord('late_' + reason);
+    }
+    annotateKept(span, record, this.#cfg.add_reason_attribute ? record.reason : null, this.#cfg.threshold_precision);
+    this.#batch.push(group, span);
+    this.#lateKept++;
+  }
+
+  #decideOnOverload(key: string, span: Span, group: SpanGroup): void {
+    const errorReason = spanErrorReason(span, this.#cfg.keep_http_5xx, this.#cfg.keep_grpc_errors);
+    let record: DecisionRecord | null = null;
+    if (errorReason !== ErrorReason.NONE) record = this.#policyRecord('overload_' + errorReason);
+    else if (traceUniform(key, this.#cfg.seed) < this.#overloadRecord.probability) record = this.#overloadRecord;
+    if (record === null) {
+      this.#cache.rememberDropped(key);
+      this.#overloadDropped++;
+      bump(this.#dropped, 'overload');
+      this.#spansDropped++;
+      return;
+    }
+    this.#cache.rememberKept(key, record);
+    this.#overloadKept++;
+    bump(this.#kept, record.reason);
+    annotateKept(span, record, this.#cfg.add_reason_attribute ? record.reason : null, this.#cfg.threshold_precision);
+    this.#batch.push(group, span);
+    this.#spansKept++;
+  }
+
+  // ---- deciding ----
+
+  #decideOne(trace: PendingTrace, now: number, earlyReason: string): void {
+    trace.state = TraceState.DUE;
+    const due = [trace];
+    this.#decideAll(due, now, earlyReason, false);
+  }
+
+  /**
+   * Two passes so a tick's traces are counted before they are sampled: rates then reflect the
+   * traffic being decided, which matters most while the sampler warms up.
+   */
+  #decideAll(due: PendingTrace[], now: number, earlyReason: string | null, updateRates: boolean): void {
+    if (due.length === 0) return;
+    const rates = this.#rates;
+    for (let i = 0; i < due.length; i++) {
+      const t = due[i];
+      const cls = this.#classify(t);
+      if (cls === CLASS_DYNAMIC) rates.countDynamic(t.keyState!);
+      else if (cls === CLASS_KEEP) rates.countPolicyKept();
+    }
+    if (updateRates) rates.update(now, this.#lastTick);
+    const seed = this.#cfg.seed;
+    for (let i = 0; i < due.length; i++) {
+      const t = due[i];
+      if (t.record === null && t.reason === '') {
+        const state = t.keyState!;
+        if (traceUniform(t.key, seed) < state.probability) t.record = state.record;
+        t.reason = 'sampled';
+      }
+      if (earlyReason !== null) bump(this.#early, earlyReason);
+      this.#apply(t);
+    }
+  }
+
+  /** The policy stage: sets record/reason for policy outcomes, keyState for every trace. */
+  #classify(t: PendingTrace): number {
+    const cfg = this.#cfg;
+    const key = t.samplingKey !== '' ? t.samplingKey : this.#keys.keyOf(null, t.firstGroup);
+    const state = this.#rates.stateFor(key);
+    t.keyState = state;
+    let slow = false;
+    if (t.rootDurationMs >= 0) {
+      const d = t.rootDurationMs;
+      const lat = cfg.latency_threshold;
+      if (lat.static > 0 && d > lat.static) slow = true;
+      if (lat.learned_percentile > 0) {
+        const sketch = state.sketch ?? (state.sketch = new LatencySketch(lat.learned_percentile));
+        if (!slow && sketch.count >= lat.min_samples && d > sketch.quantile()) slow = true;
+        sketch.observe(d);
+      }
+    }
+    if (t.errorReason !== ErrorReason.NONE) {
+      t.record = this.#policyRecord(t.errorReason);
+    } else if (slow) {
+      t.record = this.#policyRecord('slow');
+    } else if (t.keepRule >= 0) {
+      t.record = this.#policyRecord('rule:' + this.#keepRules[t.keepRule].name);
+    } else if (t.dropRule >= 0) {
+      t.reason = 'rule:' + this.#dropRules[t.dropRule].name;
+      return CLASS_DROP;
+    } else {
+      return CLASS_DYNAMIC;
+    }
+    t.reason = t.record.reason;
+    return CLASS_KEEP;
+  }
+
+  /** Emits or drops the trace's spans, frees its bytes and remembers the decision. */
+  #apply(t: PendingTrace): void {
+    const record = t.record;
+    const spans = t.spans;
+    const n = t.spanCount;
+    const arena = this.#arena;
+    if (record !== null) {
+      const reason = this.#cfg.add_reason_attribute ? t.reason : null;
+      const precision = this.#cfg.threshold_precision;
+      for (let j = 0; j < n; j++) {
+        const group = spans[4 * j] as SpanGroup;
+        const slab = spans[4 * j + 1] as Slab;
+        const offset = spans[4 * j + 2] as number;
+        const length = spans[4 * j + 3] as number;
+        const span = decodeSpan(slab.bytes.subarray(offset, offset + length));
+        annotateKept(span, record, reason, precision);
+        this.#batch.push(group, span);
+        arena.release(slab, length);
+      }
+      this.#cache.rememberKept(t.key, record);
+      this.#spansKept += n;
+      bump(this.#kept, t.reason);
+    } else {
+      for (let j = 0; j < n; j++) arena.release(spans[4 * j + 1] as Slab, spans[4 * j + 3] as number);
+      this.#cache.rememberDropped(t.key);
+      this.#spansDropped += n;
+      bump(this.#dropped, t.reason);
+    }
+    this.#bufferedSpans -= n;
+    this.#pending.delete(t.key);
+    t.state = TraceState.DECIDED;
+    t.spans = NO_SPANS;
+    t.spanCount = 0;
+  }
+
+  #policyRecord(reason: string): DecisionRecord {
+    let record = this.#policyRecords.get(reason);
+    if (record === undefined) {
+      record = { reason, probability: 1, th: '0' };
+      this.#policyRecords.set(reason, record);
+    }
+    return record;
+  }
+}
+
+const NO_SPANS: Array<SpanGroup | Slab | number> = [];
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}

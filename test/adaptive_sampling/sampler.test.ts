@@ -1,0 +1,303 @@
+import { describe, expect, test } from 'vitest';
+import { encodeSpan } from '../../src/otlp/protobuf.ts';
+import { Harness, attr } from './harness.ts';
+import { buildTraces, prng, type BuiltTrace, type ErrorKind, type SpanItem, type TraceSpec } from './sdk-traces.ts';
+
+const ERROR_KINDS: ErrorKind[] = ['status', 'exception', 'http', 'grpc'];
+
+interface Mix {
+  keys: Array<{ service: string; rootName: string; weight: number }>;
+  errorShare: number;
+  slowShare: number;
+  children: number;
+}
+
+function specs(n: number, mix: Mix, seed: number): TraceSpec[] {
+  const rnd = prng(seed);
+  const total = mix.keys.reduce((a, k) => a + k.weight, 0);
+  const out: TraceSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    let pick = rnd() * total;
+    let k = mix.keys[0];
+    for (const key of mix.keys) {
+      if ((pick -= key.weight) < 0) {
+        k = key;
+        break;
+      }
+    }
+    const isError = rnd() < mix.errorShare;
+    const isSlow = !isError && rnd() < mix.slowShare;
+    out.push({
+      service: k.service,
+      rootName: k.rootName,
+      children: mix.children,
+      errorAt: isError ? Math.floor(rnd() * (mix.children + 1)) : -1,
+      errorKind: ERROR_KINDS[i % 4],
+      rootDurationMs: isSlow ? 5000 : 5 + Math.floor(rnd() * 300),
+    });
+  }
+  return out;
+}
+
+/**
+ * Feeds traces at `perSecond`, 100 ms per step: each step's children go out in two add() calls,
+ * and roots one step later, so children always arrive before their root.
+ */
+function drive(h: Harness, traces: readonly BuiltTrace[], perSecond: number): void {
+  const perStep = Math.max(1, Math.round(perSecond / 10));
+  let pendingRoots: SpanItem[] = [];
+  for (let off = 0; off < traces.length; off += perStep) {
+    const step = traces.slice(off, off + perStep);
+    const first: SpanItem[] = [];
+    const second: SpanItem[] = [];
+    for (const t of step) {
+      const children = t.items.slice(1);
+      first.push(...children.slice(0, Math.ceil(children.length / 2)));
+      second.push(...children.slice(Math.ceil(children.length / 2)));
+    }
+    h.add(first);
+    h.add(pendingRoots);
+    h.add(second);
+    pendingRoots = step.map((t) => t.items[0]);
+    h.advance(100);
+  }
+  h.add(pendingRoots);
+}
+
+describe('adaptive sampler, end to end with SDK traces', () => {
+  test('20,000 traces: every error trace and every slow trace is kept whole', async () => {
+    const traces = await buildTraces(
+      specs(20_000, { keys: [{ service: 'api', rootName: 'GET /a', weight: 1 }, { service: 'db', rootName: 'q', weight: 1 }], errorShare: 0.02, slowShare: 0.01, children: 3 }, 1),
+    );
+    const h = new Harness({ target_traces_per_second: 50 });
+    drive(h, traces, 500);
+    h.advance(6000);
+    const errors = traces.filter((t) => t.spec.errorAt! >= 0);
+    const slow = traces.filter((t) => t.spec.rootDurationMs > 2000);
+    expect(errors.length).toBeGreaterThan(300);
+    expect(slow.length).toBeGreaterThan(150);
+    for (const t of [...errors, ...slow]) expect(h.emittedCount(t.id)).toBe(t.items.length);
+    for (const t of errors) {
+      for (const s of h.spansByTrace.get(t.id)!) {
+        expect(attr(s, 'sampling.adjusted_count')).toBe(1);
+        expect(s.traceState).toBe('ot=th:0');
+      }
+    }
+    const st = h.sampler.stats();
+    expect(st.bufferedTraces).toBe(0);
+    expect(st.bufferedSpans).toBe(0);
+    expect(st.traces['kept:slow']).toBeGreaterThanOrEqual(slow.length);
+    expect(st.lateSpans).toEqual({ kept: 0, dropped: 0 });
+    // sampling happened: far fewer traces kept than arrived
+    expect(h.spansByTrace.size).toBeLessThan(traces.length / 4);
+  }, 60_000);
+
+  test('throughput meets the target, adjusted counts extrapolate per key, rare keys survive', async () => {
+    const mix: Mix = {
+      keys: [
+        { service: 'api', rootName: 'GET /home', weight: 50 },
+        { service: 'api', rootName: 'GET /search', weight: 25 },
+        { service: 'cart', rootName: 'POST /cart', weight: 12 },
+        { service: 'cart', rootName: 'GET /cart', weight: 6 },
+        { service: 'auth', rootName: 'POST /login', weight: 4.2 },
+        { service: 'auth', rootName: 'POST /logout', weight: 2 },
+        { service: 'admin', rootName: 'GET /rare', weight: 0.8 },
+      ],
+      errorShare: 0.02,
+      slowShare: 0,
+      children: 1,
+    };
+    const rate = 600;
+    const seconds = 60;
+    const traces = await buildTraces(specs(rate * seconds, mix, 2));
+    const target = 60;
+    const h = new Harness({ target_traces_per_second: target });
+    drive(h, traces, rate);
+    h.advance(6000);
+
+    const kept = h.spansByTrace.size;
+    console.log(`kept ${(kept / seconds).toFixed(1)} traces/s for a target of ${target}`);
+    expect(kept / seconds).toBeGreaterThan(target * 0.85);
+    expect(kept / seconds).toBeLessThan(target * 1.15);
+
+    const truth = new Map<string, number>();
+    const estimate = new Map<string, number>();
+    for (const t of traces) {
+      const key = `${t.spec.service} ${t.spec.rootName}`;
+      truth.set(key, (truth.get(key) ?? 0) + 1);
+      const spans = h.spansByTrace.get(t.id);
+      const root = spans?.find((s) => s.parentSpanId.length === 0);
+      if (root !== undefined) estimate.set(key, (estimate.get(key) ?? 0) + (attr(root, 'sampling.adjusted_count') as number));
+    }
+    let checked = 0;
+    for (const [key, n] of truth) {
+      if (n < 500) continue;
+      checked++;
+      expect(Math.abs((estimate.get(key) ?? 0) - n) / n, key).toBeLessThan(0.2);
+    }
+    expect(checked).toBeGreaterThanOrEqual(6);
+    const rare = truth.get('admin GET /rare')!;
+    expect(rare / traces.length).toBeLessThan(0.01);
+    expect(estimate.get('admin GET /rare') ?? 0).toBeGreaterThan(0);
+    // rare keys sit at or near rate 1, the dominant key is sampled hardest
+    const rates = h.sampler.stats().topKeyRates(10);
+    const byKey = new Map(rates.map((r) => [r.key, r.rate]));
+    expect(byKey.get('admin|GET /rare|UNSET')).toBeGreaterThan(0.5);
+    expect(byKey.get('api|GET /home|UNSET')).toBeLessThan(byKey.get('auth|POST /logout|UNSET')!);
+  }, 60_000);
+
+  test('a flood of 5x max_buffer_bytes stays under the bound, decides early, loses no error', async () => {
+    const traces = await buildTraces(
+      specs(4000, { keys: [{ service: 'flood', rootName: 'GET /f', weight: 1 }], errorShare: 0.02, slowShare: 0, children: 3 }, 3),
+    );
+    const max = 256 * 1024;
+    const h = new Harness({ max_buffer_bytes: max, target_traces_per_second: 10 });
+    let peak = 0;
+    let offered = 0;
+    for (let off = 0; off < traces.length; off += 20) {
+      const items = traces.slice(off, off + 20).flatMap((t) => [...t.items].reverse());
+      offered += items.reduce((a, i) => a + encodeSpan(i.span).length, 0);
+      h.add(items);
+      peak = Math.max(peak, h.sampler.stats().bufferedBytes);
+    }
+    expect(offered).toBeGreaterThan(5 * max);
+    expect(peak).toBeLessThanOrEqual(max);
+    const st = h.sampler.stats();
+    expect(st.earlyDecisions.buffer_full).toBeGreaterThan(1000);
+    expect(st.bufferedBytes).toBeLessThanOrEqual(max);
+    expect(h.logs.length).toBe(0); // logged at the next tick
+    h.sampler.flush();
+    h.advance(100);
+    expect(h.logs.some((l) => l.msg.includes('max_buffer_bytes'))).toBe(true);
+    for (const t of traces) {
+      if (t.spec.errorAt! >= 0) expect(h.emittedCount(t.id)).toBe(t.items.length);
+    }
+    expect(h.sampler.stats().bufferedTraces).toBe(0);
+  }, 60_000);
+
+  test('late spans follow the decision: kept trace emitted, dropped trace not', async () => {
+    const [keep, drop, lateError] = await buildTraces([
+      { service: 'svc', rootName: 'GET /checkout', children: 3, rootDurationMs: 10, errorAt: 2 },
+      { service: 'svc', rootName: 'GET /health', children: 3, rootDurationMs: 10, rootAttributes: { 'http.route': '/health' } },
+      { service: 'svc', rootName: 'GET /health', children: 3, rootDurationMs: 10, errorAt: 3, rootAttributes: { 'http.route': '/health' } },
+    ]);
+    const h = new Harness({ always_drop: [{ name: 'health', attribute: 'http.route', equals: '/health' }], add_reason_attribute: true });
+    h.add([keep.items[0], keep.items[1], keep.items[2], drop.items[0], drop.items[1], lateError.items[0]]);
+    h.advance(5100);
+    expect(h.emittedCount(keep.id)).toBe(3);
+    expect(h.emittedCount(drop.id)).toBe(0);
+    expect(h.sampler.stats().traces).toMatchObject({ 'kept:error': 1, 'dropped:rule:health': 2 });
+    h.advance(10_000);
+    h.add([keep.items[3], drop.items[2], drop.items[3], lateError.items[3]]);
+    expect(h.emittedCount(keep.id)).toBe(4);
+    expect(attr(h.spansByTrace.get(keep.id)![3], 'sampling.reason')).toBe('error');
+    expect(h.emittedCount(drop.id)).toBe(0);
+    // an error arriving after its trace was dropped is still kept (error priority)
+    expect(h.emittedCount(lateError.id)).toBe(1);
+    expect(h.sampler.stats().lateSpans).toEqual({ kept: 2, dropped: 2 });
+    expect(h.sampler.stats().bufferedTraces).toBe(0);
+  });
+
+  test('determinism: two samplers with one seed agree; another seed differs', async () => {
+    const traces = await buildTraces(
+      specs(3000, { keys: [{ service: 'a', rootName: 'x', weight: 3 }, { service: 'b', rootName: 'y', weight: 1 }], errorShare: 0.01, slowShare: 0, children: 1 }, 4),
+    );
+    const run = (seed: number) => {
+      const h = new Harness({ target_traces_per_second: 20, seed });
+      drive(h, traces, 300);
+      h.advance(6000);
+      return [...h.spansByTrace.keys()].sort();
+    };
+    const a = run(7);
+    const b = run(7);
+    const c = run(8);
+    expect(a.length).toBeGreaterThan(50);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  }, 30_000);
+
+  test('decision timing: decision_wait after the root, trace_timeout without one, max_spans_per_trace early', async () => {
+    const [withRoot, rootless, big] = await buildTraces([
+      { service: 's', rootName: 'r', children: 2, rootDurationMs: 5 },
+      { service: 's', rootName: 'r', children: 2, rootDurationMs: 5 },
+      { service: 's', rootName: 'r', children: 6, rootDurationMs: 5, errorAt: 1 },
+    ]);
+    const h = new Harness({ decision_wait: '2s', trace_timeout: '10s', max_spans_per_trace: 5 });
+    h.add([withRoot.items[1], rootless.items[1], rootless.items[2]]);
+    h.advance(3000);
+    h.add([withRoot.items[0]]); // root arrives 3 s after the child
+    h.advance(1900);
+    expect(h.emittedCount(withRoot.id)).toBe(0);
+    h.advance(200);
+    expect(h.emittedCount(withRoot.id)).toBe(2); // target 100/s: everything is sampled in
+    expect(h.emittedCount(rootless.id)).toBe(0);
+    h.advance(5000);
+    expect(h.emittedCount(rootless.id)).toBe(2);
+    h.add(big.items.slice(1));
+    // decided at the 5th span; the 6th, in the same request, follows the decision
+    expect(h.emittedCount(big.id)).toBe(6);
+    expect(h.sampler.stats().earlyDecisions).toEqual({ max_spans_per_trace: 1 });
+    expect(h.sampler.stats().lateSpans.kept).toBe(1);
+    h.add([big.items[0]]);
+    expect(h.emittedCount(big.id)).toBe(7);
+  });
+
+  test('output groups by metadata identity and keeps resource/scope by reference', async () => {
+    const traces = await buildTraces([
+      { service: 'one', rootName: 'r', children: 1, rootDurationMs: 5, errorAt: 0 },
+      { service: 'two', rootName: 'r', children: 1, rootDurationMs: 5, errorAt: 0 },
+    ]);
+    const h = new Harness({});
+    const m1 = { tenant: 'a' };
+    const m2 = { tenant: 'b' };
+    h.add([...traces[0].items, ...traces[1].items], m1);
+    const late = await buildTraces([{ service: 'one', rootName: 'r', children: 1, rootDurationMs: 5, errorAt: 1 }]);
+    h.add(late[0].items, m2);
+    h.advance(5100);
+    expect(h.emitted.length).toBe(2);
+    const first = h.emitted.find((e) => e.metadata === m1)!;
+    expect(first.req.resourceSpans.length).toBe(2);
+    expect(first.req.resourceSpans[0].resource).toBe(traces[0].items[0].resource);
+    expect(first.req.resourceSpans[0].scopeSpans[0].scope).toBe(traces[0].items[0].scope);
+    expect(h.emitted.find((e) => e.metadata === m2)!.req.resourceSpans[0].scopeSpans[0].spans.length).toBe(2);
+  });
+
+  test('overload relief: new traces decided at once by hash, errors kept, counted and logged', async () => {
+    const traces = await buildTraces(
+      specs(2000, { keys: [{ service: 'o', rootName: 'r', weight: 1 }], errorShare: 0.05, slowShare: 0, children: 1 }, 5),
+    );
+    const h = new Harness({ overload: { fallback_rate: 0.1 } });
+    h.sampler.setOverload(true);
+    for (const t of traces) h.add(t.items);
+    const st = h.sampler.stats();
+    expect(st.bufferedTraces).toBe(0);
+    expect(st.overload.keptTraces + st.overload.droppedTraces).toBe(2000);
+    for (const t of traces) {
+      if (t.spec.errorAt! >= 0) expect(h.emittedCount(t.id)).toBeGreaterThanOrEqual(1);
+    }
+    const sampled = traces.filter((t) => t.spec.errorAt! < 0 && h.emittedCount(t.id) > 0);
+    expect(sampled.length).toBeGreaterThan(130);
+    expect(sampled.length).toBeLessThan(260);
+    for (const t of sampled) expect(attr(h.spansByTrace.get(t.id)![0], 'sampling.adjusted_count')).toBeCloseTo(10, 2);
+    h.sampler.setOverload(false);
+    expect(h.logs.map((l) => l.msg)).toEqual(['adaptive_sampling: overload relief on', 'adaptive_sampling: overload relief off']);
+    const [fresh] = await buildTraces([{ service: 'o', rootName: 'r', children: 1, rootDurationMs: 5 }]);
+    h.add(fresh.items);
+    expect(h.sampler.stats().bufferedTraces).toBe(1);
+  });
+
+  test('always_keep rules keep matching traces over the budget', async () => {
+    const traces = await buildTraces(
+      Array.from({ length: 400 }, (_, i) => ({
+        service: 's', rootName: 'GET /x', children: 1, rootDurationMs: 5,
+        rootAttributes: { 'user.tier': i % 20 === 0 ? 'gold' : 'free', 'http.route': '/x' },
+      })),
+    );
+    const h = new Harness({ target_traces_per_second: 1, always_keep: [{ attribute: 'user.tier', in: ['gold'] }] });
+    drive(h, traces, 200);
+    h.advance(6000);
+    const gold = traces.filter((t) => t.spec.rootAttributes!['user.tier'] === 'gold');
+    for (const t of gold) expect(h.emittedCount(t.id)).toBe(2);
+    expect(h.sampler.stats().traces['kept:rule:always_keep[0]']).toBe(gold.length);
+  });
+});

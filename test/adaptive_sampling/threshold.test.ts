@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'vitest';
+import {
+  mergeThreshold,
+  quantizeProbability,
+  readThreshold,
+  thresholdToProbability,
+} from '../../src/processors/adaptive_sampling/threshold.ts';
+import { annotateKept } from '../../src/processors/adaptive_sampling/output.ts';
+import type { Span } from '../../src/otlp/types.ts';
+
+function span(traceState = '', attrs: Span['attributes'] = []): Span {
+  return {
+    traceId: new Uint8Array(16), spanId: new Uint8Array(8), traceState, parentSpanId: new Uint8Array(0), flags: 0,
+    name: 's', kind: 1, startTimeUnixNano: 0n, endTimeUnixNano: 1n, attributes: attrs, droppedAttributesCount: 0,
+    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
+  };
+}
+
+describe('ot=th threshold encoding', () => {
+  test.each([
+    [1, '0', 1],
+    [0.5, '8', 0.5],
+    [0.25, 'c', 0.25],
+    [0.1, 'e666', 0.100006103515625],
+    [0.01, 'fd70a', 0.010000228881835938],
+    [1 / 3, 'aaab', 0.3333282470703125],
+  ])('p=%s encodes as th:%s', (p, th, actual) => {
+    const q = quantizeProbability(p, 4);
+    expect(q.th).toBe(th);
+    expect(q.probability).toBe(actual);
+    expect(thresholdToProbability(th)).toBeCloseTo(actual, 12);
+  });
+
+  test('precision is configurable and tiny probabilities keep significant digits', () => {
+    expect(quantizeProbability(0.1, 5).th).toBe('e6666');
+    expect(quantizeProbability(0.001, 4).th).toBe('ffbe77');
+    expect(quantizeProbability(0, 4).probability).toBeGreaterThan(0);
+  });
+
+  test('merging replaces th, keeps rv and other vendors, moves ot first', () => {
+    expect(mergeThreshold('', 'c')).toBe('ot=th:c');
+    expect(mergeThreshold('vendor=abc', '8')).toBe('ot=th:8,vendor=abc');
+    expect(mergeThreshold('vendor=abc,ot=th:8;rv:0123456789abcd,z=1', 'e')).toBe('ot=th:e;rv:0123456789abcd,vendor=abc,z=1');
+    expect(readThreshold('a=1, ot=rv:00;th:fd70a')).toBe('fd70a');
+    expect(readThreshold('a=1')).toBeUndefined();
+  });
+});
+
+describe('attribution of a kept span', () => {
+  const quarter = { reason: 'sampled', probability: 0.25, th: 'c' };
+
+  test('no upstream rate: adjusted count is 1/p', () => {
+    const s = span('vendor=x');
+    annotateKept(s, quarter, null, 4);
+    expect(s.attributes).toEqual([{ key: 'sampling.adjusted_count', value: { doubleValue: 4 } }]);
+    expect(s.traceState).toBe('ot=th:c,vendor=x');
+  });
+
+  test('upstream th multiplies', () => {
+    const s = span('ot=th:8');
+    annotateKept(s, quarter, 'sampled', 4);
+    expect(s.attributes[0].value.doubleValue).toBe(8);
+    expect(s.traceState).toBe('ot=th:e');
+    expect(s.attributes[1]).toEqual({ key: 'sampling.reason', value: { stringValue: 'sampled' } });
+  });
+
+  test('upstream sampling.adjusted_count multiplies and is replaced, not duplicated', () => {
+    const s = span('', [{ key: 'sampling.adjusted_count', value: { doubleValue: 10 } }]);
+    annotateKept(s, quarter, null, 4);
+    expect(s.attributes).toEqual([{ key: 'sampling.adjusted_count', value: { doubleValue: 40 } }]);
+    expect(thresholdToProbability(readThreshold(s.traceState)!)).toBeCloseTo(1 / 40, 4);
+  });
+
+  test('kept-by-policy spans carry count 1 times upstream', () => {
+    const s = span('ot=th:c');
+    annotateKept(s, { reason: 'error', probability: 1, th: '0' }, null, 4);
+    expect(s.attributes[0].value.doubleValue).toBe(4);
+    expect(s.traceState).toBe('ot=th:c');
+  });
+});
