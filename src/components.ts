@@ -8,6 +8,7 @@ import { debugExporterFactory } from './exporters/debug/index.ts';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremotewrite/factory.ts';
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
+import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
 import type { AnyFactory } from './core/component.ts';
@@ -27,6 +28,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   prometheusRemoteWriteExporterFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
+  fileStorageExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

@@ -52,7 +52,7 @@ service:
   });
 
   function post(body: Uint8Array | string, headers: Record<string, string>): Promise<Response> {
-    return fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', body, headers });
+    return fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', body: body as unknown as BodyInit, headers });
   }
 
   async function stillServes(): Promise<void> {

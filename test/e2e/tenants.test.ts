@@ -84,7 +84,7 @@ service:
     const body = ProtobufTraceSerializer.serializeRequest(await typicalSpans(count))!;
     return fetch(`http://127.0.0.1:${ports.http}/v1/traces`, {
       method: 'POST',
-      body,
+      body: body as unknown as BodyInit,
       headers: { 'content-type': 'application/x-protobuf', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     });
   }

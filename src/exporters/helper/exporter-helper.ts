@@ -72,6 +72,10 @@ export class ExporterHelper implements Consumer {
       this.#unregister.push(
         t.observe('otelcol_exporter_queue_size', 'Current size of the retry queue (in batches).', ['exporter', 'data_type'], () => [{ labels: queueLabels, value: queue.size }]),
         t.observe('otelcol_exporter_queue_capacity', 'Fixed capacity of the retry queue (in batches).', ['exporter', 'data_type'], () => [{ labels: queueLabels, value: queue.capacity }]),
+        t.observe('sluice_exporter_queue_size_bytes', 'Bytes held by a persistent sending queue.', ['exporter', 'data_type'], () =>
+          queue.sizeBytes === undefined ? [] : [{ labels: queueLabels, value: queue.sizeBytes }]),
+        t.observe('sluice_exporter_queue_capacity_bytes', 'Byte bound of a persistent sending queue.', ['exporter', 'data_type'], () =>
+          queue.capacityBytes === undefined ? [] : [{ labels: queueLabels, value: queue.capacityBytes }]),
         t.observe('sluice_exporter_queue_oldest_age_seconds', 'Age of the oldest batch waiting in the queue.', ['exporter', 'data_type'], () => {
           const oldest = queue.oldestEnqueuedAt;
           return [{ labels: queueLabels, value: oldest === undefined ? 0 : (Date.now() - oldest) / 1000 }];
@@ -96,10 +100,13 @@ export class ExporterHelper implements Consumer {
       return;
     }
     const result = await this.#queue.offer(batch);
-    if (result !== 'ok') {
-      this.#enqueueFailed.add(batch.itemCount);
-      throw new PipelineError('overloaded', `exporter ${this.id}: sending queue is ${result === 'full' ? 'full' : 'unavailable'}`, QUEUE_FULL_RETRY_AFTER_MS);
+    if (result === 'ok') return;
+    this.#enqueueFailed.add(batch.itemCount);
+    if (result === 'dropped') {
+      this.#logger.warn({ exporter: this.id, items: batch.itemCount }, 'sending queue full: batch dropped by when_full policy');
+      return;
     }
+    throw new PipelineError('overloaded', `exporter ${this.id}: sending queue is ${result === 'full' ? 'full' : 'unavailable'}`, QUEUE_FULL_RETRY_AFTER_MS);
   }
 
   async #work(queue: ExportQueue): Promise<void> {
@@ -107,12 +114,12 @@ export class ExporterHelper implements Consumer {
       const entry = await queue.take();
       if (entry === undefined) return;
       const error = await this.#send(entry.batch);
-      if (error !== undefined && this.#stop.signal.aborted && isRetryable(error) && queue.persistent) {
+      if (error !== undefined && this.#stop.signal.aborted && isRetryable(error)) {
         // Shutdown cut the retries short: a persistent queue keeps the entry for the next start.
         queue.release(entry);
-      } else {
-        queue.ack(entry);
+        return;
       }
+      queue.ack(entry);
     }
   }
 
@@ -192,6 +199,16 @@ export class ExporterHelper implements Consumer {
         this.#stop.abort();
         await drained;
       }
+      this.#stop.abort();
+      if (!this.#queue.persistent) {
+        // What an in-memory queue still holds after the deadline is lost: count it.
+        while (this.#queue.size > 0) {
+          const entry = await this.#queue.take();
+          if (entry === undefined) break;
+          this.#sendFailed.add(entry.batch.itemCount);
+        }
+      }
+      await this.#queue.dispose?.();
     }
     this.#stop.abort();
     for (const unregister of this.#unregister) unregister();

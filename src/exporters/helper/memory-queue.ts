@@ -5,7 +5,11 @@ export interface QueueEntry {
   enqueuedAt: number;
 }
 
-export type OfferResult = 'ok' | 'full' | 'error';
+/**
+ * ok: queued. full: refused, the sender should retry. dropped: refused by an explicit drop policy
+ * (counted; the client is not asked to retry). error: storage failed (retryable).
+ */
+export type OfferResult = 'ok' | 'full' | 'dropped' | 'error';
 
 /** What the exporter helper needs from a queue; the in-memory and the on-disk queue both provide it. */
 export interface ExportQueue {
@@ -21,8 +25,13 @@ export interface ExportQueue {
   /** Whether entries released at shutdown survive to the next start. */
   readonly persistent: boolean;
   readonly oldestEnqueuedAt: number | undefined;
-  /** Stops take() from waiting once empty. */
+  /** Bytes held and the byte bound, where the queue measures them (the persistent queue does). */
+  readonly sizeBytes?: number;
+  readonly capacityBytes?: number;
+  /** Stops new offers; take() returns undefined once the queue is empty. */
   close(): Promise<void>;
+  /** Releases resources once the consumers have stopped (flushes a persistent queue's checkpoint). */
+  dispose?(): Promise<void>;
 }
 
 /** A bounded FIFO of batches. A full queue refuses; it never grows and never drops silently. */

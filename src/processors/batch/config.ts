@@ -14,6 +14,12 @@ export const batchConfigSchema = z
      * receiver. One batch then never carries two tenants' data.
      */
     metadata_keys: z.array(z.string().min(1)).default([]),
+    /**
+     * Hold each request's acknowledgement until its batch has been handed to every exporter
+     * (with a persistent queue: written to disk). Off, a crash loses what waits here, as in the
+     * Collector.
+     */
+    wait_for_result: z.boolean().default(false),
     /** At most this many distinct partitions; beyond it new partitions are refused (retryable). */
     metadata_cardinality_limit: z.number().int().min(1).default(1000),
   })

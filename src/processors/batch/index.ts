@@ -12,6 +12,8 @@ interface Partition {
   items: number;
   timer: NodeJS.Timeout | undefined;
   metadata: RequestMetadata;
+  /** Requests waiting for this partition's flush (wait_for_result). */
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
 /**
@@ -32,7 +34,7 @@ export class BatchProcessor {
     this.#logger = logger;
   }
 
-  process(batch: Batch): null {
+  process(batch: Batch): null | Promise<null> {
     if (this.#stopped) throw new PipelineError('overloaded', 'batch processor is shutting down', 1000);
     const key = this.#partitionKey(batch.metadata);
     let partition = this.#partitions.get(key);
@@ -40,18 +42,21 @@ export class BatchProcessor {
       if (this.#partitions.size >= this.#config.metadata_cardinality_limit) {
         throw new PipelineError('overloaded', 'too many distinct batch partitions (metadata_cardinality_limit)', 1000);
       }
-      partition = { key, parts: [], items: 0, timer: undefined, metadata: this.#partitionMetadata(batch.metadata) };
+      partition = { key, parts: [], items: 0, timer: undefined, metadata: this.#partitionMetadata(batch.metadata), waiters: [] };
       this.#partitions.set(key, partition);
     }
     partition.parts.push(batch);
     partition.items += batch.itemCount;
+    const result = this.#config.wait_for_result
+      ? new Promise<null>((resolve, reject) => partition.waiters.push({ resolve: () => resolve(null), reject }))
+      : null;
     if (partition.items >= this.#config.send_batch_size) {
       this.#flush(partition);
     } else if (partition.timer === undefined) {
       const owner = partition;
       partition.timer = setTimeout(() => this.#flush(owner), this.#config.timeout);
     }
-    return null;
+    return result;
   }
 
   #partitionKey(metadata: RequestMetadata): string {
@@ -86,14 +91,23 @@ export class BatchProcessor {
     const merged = mergeBatches(signal, partition.parts, partition.metadata);
     const max = this.#config.send_batch_max_size;
     const outgoing = max > 0 ? splitBatch(merged, max) : [merged];
-    for (const batch of outgoing) {
-      const sending = this.#next.consume(batch).catch((error) => {
-        // The client was already acknowledged; the exporter helper counted the refusal.
-        this.#logger.warn({ items: batch.itemCount, error: errorMessage(error) }, 'batch could not be handed to the exporters');
-      });
-      this.#inFlight.add(sending);
-      sending.finally(() => this.#inFlight.delete(sending));
-    }
+    const waiters = partition.waiters;
+    const sending = Promise.all(outgoing.map((batch) => this.#next.consume(batch))).then(
+      () => {
+        for (const waiter of waiters) waiter.resolve();
+      },
+      (error) => {
+        if (waiters.length > 0) {
+          // The clients are still waiting: they get the refusal and will retry.
+          for (const waiter of waiters) waiter.reject(error);
+        } else {
+          // The clients were already acknowledged; the exporter helper counted the refusal.
+          this.#logger.warn({ items: merged.itemCount, error: errorMessage(error) }, 'batch could not be handed to the exporters');
+        }
+      },
+    );
+    this.#inFlight.add(sending);
+    sending.finally(() => this.#inFlight.delete(sending));
   }
 
   async shutdown(): Promise<void> {
