@@ -11,6 +11,9 @@ import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/fa
 import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
+import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
+import { adaptiveSamplingProcessorFactory } from './processors/adaptive_sampling/factory.ts';
+import { redactionProcessorFactory } from './processors/redaction/factory.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -20,7 +23,10 @@ export const COMPONENTS: readonly AnyFactory[] = [
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   tenantProcessorFactory,
+  redactionProcessorFactory,
   routingProcessorFactory,
+  cardinalityLimitProcessorFactory,
+  adaptiveSamplingProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,

@@ -126,6 +126,19 @@ export type Observation = { labels: Labels; value: number };
 
 export class Telemetry {
   readonly #families = new Map<string, Family>();
+  readonly #status = new Map<string, () => unknown>();
+
+  /** A JSON document served at /status on the metrics address (e.g. cardinality offenders). */
+  status(name: string, provide: () => unknown): void {
+    this.#status.set(name, provide);
+  }
+
+  renderStatus(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, provide] of this.#status) out[name] = provide();
+    return out;
+  }
+
   readonly #callbacks = new Map<string, Array<() => Iterable<Observation>>>();
 
   counter(name: string, help: string, labelNames: readonly string[]): Counter {

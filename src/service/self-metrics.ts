@@ -13,13 +13,18 @@ export function registerProcessMetrics(telemetry: Telemetry, startedAt: number):
   telemetry.observe('otelcol_process_runtime_heap_alloc_bytes', 'Bytes of allocated heap objects.', [], () => [{ labels: {}, value: process.memoryUsage().heapUsed }]);
 }
 
-/** Serves /metrics in the Prometheus text format. */
+/** Serves /metrics in the Prometheus text format, and /status with components' JSON status. */
 export async function startMetricsServer(telemetry: Telemetry, address: string): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
       const body = telemetry.render();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(body);
+      return;
+    }
+    if (req.url === '/status') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(telemetry.renderStatus()));
       return;
     }
     res.writeHead(404).end();

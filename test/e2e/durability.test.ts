@@ -46,7 +46,10 @@ class Client {
   readonly acked = new Set<string>();
   refused = 0;
   lastRefusal: Response | undefined;
-  constructor(readonly port: number) {}
+  readonly port: number;
+  constructor(port: number) {
+    this.port = port;
+  }
 
   /** One SDK-serialised request; remembers the span ids only when Sluice said 200. */
   async send(count = 20): Promise<number> {

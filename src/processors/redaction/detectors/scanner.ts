@@ -1,0 +1,114 @@
+import { scanAuthHeaders } from './auth-header.ts';
+import { scanAwsAccessKeys, scanAwsSecretKeys } from './aws.ts';
+import { CustomPattern } from './custom.ts';
+import { scanEmails } from './email.ts';
+import { scanIpv6 } from './ip.ts';
+import { scanJwts } from './jwt.ts';
+import type { MatchBuffer } from './match-buffer.ts';
+import { BUILTIN_DETECTORS, type BuiltinDetectorName } from './names.ts';
+import { scanNumbers, type NumberDetectorIds } from './numbers.ts';
+import {
+  C_AT, C_COLON, C_DOT, C_EQ, C_SLASH, C_UPPER, prefilter, scannedDigits, scannedMask,
+  T_AKIA, T_AUTH, T_EYJ, T_GITHUB, T_GITLAB, T_PEM, T_SLACK, T_STRIPE,
+} from './prefilter.ts';
+import { scanPrivateKeys } from './private-key.ts';
+import { scanUrlPasswords, scanQuerySecrets } from './url-secrets.ts';
+import { scanGithubTokens, scanGitlabTokens, scanSlackTokens, scanStripeKeys } from './vendor-tokens.ts';
+
+type NumberDetector = 'payment_card' | 'us_ssn' | 'phone' | 'iban' | 'ipv4';
+const NUMBER_DETECTORS: ReadonlySet<string> = new Set(['payment_card', 'us_ssn', 'phone', 'iban', 'ipv4']);
+
+type ScanFunction = (s: string, out: MatchBuffer, id: number, key: string) => void;
+
+interface Trigger {
+  /** Prefilter bits that must all be present. */
+  bits: number;
+  /** Digits the value must hold at least. */
+  digits: number;
+  /** Shortest value worth scanning. */
+  length?: number;
+}
+
+const SINGLE_DETECTORS: Record<Exclude<BuiltinDetectorName, NumberDetector>, [Trigger, ScanFunction]> = {
+  private_key: [{ bits: T_PEM, digits: 0 }, scanPrivateKeys],
+  url_password: [{ bits: C_AT | C_COLON | C_SLASH, digits: 0 }, scanUrlPasswords],
+  query_secret: [{ bits: C_EQ, digits: 0 }, scanQuerySecrets],
+  auth_header: [{ bits: T_AUTH, digits: 0 }, scanAuthHeaders],
+  jwt: [{ bits: T_EYJ | C_DOT, digits: 0 }, scanJwts],
+  aws_access_key: [{ bits: T_AKIA, digits: 0 }, scanAwsAccessKeys],
+  aws_secret_key: [{ bits: C_UPPER, digits: 1, length: 40 }, scanAwsSecretKeys],
+  github_token: [{ bits: T_GITHUB, digits: 0 }, scanGithubTokens],
+  gitlab_token: [{ bits: T_GITLAB, digits: 0 }, scanGitlabTokens],
+  slack_token: [{ bits: T_SLACK, digits: 0 }, scanSlackTokens],
+  stripe_key: [{ bits: T_STRIPE, digits: 0 }, scanStripeKeys],
+  email: [{ bits: C_AT | C_DOT, digits: 0 }, scanEmails],
+  ipv6: [{ bits: C_COLON, digits: 1 }, scanIpv6],
+};
+
+/** One step of the plan: a scanner and what must be in a value for it to be worth running. */
+class Step {
+  readonly bits: number;
+  readonly digits: number;
+  readonly length: number;
+  readonly id: number;
+  readonly scan: ScanFunction;
+  constructor(trigger: Trigger, id: number, scan: ScanFunction) {
+    this.bits = trigger.bits;
+    this.digits = trigger.digits;
+    this.length = trigger.length ?? 0;
+    this.id = id;
+    this.scan = scan;
+  }
+}
+
+export interface CustomPatternSpec {
+  pattern: string;
+  caseInsensitive: boolean;
+}
+
+/**
+ * Runs the enabled detectors over one value. Built, with its plan, once per redactor; a value
+ * costs one prefilter pass plus the scanners its characters can trigger. Detector ids are the
+ * index in BUILTIN_DETECTORS, then custom patterns in config order.
+ */
+export class ValueScanner {
+  readonly #steps: Step[];
+  readonly #numberIds: NumberDetectorIds;
+  readonly #numberDigits: number;
+  readonly #custom: CustomPattern[];
+  /** Every bit some step needs: a value with none of them and few digits is clean. */
+  readonly #stepBits: number;
+
+  constructor(enabled: ReadonlySet<BuiltinDetectorName>, custom: readonly CustomPatternSpec[]) {
+    this.#steps = [];
+    for (let id = 0; id < BUILTIN_DETECTORS.length; id++) {
+      const name = BUILTIN_DETECTORS[id];
+      if (!enabled.has(name) || NUMBER_DETECTORS.has(name)) continue;
+      const [trigger, scan] = SINGLE_DETECTORS[name as Exclude<BuiltinDetectorName, NumberDetector>];
+      this.#steps.push(new Step(trigger, id, scan));
+    }
+    const idOf = (name: BuiltinDetectorName) => (enabled.has(name) ? BUILTIN_DETECTORS.indexOf(name) : -1);
+    this.#numberIds = { iban: idOf('iban'), ipv4: idOf('ipv4'), card: idOf('payment_card'), ssn: idOf('us_ssn'), phone: idOf('phone') };
+    const { iban, ipv4, card, ssn, phone } = this.#numberIds;
+    // Fewest digits any of them needs: an IPv4 address 4, an IBAN or a phone number 8.
+    this.#numberDigits = ipv4 >= 0 ? 4 : phone >= 0 || iban >= 0 ? 8 : ssn >= 0 ? 9 : card >= 0 ? 13 : Infinity;
+    this.#stepBits = this.#steps.reduce((bits, step) => bits | step.bits, 0);
+    this.#custom = custom.map((spec, i) => new CustomPattern(BUILTIN_DETECTORS.length + i, spec.pattern, spec.caseInsensitive));
+  }
+
+  /** Appends the matches in `s` to `out` (unsorted, possibly overlapping). `key` is context. */
+  scan(s: string, key: string, out: MatchBuffer): void {
+    prefilter(s);
+    const mask = scannedMask;
+    const digits = scannedDigits;
+    if ((mask & this.#stepBits) === 0 && digits < this.#numberDigits && this.#custom.length === 0) return;
+    const steps = this.#steps;
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k];
+      if ((mask & step.bits) === step.bits && digits >= step.digits && s.length >= step.length) step.scan(s, out, step.id, key);
+    }
+    if (digits >= this.#numberDigits) scanNumbers(s, out, this.#numberIds);
+    const custom = this.#custom;
+    for (let k = 0; k < custom.length; k++) custom[k].scan(s, out);
+  }
+}

@@ -1,0 +1,81 @@
+import { codeAt, startsWithIgnoreCase } from './chars.ts';
+import type { MatchBuffer } from './match-buffer.ts';
+
+/**
+ * The password of `scheme://user:password@host`: only the password is redacted. The userinfo
+ * ends at the last `@` before the authority ends (`/ ? #` or white space), so a password with an
+ * unescaped `@` is still covered.
+ */
+export function scanUrlPasswords(s: string, out: MatchBuffer, id: number): void {
+  const n = s.length;
+  let at = s.indexOf('://');
+  while (at !== -1) {
+    const authority = at + 3;
+    let colon = -1;
+    let lastAt = -1;
+    let i = authority;
+    for (; i < n; i++) {
+      const c = codeAt(s, i);
+      if (c === 47 || c === 63 || c === 35 || c <= 32) break;
+      if (c === 64) lastAt = i;
+      else if (c === 58 && colon === -1 && lastAt === -1) colon = i;
+    }
+    if (colon !== -1 && lastAt > colon + 1) out.push(colon + 1, lastAt, id);
+    at = i < n ? s.indexOf('://', i) : -1;
+  }
+}
+
+// Parameter names whose value is a secret, matched whole or as the last part of a longer name
+// after `_`, `.` or `-` (db_password, client.secret, x-api-key), case-insensitively.
+export const SECRET_PARAMETER_NAMES: readonly string[] = [
+  'password', 'passwd', 'pwd', 'pass', 'passphrase',
+  'secret', 'client_secret', 'secret_key',
+  'token', 'access_token', 'refresh_token', 'id_token', 'auth_token', 'session_token',
+  'api_key', 'apikey', 'api-key', 'private_key', 'credential', 'credentials',
+  'signature', 'sig', 'x-amz-signature', 'x-amz-security-token',
+];
+
+const MAX_NAME = 64;
+
+function isNameChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95 || c === 45 || c === 46;
+}
+
+/** Ends a parameter value: & ; # white space quotes , < > brackets. */
+function endsValue(c: number): boolean {
+  return c <= 32 || c === 38 || c === 59 || c === 35 || c === 34 || c === 39 || c === 44 || c === 60 || c === 62 ||
+    c === 41 || c === 93 || c === 125;
+}
+
+/** `name=value` with a secret name: the value only. Covers query strings, forms and key=value logs. */
+export function scanQuerySecrets(s: string, out: MatchBuffer, id: number): void {
+  const n = s.length;
+  let floor = 0;
+  let eq = s.indexOf('=');
+  while (eq !== -1) {
+    let nameStart = eq;
+    while (nameStart > floor && eq - nameStart <= MAX_NAME && isNameChar(codeAt(s, nameStart - 1))) nameStart--;
+    let end = eq + 1;
+    if (eq - nameStart <= MAX_NAME && isSecretName(s, nameStart, eq)) {
+      while (end < n && !endsValue(codeAt(s, end))) end++;
+      if (end > eq + 1) out.push(eq + 1, end, id);
+    }
+    floor = end;
+    eq = end < n ? s.indexOf('=', end) : -1;
+  }
+}
+
+function isSecretName(s: string, start: number, end: number): boolean {
+  const length = end - start;
+  for (let k = 0; k < SECRET_PARAMETER_NAMES.length; k++) {
+    const name = SECRET_PARAMETER_NAMES[k];
+    const at = end - name.length;
+    if (at < start) continue;
+    if (at > start) {
+      const c = codeAt(s, at - 1);
+      if (c !== 95 && c !== 46 && c !== 45) continue;
+    }
+    if (startsWithIgnoreCase(s, at, name)) return length > 0;
+  }
+  return false;
+}

@@ -1,0 +1,30 @@
+import type { Batch } from '../../core/batch.ts';
+import type { ProcessorFactory } from '../../core/component.ts';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../otlp/types.ts';
+import { redactionConfigSchema, type RedactionConfig } from './config.ts';
+import { createRedactor } from './redactor.ts';
+
+export const redactionProcessorFactory: ProcessorFactory<RedactionConfig> = {
+  kind: 'processor',
+  type: 'redaction',
+  signals: ['traces', 'metrics', 'logs'],
+  mutatesData: true,
+  configSchema: redactionConfigSchema,
+  create(ctx) {
+    // One redactor per pipeline instance: its match buffers are reused from batch to batch.
+    const redactor = createRedactor(ctx.config);
+    const values = ctx.telemetry.counter('sluice_redaction_values_total', 'Values redacted, by detector and action. Originals are never logged.', ['detector', 'action']);
+    const droppedRecords = ctx.telemetry.counter('sluice_redaction_dropped_records_total', 'Log records dropped by the drop_record action.', ['processor']).bind({ processor: ctx.id });
+    return {
+      process(batch: Batch) {
+        const request = batch.mutate();
+        if (batch.signal === 'traces') redactor.redactTraces(request as ExportTraceServiceRequest);
+        else if (batch.signal === 'metrics') redactor.redactMetrics(request as ExportMetricsServiceRequest);
+        else droppedRecords.add(redactor.redactLogs(request as ExportLogsServiceRequest));
+        const counts = redactor.takeCounts();
+        for (let i = 0; i < counts.length; i++) values.add(counts[i].count, { detector: counts[i].detector, action: counts[i].action });
+        return batch.itemCount === 0 ? null : batch;
+      },
+    };
+  },
+};
