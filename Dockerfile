@@ -1,0 +1,14 @@
+# Sluice runs its TypeScript through Node 24's type stripping: no build stage.
+FROM node:24-slim
+WORKDIR /opt/sluice
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY bin ./bin
+COPY src ./src
+COPY pipelines ./pipelines
+RUN mkdir -p out data && chown node:node out data
+ENV SLUICE_BIND=0.0.0.0 NODE_ENV=production
+EXPOSE 4317 4318 8888 13133
+USER node
+ENTRYPOINT ["node", "bin/sluice.js"]
+CMD ["--config", "pipelines/default.yaml"]
