@@ -93,9 +93,16 @@ describe('nothing acknowledged is lost', () => {
     }
     await sink.startHttp(sinkPort);
     for (let i = 0; i < 20; i++) await client.send();
-    await waitFor(() => [...client.acked].every((id) => spanIdsOf(sink.of('traces')).has(id)), 30_000, 'every acknowledged span at the sink');
+    try {
+      await waitFor(() => [...client.acked].every((id) => spanIdsOf(sink.of('traces')).has(id)), 60_000, 'every acknowledged span at the sink');
+    } catch (error) {
+      const delivered = spanIdsOf(sink.of('traces'));
+      const page = await scrapeMetrics(metrics);
+      const lines = page.split('\n').filter((l) => /queue|sent|failed|retries/.test(l) && !l.startsWith('#'));
+      throw new Error(`${(error as Error).message}: ${[...client.acked].filter((id) => !delivered.has(id)).length} of ${client.acked.size} missing\n${lines.join('\n')}`);
+    }
     expect(client.acked.size).toBeGreaterThan(1000);
-  }, OUTAGE_SECONDS * 1000 + 60_000);
+  }, OUTAGE_SECONDS * 1000 + 90_000);
 
   test('kill -9 mid-load, restart on the same directory: every acknowledged span arrives', async () => {
     const [grpc, http, health, metrics, sinkPort] = await freePorts(5);

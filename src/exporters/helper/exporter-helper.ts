@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Batch } from '../../core/batch.ts';
 import type { Consumer, Exporter, Host } from '../../core/component.ts';
-import { errorMessage, isRetryable, PipelineError, type ExportError } from '../../core/errors.ts';
+import { errorMessage, isRetryable, PipelineError, retryableError, type ExportError } from '../../core/errors.ts';
 import { ITEM_NAMES, type BoundCounter, type Telemetry } from '../../core/telemetry.ts';
 import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from './config.ts';
@@ -111,7 +111,15 @@ export class ExporterHelper implements Consumer {
 
   async #work(queue: ExportQueue): Promise<void> {
     for (;;) {
-      const entry = await queue.take();
+      let entry: QueueEntry | undefined;
+      try {
+        entry = await queue.take();
+      } catch (error) {
+        // A queue that cannot read one record (a bad sector) must not stop its consumer for good.
+        this.#logger.error({ exporter: this.id, error: errorMessage(error) }, 'sending queue read failed');
+        if (!(await sleep(100, this.#stop.signal))) return;
+        continue;
+      }
       if (entry === undefined) return;
       const error = await this.#send(entry.batch);
       if (error !== undefined && this.#stop.signal.aborted && isRetryable(error)) {
@@ -166,11 +174,19 @@ export class ExporterHelper implements Consumer {
   async #attempt(batch: Batch): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.#settings.timeout);
     const signal = AbortSignal.any([timeout, this.#stop.signal]);
+    let onAbort: (() => void) | undefined;
+    // An exporter that ignores its signal must still not hold a consumer past the timeout.
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(retryableError(`export timed out after ${this.#settings.timeout}ms`));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      await this.#exporter.push(batch, signal);
+      await Promise.race([this.#exporter.push(batch, signal), aborted]);
       return undefined;
     } catch (error) {
       return error;
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
     }
   }
 

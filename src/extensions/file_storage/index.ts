@@ -21,6 +21,7 @@ export class FileStorage {
     telemetry.observe('sluice_exporter_queue_replayed_records_total', 'Records replayed from disk after a restart.', ['exporter', 'data_type'], stat((q) => q.stats.replayedRecords), 'counter');
     telemetry.observe('sluice_exporter_queue_dropped_records_total', 'Records dropped by the when_full policy.', ['exporter', 'data_type'], stat((q) => q.stats.droppedOldest + q.stats.droppedNewest), 'counter');
     telemetry.observe('sluice_exporter_queue_io_errors_total', 'Disk errors (full disk, I/O) met by a persistent queue.', ['exporter', 'data_type'], stat((q) => q.stats.ioErrors), 'counter');
+    telemetry.observe('sluice_exporter_queue_in_flight', 'Records taken by consumers and not yet acknowledged.', ['exporter', 'data_type'], stat((q) => q.stats.inFlight));
     telemetry.observe('sluice_exporter_queue_items', 'Telemetry items held by a persistent queue.', ['exporter', 'data_type'], stat((q) => q.stats.items));
   }
 
