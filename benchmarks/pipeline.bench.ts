@@ -103,11 +103,13 @@ async function startBare(transport: 'http' | 'grpc', port: number): Promise<Chil
   return child;
 }
 
-async function startSluice(transport: 'http' | 'grpc', grpcPort: number, httpPort: number): Promise<ChildProcess> {
+async function startSluice(transport: 'http' | 'grpc', grpcPort: number, httpPort: number, fsync?: string): Promise<ChildProcess> {
   const [health] = await freePorts(1);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const queue = fsync === undefined ? '' : ', sending_queue: { storage: file_storage, max_size: 1GiB }';
+  const storage = fsync === undefined ? '' : `\n  file_storage: { directory: ${join(dir, 'queue')}, fsync: ${fsync} }`;
   const exporter = transport === 'http'
-    ? `otlphttp: { endpoint: http://127.0.0.1:${sinkHttpPort}, compression: none }`
+    ? `otlphttp: { endpoint: http://127.0.0.1:${sinkHttpPort}, compression: none${queue} }`
     : `otlp: { endpoint: 127.0.0.1:${sinkGrpcPort}, tls: { insecure: true }, compression: none }`;
   writeFileSync(join(dir, 'bench.yaml'), `
 receivers:
@@ -120,9 +122,9 @@ processors:
 exporters:
   ${exporter}
 extensions:
-  health_check: { endpoint: 127.0.0.1:${health} }
+  health_check: { endpoint: 127.0.0.1:${health} }${storage}
 service:
-  extensions: [health_check]
+  extensions: [health_check${fsync === undefined ? '' : ', file_storage'}]
   telemetry: { metrics: { address: '' }, logs: { level: warn } }
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
@@ -163,16 +165,31 @@ for (const transport of ['http', 'grpc'] as const) {
 
   const sluice = await startSluice(transport, grpcPort, httpPort);
   const send = transport === 'http' ? httpSender(httpPort) : grpcSender(grpcPort);
+  // The testbed load runs first, on a fresh process, so its RSS is not the saturated run's heap.
+  await paced(send, 10_000, 1);
+  const testbed = await measure(sluice, () => paced(send, 10_000, SECONDS + 4));
   await saturate(send, 1);
   const full = await measure(sluice, () => saturate(send, SECONDS));
-  const testbed = await measure(sluice, () => paced(send, 10_000, SECONDS + 4));
   sluice.kill('SIGTERM');
 
   const label = transport === 'http' ? 'OTLP/HTTP → batch → otlphttp' : 'OTLP/gRPC → batch → otlp';
   const perCpu = full.spans / full.cpu;
   const barePerCpu = bareRun.spans / bareRun.cpu;
   results[`${transport}.perCpu`] = perCpu;
+  results[`${transport}.perWall`] = full.spans / full.wall;
   rows.push(`| ${label} | ${Math.round(perCpu).toLocaleString('en')} | ${Math.round(barePerCpu).toLocaleString('en')} | ${(perCpu / barePerCpu).toFixed(2)} | ${Math.round(full.spans / full.wall).toLocaleString('en')} | ${((testbed.cpu / testbed.wall) * 100).toFixed(1)}% | ${(testbed.peakRss / 1048576).toFixed(0)} MiB |`);
+}
+// The same HTTP path with the exporter's queue on disk, per fsync policy.
+const persistentRows: string[] = [];
+for (const fsync of ['never', '100ms', 'always']) {
+  const [grpcPort, httpPort] = await freePorts(2);
+  const sluice = await startSluice('http', grpcPort, httpPort, fsync);
+  const send = httpSender(httpPort);
+  await saturate(send, 1);
+  const run = await measure(sluice, () => saturate(send, SECONDS));
+  sluice.kill('SIGTERM');
+  const perCpu = run.spans / run.cpu;
+  persistentRows.push(`| OTLP/HTTP → batch → otlphttp, file_storage fsync ${fsync} | ${Math.round(perCpu).toLocaleString('en')} | ${(perCpu / results['http.perCpu']).toFixed(2)} | ${Math.round(run.spans / run.wall).toLocaleString('en')} | ${((run.spans / run.wall) / results['http.perWall']).toFixed(2)} |`);
 }
 await new Promise<void>((r) => sinkHttp.close(() => r()));
 sinkGrpc.forceShutdown();
@@ -181,6 +198,10 @@ const table = [
   '| path | spans / Sluice CPU-s (saturated) | bare server spans / CPU-s | ratio to ceiling | spans/s (wall) | CPU of one core at 10k spans/s | peak RSS at 10k spans/s |',
   '|---|---:|---:|---:|---:|---:|---:|',
   ...rows,
+  '',
+  '| persistent queue | spans / Sluice CPU-s | vs in-memory queue | spans/s (wall) | vs in-memory queue |',
+  '|---|---:|---:|---:|---:|',
+  ...persistentRows,
 ].join('\n');
 console.log(table);
 if (values.write) {

@@ -1,14 +1,11 @@
+import { ManualReader } from '../support/sdk.ts';
 import { describe, expect, test } from 'vitest';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { CardinalityLimiter } from '../../src/processors/cardinality_limit/index.ts';
 import { config, isOverflow, total, valueOf } from './batches.ts';
-import { toExportRequest } from './sdk-to-otlp.ts';
+import { sdkMetricsRequest as toExportRequest } from '../support/sdk.ts';
 
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 async function collectRequest(reader: ManualReader) {
   const { resourceMetrics, errors } = await reader.collect();

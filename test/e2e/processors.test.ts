@@ -1,6 +1,7 @@
+import { ManualReader } from '../support/sdk.ts';
 import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue } from '../../src/otlp/types.ts';
@@ -9,10 +10,6 @@ import { exportWith, metricExporter, traceExporter } from './sdk-clients.ts';
 
 // The domain processors inside a real Sluice, driven by the real SDK exporters.
 
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 const attr = (attributes: KeyValue[], key: string) => attributes.find((a) => a.key === key)?.value;
 

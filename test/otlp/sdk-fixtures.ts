@@ -1,4 +1,5 @@
 // Real OpenTelemetry JS SDK output, used as the ground truth for the codec tests.
+import { ManualReader } from '../support/sdk.ts';
 import {
   context,
   createTraceState,
@@ -25,7 +26,6 @@ import {
   AggregationTemporality,
   AggregationType,
   MeterProvider,
-  MetricReader,
   type ResourceMetrics as SdkResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -151,10 +151,6 @@ export async function typicalSpans(count: number): Promise<ReadableSpan[]> {
 
 // ---- metrics ----
 
-class ManualReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 export async function sdkResourceMetrics(temporality: 'delta' | 'cumulative'): Promise<SdkResourceMetrics> {
   const reader = new ManualReader({

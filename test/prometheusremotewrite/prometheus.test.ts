@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ExportError } from '../../src/core/errors.ts';
 import { push } from '../../src/exporters/prometheusremotewrite/push.ts';
 import { config, gauge, numberPoint, request, scope } from './fixtures.ts';
-import { sdkToRequest } from './sdk-to-otlp.ts';
+import { ManualReader, sdkMetricsRequest as sdkToRequest } from '../support/sdk.ts';
 
 const PROMETHEUS_PORT = 19090;
 const PROMETHEUS_URL = `http://127.0.0.1:${PROMETHEUS_PORT}`;
@@ -29,11 +29,6 @@ function findPrometheus(): string | undefined {
 const binary = findPrometheus();
 const required = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
-/** A reader the test drives by hand: collect() on demand, nothing periodic. */
-class ManualReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 let prometheus: ChildProcess | undefined;
 let dataDir = '';
