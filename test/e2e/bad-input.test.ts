@@ -97,6 +97,17 @@ service:
     await stillServes();
   });
 
+  test('invalid UTF-8 is 400, in JSON and in protobuf', async () => {
+    const badJson = Buffer.concat([Buffer.from('{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}]}}]}')]);
+    expect((await post(badJson, { 'content-type': 'application/json' })).status).toBe(400);
+    // Span{trace_id, span_id, name = 0xff 0xfe}
+    const span = Buffer.concat([Buffer.from([0x0a, 16]), Buffer.alloc(16, 1), Buffer.from([0x12, 8]), Buffer.alloc(8, 2), Buffer.from([0x2a, 2, 0xff, 0xfe])]);
+    const scope = Buffer.concat([Buffer.from([0x12, span.length]), span]);
+    const resource = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
+    expect((await post(Buffer.concat([Buffer.from([0x0a, resource.length]), resource]), { 'content-type': 'application/x-protobuf' })).status).toBe(400);
+    await stillServes();
+  });
+
   test('a trace id of the wrong length is 400, in JSON and in protobuf', async () => {
     const json = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'abcd', spanId: 'eee19b7ec3c1b174', name: 'x' }] }] }] });
     expect((await post(json, { 'content-type': 'application/json' })).status).toBe(400);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import { Batch } from '../../core/batch.ts';
 import type { Consumer } from '../../core/component.ts';
@@ -65,6 +66,8 @@ export class RequestAcceptor {
       if (encoding === 'proto') {
         batch = Batch.fromBytes(signal, body, scanRequest(signal, body), metadata);
       } else {
+        // toString would quietly turn bad bytes into U+FFFD; OTLP/JSON must be UTF-8, so refuse.
+        if (!isUtf8(body)) throw new OtlpDecodeError('request body is not valid UTF-8');
         batch = Batch.fromRequest(signal, decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')), metadata);
       }
     } catch (error) {
