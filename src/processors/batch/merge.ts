@@ -1,8 +1,7 @@
 import { Batch } from '../../core/batch.ts';
 import type { RequestMetadata } from '../../core/metadata.ts';
-import type { RequestBySignal, Signal } from '../../otlp/types.ts';
+import { RESOURCE_FIELD, type RequestBySignal, type Signal } from '../../otlp/types.ts';
 
-const TOP_FIELD = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const;
 
 /**
  * One batch from several. When every part still has its encoded bytes, the bytes are concatenated:
@@ -22,7 +21,7 @@ export function mergeBatches<S extends Signal>(signal: S, parts: readonly Batch<
     for (let i = 0; i < parts.length; i++) chunks[i] = parts[i].bytes();
     return Batch.fromBytes(signal, Buffer.concat(chunks), items, metadata);
   }
-  const field = TOP_FIELD[signal];
+  const field = RESOURCE_FIELD[signal];
   const merged: unknown[] = [];
   for (let i = 0; i < parts.length; i++) {
     const entries = (parts[i].request as unknown as Record<string, unknown[]>)[field];
@@ -37,7 +36,7 @@ export function mergeBatches<S extends Signal>(signal: S, parts: readonly Batch<
  */
 export function splitBatch<S extends Signal>(batch: Batch<S>, maxItems: number): Batch<S>[] {
   if (batch.itemCount <= maxItems) return [batch];
-  const field = TOP_FIELD[batch.signal];
+  const field = RESOURCE_FIELD[batch.signal];
   const out: Batch<S>[] = [];
   let current: unknown[] = [];
   let currentItems = 0;

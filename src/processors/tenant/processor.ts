@@ -4,8 +4,8 @@ import type { Consumer } from '../../core/component.ts';
 import { PipelineError } from '../../core/errors.ts';
 import { rejectItems } from '../../core/metadata.ts';
 import type { Counter, Telemetry } from '../../core/telemetry.ts';
-import { rewriteResources } from '../../otlp/protobuf.ts';
-import type { RequestBySignal, Resource, Signal } from '../../otlp/types.ts';
+import { countItems as countRequestItems, rewriteResources } from '../../otlp/protobuf.ts';
+import { RESOURCE_FIELD, type RequestBySignal, type Resource, type Signal } from '../../otlp/types.ts';
 import { reloadLogger } from '../../extensions/bearertokenauth/factory.ts';
 import type { TenantConfig } from './config.ts';
 import { enrichResource } from './enrich.ts';
@@ -14,8 +14,6 @@ import { decideTenant, readResourceTenant, resolveTenant, type TenantDecision, t
 import { TenantLabels } from './tenant-labels.ts';
 import { TenantTable } from './tenant-table.ts';
 
-const TOP = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const;
-const SCOPES = { traces: 'scopeSpans', metrics: 'scopeMetrics', logs: 'scopeLogs' } as const;
 
 interface ResourceEntry {
   resource: Resource | undefined;
@@ -138,7 +136,7 @@ export class TenantProcessor {
   /** Decoded path: resources may belong to different tenants; unknown ones are rejected as partial success. */
   async #perResource(batch: Batch): Promise<Batch | null> {
     const request = batch.mutate() as unknown as Record<string, ResourceEntry[]>;
-    const entries = request[TOP[this.#signal]];
+    const entries = request[RESOURCE_FIELD[this.#signal]];
     const byTenant = new Map<string, ResourceEntry[]>();
     let rejected = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -146,7 +144,7 @@ export class TenantProcessor {
       const decision = this.#decide(batch, entry.resource);
       if (!decision.ok) {
         if (decision.reason !== 'unknown') this.#refuseWhole(batch, decision);
-        const count = countEntryItems(this.#signal, entry);
+        const count = countItems(this.#signal, [entry]);
         rejected += count;
         this.#refused.add(count, { tenant: this.#labels.label('unknown'), signal: this.#signal, reason: 'unknown' });
         continue;
@@ -158,7 +156,7 @@ export class TenantProcessor {
     }
     if (rejected > 0) rejectItems(batch.metadata, rejected, 'unknown tenant');
     if (byTenant.size === 0) return null;
-    const top = TOP[this.#signal];
+    const top = RESOURCE_FIELD[this.#signal];
     if (byTenant.size === 1) {
       const [[tenant, list]] = byTenant;
       request[top] = list;
@@ -178,21 +176,7 @@ export class TenantProcessor {
   }
 }
 
+/** Items in some resource entries, counted by the codec's own rules. */
 function countItems(signal: Signal, entries: readonly ResourceEntry[]): number {
-  let count = 0;
-  for (let i = 0; i < entries.length; i++) count += countEntryItems(signal, entries[i]);
-  return count;
-}
-
-function countEntryItems(signal: Signal, entry: ResourceEntry): number {
-  const scopes = (entry as unknown as Record<string, Array<Record<string, unknown[]>>>)[SCOPES[signal]];
-  let count = 0;
-  for (const scope of scopes) {
-    if (signal === 'traces') count += scope.spans.length;
-    else if (signal === 'logs') count += scope.logRecords.length;
-    else for (const metric of scope.metrics as unknown as Array<Record<string, { dataPoints: unknown[] } | undefined>>) {
-      count += (metric.gauge ?? metric.sum ?? metric.histogram ?? metric.exponentialHistogram ?? metric.summary)?.dataPoints.length ?? 0;
-    }
-  }
-  return count;
+  return countRequestItems(signal, { [RESOURCE_FIELD[signal]]: entries } as unknown as RequestBySignal[Signal]);
 }
