@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  countItems,
   decodeJson,
   decodeRequest,
   decodeSpan,
@@ -59,6 +60,34 @@ describe('protobuf errors', () => {
         expect(s === undefined).toBe(d === undefined);
       }
     }
+  });
+
+  // The scanner's one-byte fast paths and its generic path must accept exactly what the decoder
+  // accepts, deep inside real requests too: single-byte mutations reach every nesting level.
+  test.each(SIGNALS)('%s: scan and decode agree on mutated SDK requests, and on their item counts', async (signal) => {
+    const original = await fixture(signal);
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const interesting = [0x00, 0x01, 0x08, 0x0a, 0x10, 0x12, 0x7f, 0x80, 0xc3, 0xff];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = original.slice();
+      bytes[rand(bytes.length)] = i % 2 === 0 ? rand(256) : interesting[rand(interesting.length)];
+      let decoded: ReturnType<typeof decodeRequest> | undefined;
+      const d = threw(() => (decoded = decodeRequest(signal, bytes)));
+      let items = -1;
+      const s = threw(() => (items = scanRequest(signal, bytes)));
+      if (d !== undefined) expect(d).toBeInstanceOf(OtlpDecodeError);
+      if (s !== undefined) expect(s).toBeInstanceOf(OtlpDecodeError);
+      expect(s === undefined, `mutation ${i}: scan ${String(s)}, decode ${String(d)}`).toBe(d === undefined);
+      if (decoded !== undefined) {
+        expect(items).toBe(countItems(signal, decoded));
+        accepted++;
+      }
+    }
+    // Both outcomes must be well represented for the comparison to mean anything.
+    expect(accepted).toBeGreaterThan(300);
+    expect(accepted).toBeLessThan(2700);
   });
 
   test('trace_id of 15 bytes is rejected with the span index', async () => {

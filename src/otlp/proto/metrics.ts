@@ -50,7 +50,12 @@ const REQUEST_FIELDS = fieldMask(1);
 const RESOURCE_METRICS_FIELDS = fieldMask(1, 2, 3);
 const SCOPE_METRICS_FIELDS = fieldMask(1, 2, 3);
 const METRIC_FIELDS = fieldMask(1, 2, 3, 5, 7, 9, 10, 11, 12);
-const POINTS_FIELDS = fieldMask(1, 2, 3);
+// Known fields per point container: a wrong wire type is an error only for a field the message
+// has; Gauge has no field 2 and Summary no field 2 or 3, so those are unknown and skipped.
+const GAUGE_FIELDS = fieldMask(1);
+const SUM_FIELDS = fieldMask(1, 2, 3);
+const HISTOGRAM_CONTAINER_FIELDS = fieldMask(1, 2);
+const SUMMARY_CONTAINER_FIELDS = fieldMask(1);
 const NUMBER_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
 const HISTOGRAM_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
 const EXP_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
@@ -128,11 +133,11 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
         break;
       // A oneof: the last member on the wire wins, as protobuf specifies.
       case 42:
-        gauge = { dataPoints: decodeNumberPoints(r, r.sub(end)).dataPoints };
+        gauge = { dataPoints: decodeNumberPoints(r, r.sub(end), GAUGE_FIELDS, 'Gauge').dataPoints };
         sum = histogram = exponentialHistogram = summary = undefined;
         break;
       case 58:
-        sum = decodeNumberPoints(r, r.sub(end));
+        sum = decodeNumberPoints(r, r.sub(end), SUM_FIELDS, 'Sum');
         gauge = histogram = exponentialHistogram = summary = undefined;
         break;
       case 74:
@@ -158,7 +163,7 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
 }
 
 /** Gauge and Sum share a layout; a Gauge simply has no temporality or monotonic flag. */
-function decodeNumberPoints(r: ProtoReader, end: number): Sum {
+function decodeNumberPoints(r: ProtoReader, end: number, knownFields: number, message: 'Gauge' | 'Sum'): Sum {
   const dataPoints: NumberDataPoint[] = [];
   let aggregationTemporality = 0;
   let isMonotonic = false;
@@ -167,7 +172,7 @@ function decodeNumberPoints(r: ProtoReader, end: number): Sum {
     if (t === 10) dataPoints.push(decodeNumberDataPoint(r, r.sub(end)));
     else if (t === 16) aggregationTemporality = r.varint32(end) | 0;
     else if (t === 24) isMonotonic = r.varint32(end) !== 0;
-    else r.unknown(t, end, POINTS_FIELDS, 'Sum');
+    else r.unknown(t, end, knownFields, message);
   }
   return { dataPoints, aggregationTemporality, isMonotonic };
 }
@@ -179,7 +184,7 @@ function decodeHistogram(r: ProtoReader, end: number): Histogram {
     const t = r.tag(end);
     if (t === 10) dataPoints.push(decodeHistogramDataPoint(r, r.sub(end)));
     else if (t === 16) aggregationTemporality = r.varint32(end) | 0;
-    else r.unknown(t, end, POINTS_FIELDS, 'Histogram');
+    else r.unknown(t, end, HISTOGRAM_CONTAINER_FIELDS, 'Histogram');
   }
   return { dataPoints, aggregationTemporality };
 }
@@ -191,7 +196,7 @@ function decodeExponentialHistogram(r: ProtoReader, end: number): ExponentialHis
     const t = r.tag(end);
     if (t === 10) dataPoints.push(decodeExponentialDataPoint(r, r.sub(end)));
     else if (t === 16) aggregationTemporality = r.varint32(end) | 0;
-    else r.unknown(t, end, POINTS_FIELDS, 'ExponentialHistogram');
+    else r.unknown(t, end, HISTOGRAM_CONTAINER_FIELDS, 'ExponentialHistogram');
   }
   return { dataPoints, aggregationTemporality };
 }
@@ -201,7 +206,7 @@ function decodeSummary(r: ProtoReader, end: number): Summary {
   while (r.pos < end) {
     const t = r.tag(end);
     if (t === 10) dataPoints.push(decodeSummaryDataPoint(r, r.sub(end)));
-    else r.unknown(t, end, POINTS_FIELDS, 'Summary');
+    else r.unknown(t, end, SUMMARY_CONTAINER_FIELDS, 'Summary');
   }
   return { dataPoints };
 }
