@@ -10,60 +10,78 @@ export const ID8 = 4; // empty or 8 bytes
 export const MESSAGE = 5;
 export const PACKED = 6; // repeated scalar: packed (LEN) or one element (alt wire type)
 
+// What the scanner does for a field whose whole tag is one byte and matches its schema: every
+// OTLP field below 16 with its expected wire type. Anything else (unknown fields, wrong wire
+// types, two-byte tags) takes the generic path, which also produces the error messages.
+export const GENERIC = 0;
+export const SKIP_VARINT = 1;
+export const SKIP_FIXED64 = 2;
+export const SKIP_FIXED32 = 3;
+export const SKIP_LEN = 4;
+export const CHECK_STRING = 5;
+export const CHECK_ID16 = 6;
+export const CHECK_ID8 = 7;
+export const SCAN_MESSAGE = 8;
+export const SCAN_KEY_VALUE = 9;
+
+const SKIP_BY_WIRE = [SKIP_VARINT, SKIP_FIXED64, SKIP_LEN, GENERIC, GENERIC, SKIP_FIXED32];
+
 export class ScanSchema {
   readonly name: string;
   /** Counted as one item (span, data point, log record). */
   readonly isItem: boolean;
+  /** KeyValue: the scanner first tries its {key, string value} shortcut. */
+  readonly isKeyValue: boolean;
   readonly wire = new Int8Array(32).fill(-1);
   readonly alt = new Int8Array(32).fill(-1);
   readonly kind = new Uint8Array(32);
   readonly fieldName: string[] = new Array<string>(32).fill('');
   readonly child: (ScanSchema | null)[] = new Array<ScanSchema | null>(32).fill(null);
+  /** Indexed by a one-byte tag: the action above, GENERIC for anything not listed. */
+  readonly action = new Uint8Array(128);
 
-  constructor(name: string, isItem: boolean) {
+  constructor(name: string, isItem: boolean, isKeyValue = false) {
     this.name = name;
     this.isItem = isItem;
+    this.isKeyValue = isKeyValue;
+  }
+
+  #define(field: number, wire: number, kind: number, action: number): this {
+    this.wire[field] = wire;
+    this.kind[field] = kind;
+    if (field < 16) this.action[(field << 3) | wire] = action;
+    return this;
   }
 
   scalar(field: number, wire: number): this {
-    this.wire[field] = wire;
-    this.kind[field] = SCALAR;
-    return this;
+    return this.#define(field, wire, SCALAR, SKIP_BY_WIRE[wire]);
   }
 
   string(field: number, name: string): this {
-    this.wire[field] = LEN;
-    this.kind[field] = STRING;
     this.fieldName[field] = name;
-    return this;
+    return this.#define(field, LEN, STRING, CHECK_STRING);
   }
 
   bytes(field: number, kind: number, name: string): this {
-    this.wire[field] = LEN;
-    this.kind[field] = kind;
     this.fieldName[field] = name;
-    return this;
+    return this.#define(field, LEN, kind, kind === ID16 ? CHECK_ID16 : kind === ID8 ? CHECK_ID8 : SKIP_LEN);
   }
 
   message(field: number, child: ScanSchema): this {
-    this.wire[field] = LEN;
-    this.kind[field] = MESSAGE;
     this.child[field] = child;
-    return this;
+    return this.#define(field, LEN, MESSAGE, child.isKeyValue ? SCAN_KEY_VALUE : SCAN_MESSAGE);
   }
 
   packed(field: number, alt: number): this {
-    this.wire[field] = LEN;
     this.alt[field] = alt;
-    this.kind[field] = PACKED;
-    return this;
+    return this.#define(field, LEN, PACKED, SKIP_LEN);
   }
 }
 
 // AnyValue, ArrayValue, KeyValueList and KeyValue are mutually recursive.
 export const ANY_VALUE = new ScanSchema('AnyValue', false);
 const ARRAY_VALUE = new ScanSchema('ArrayValue', false).message(1, ANY_VALUE);
-export const KEY_VALUE = new ScanSchema('KeyValue', false).string(1, 'attribute key').message(2, ANY_VALUE);
+export const KEY_VALUE = new ScanSchema('KeyValue', false, true).string(1, 'attribute key').message(2, ANY_VALUE);
 const KEY_VALUE_LIST = new ScanSchema('KeyValueList', false).message(1, KEY_VALUE);
 ANY_VALUE.string(1, 'string value')
   .scalar(2, VARINT)

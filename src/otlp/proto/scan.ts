@@ -3,15 +3,21 @@ import { OtlpDecodeError } from '../errors.ts';
 import type { Signal } from '../types.ts';
 import { ProtoReader } from './reader.ts';
 import {
-  BYTES,
+  CHECK_ID16,
+  CHECK_ID8,
+  CHECK_STRING,
+  GENERIC,
   ID16,
   ID8,
-  KEY_VALUE,
   LOGS_REQUEST,
   MESSAGE,
   METRICS_REQUEST,
   PACKED,
-  SCALAR,
+  SCAN_KEY_VALUE,
+  SKIP_FIXED32,
+  SKIP_FIXED64,
+  SKIP_LEN,
+  SKIP_VARINT,
   STRING,
   TRACES_REQUEST,
   type ScanSchema,
@@ -27,119 +33,162 @@ const MAX_DEPTH = 80;
 export function scanRequest(signal: Signal, bytes: Uint8Array): number {
   const schema = signal === 'traces' ? TRACES_REQUEST : signal === 'metrics' ? METRICS_REQUEST : LOGS_REQUEST;
   const scanner = new Scanner(bytes);
-  scanner.scan(schema, bytes.length, 0);
+  scanner.scan(schema, 0, bytes.length, 0);
   return scanner.items;
 }
 
+/**
+ * Every receiver runs this on every protobuf request, so the common case is kept in locals: a
+ * one-byte tag picks its action from the schema's table, and a one-byte length is read inline.
+ * Everything else goes through ProtoReader in `generic`, which also words the errors.
+ */
 class Scanner {
-  readonly r: ProtoReader;
   readonly u8: Uint8Array;
+  readonly r: ProtoReader;
   items = 0;
 
   constructor(bytes: Uint8Array) {
-    this.r = new ProtoReader(bytes);
     this.u8 = bytes;
+    this.r = new ProtoReader(bytes);
   }
 
-  scan(s: ScanSchema, end: number, depth: number): void {
-    if (depth > MAX_DEPTH) this.r.fail(`${s.name} nested deeper than ${MAX_DEPTH}`);
-    const r = this.r;
-    const wires = s.wire;
-    const kinds = s.kind;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      const field = t >>> 3;
-      const wire = t & 7;
-      const want = field < 32 ? wires[field] : -1;
-      if (want < 0) {
-        r.skip(t, end);
+  scan(s: ScanSchema, pos: number, end: number, depth: number): void {
+    if (depth > MAX_DEPTH) fail(pos, `${s.name} nested deeper than ${MAX_DEPTH}`);
+    const u8 = this.u8;
+    const actions = s.action;
+    while (pos < end) {
+      const tag = u8[pos];
+      const action = tag < 0x80 ? actions[tag] : GENERIC;
+      if (action === GENERIC) {
+        pos = this.generic(s, pos, end, depth);
         continue;
       }
-      if (wire !== want) {
-        if (kinds[field] === PACKED && wire === s.alt[field]) {
-          r.skip(t, end);
-          continue;
-        }
-        r.fail(`${s.name} field ${field} has wrong wire type ${wire}`);
+      pos++;
+      if (action === SKIP_VARINT) {
+        const limit = end - pos > 10 ? pos + 10 : end;
+        let i = pos;
+        while (i < limit && u8[i] >= 0x80) i++;
+        if (i === limit) fail(i, i === pos + 10 ? 'varint longer than 10 bytes' : 'truncated varint');
+        pos = i + 1;
+        continue;
       }
-      switch (kinds[field]) {
-        case SCALAR:
-        case BYTES:
-        case PACKED:
-          r.skip(t, end);
+      if (action === SKIP_FIXED64 || action === SKIP_FIXED32) {
+        const size = action === SKIP_FIXED64 ? 8 : 4;
+        if (end - pos < size) fail(pos, `truncated fixed${size * 8}`);
+        pos += size;
+        continue;
+      }
+      // Length-delimited.
+      let n: number;
+      if (pos < end && u8[pos] < 0x80) {
+        n = u8[pos++];
+        if (n > end - pos) fail(pos, `length ${n} runs past the end of its message`);
+      } else {
+        const r = this.r;
+        r.pos = pos;
+        n = r.length(end);
+        pos = r.pos;
+      }
+      const stop = pos + n;
+      switch (action) {
+        case SKIP_LEN:
           break;
-        case STRING:
-          this.string(end, s.fieldName[field]);
+        case CHECK_STRING:
+          this.utf8(pos, stop, s.fieldName[tag >>> 3]);
           break;
-        case ID16:
-        case ID8: {
-          const n = r.length(end);
-          const want = kinds[field] === ID16 ? 16 : 8;
-          if (n !== 0 && n !== want) {
-            throw new OtlpDecodeError(
-              `${this.where(s)}: ${s.fieldName[field]} has ${n} bytes, want ${want} (near byte ${r.pos})`,
-            );
-          }
-          r.pos += n;
+        case CHECK_ID16:
+        case CHECK_ID8: {
+          const want = action === CHECK_ID16 ? 16 : 8;
+          if (n !== 0 && n !== want) this.badId(s, s.fieldName[tag >>> 3], n, want, pos);
           break;
         }
-        case MESSAGE: {
-          const child = s.child[field]!;
-          const stop = r.sub(end);
+        case SCAN_KEY_VALUE: {
+          if (!this.stringKeyValue(pos, stop)) this.scan(s.child[tag >>> 3]!, pos, stop, depth + 1);
+          break;
+        }
+        default: {
+          const child = s.child[tag >>> 3]!;
           if (child.isItem) this.items++;
-          if (child !== KEY_VALUE || !this.stringKeyValue(stop)) this.scan(child, stop, depth + 1);
-          break;
+          this.scan(child, pos, stop, depth + 1);
         }
       }
+      pos = stop;
     }
   }
 
-  /** Checks a length-prefixed string at r.pos is UTF-8 and moves past it. */
-  private string(end: number, what: string): void {
+  /** One field the table does not cover: a two-byte tag, an unknown field, a wrong wire type. */
+  private generic(s: ScanSchema, pos: number, end: number, depth: number): number {
     const r = this.r;
+    r.pos = pos;
+    const t = r.tag(end);
+    const field = t >>> 3;
+    const wire = t & 7;
+    const want = field < 32 ? s.wire[field] : -1;
+    const kind = want < 0 ? -1 : s.kind[field];
+    if (want < 0 || (wire !== want && kind === PACKED && wire === s.alt[field])) {
+      r.skip(t, end);
+      return r.pos;
+    }
+    if (wire !== want) r.fail(`${s.name} field ${field} has wrong wire type ${wire}`);
+    if (kind !== MESSAGE && kind !== STRING && kind !== ID16 && kind !== ID8) {
+      r.skip(t, end);
+      return r.pos;
+    }
     const n = r.length(end);
     const start = r.pos;
     const stop = start + n;
+    if (kind === MESSAGE) {
+      const child = s.child[field]!;
+      if (child.isItem) this.items++;
+      this.scan(child, start, stop, depth + 1);
+    } else if (kind === STRING) {
+      this.utf8(start, stop, s.fieldName[field]);
+    } else {
+      const want = kind === ID16 ? 16 : 8;
+      if (n !== 0 && n !== want) this.badId(s, s.fieldName[field], n, want, start);
+    }
+    return stop;
+  }
+
+  private utf8(start: number, stop: number, what: string): void {
     const u8 = this.u8;
     // OR-ing every byte is branch-free; only non-ASCII strings pay for the native check.
     let bits = 0;
     for (let i = start; i < stop; i++) bits |= u8[i];
-    if (bits >= 0x80 && !isUtf8(u8.subarray(start, stop))) r.fail(`invalid UTF-8 in ${what}`);
-    r.pos = stop;
+    if (bits >= 0x80 && !isUtf8(u8.subarray(start, stop))) fail(start, `invalid UTF-8 in ${what}`);
   }
 
   /**
-   * Most attributes are exactly {1: key, 2: {1: string}} in that order: checked here without two
-   * levels of generic recursion. Returns false, with r.pos back at the start, for any other shape,
-   * which the generic scan then checks.
+   * Most attributes are exactly {1: key, 2: {1: string}}, both ASCII, every length one byte:
+   * checked here without recursion. Any other shape returns false, and the generic scan checks
+   * it (and names a bad string).
    */
-  private stringKeyValue(end: number): boolean {
-    const r = this.r;
+  private stringKeyValue(pos: number, end: number): boolean {
     const u8 = this.u8;
-    const start = r.pos;
-    if (u8[start] !== 10) return false;
-    r.pos = start + 1;
-    this.string(end, 'attribute key');
-    if (r.pos >= end || u8[r.pos] !== 18) {
-      r.pos = start;
-      return false;
-    }
-    r.pos++;
-    const valueEnd = r.sub(end);
-    if (valueEnd !== end || r.pos >= end || u8[r.pos] !== 10) {
-      r.pos = start;
-      return false;
-    }
-    r.pos++;
-    this.string(end, 'string value');
-    if (r.pos !== end) {
-      r.pos = start;
-      return false;
-    }
-    return true;
+    if (u8[pos] !== 10) return false;
+    const keyLength = u8[pos + 1];
+    if (keyLength >= 0x80) return false;
+    const keyStart = pos + 2;
+    const keyStop = keyStart + keyLength;
+    // {2: {1: value}} needs four header bytes after the key.
+    if (keyStop + 4 > end || u8[keyStop] !== 18 || u8[keyStop + 2] !== 10) return false;
+    const anyLength = u8[keyStop + 1];
+    const valueLength = u8[keyStop + 3];
+    if (anyLength >= 0x80 || valueLength >= 0x80) return false;
+    const valueStart = keyStop + 4;
+    if (keyStop + 2 + anyLength !== end || valueStart + valueLength !== end) return false;
+    let bits = 0;
+    for (let i = keyStart; i < keyStop; i++) bits |= u8[i];
+    for (let i = valueStart; i < end; i++) bits |= u8[i];
+    return bits < 0x80;
   }
 
-  private where(s: ScanSchema): string {
-    return s.isItem ? `${s.name} ${this.items - 1}` : `item ${this.items - 1} (${s.name})`;
+  private badId(s: ScanSchema, what: string, n: number, want: number, pos: number): never {
+    const where = s.isItem ? `${s.name} ${this.items - 1}` : `item ${this.items - 1} (${s.name})`;
+    throw new OtlpDecodeError(`${where}: ${what} has ${n} bytes, want ${want} (near byte ${pos})`);
   }
+}
+
+function fail(pos: number, what: string): never {
+  throw new OtlpDecodeError(`${what} at byte ${pos}`);
 }
