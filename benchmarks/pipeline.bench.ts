@@ -1,10 +1,11 @@
 // Sluice end to end on loopback, against the bare-server transport ceiling in the same run.
 //   node benchmarks/pipeline.bench.ts [--seconds 6] [--only http|grpc] [--node-flags="…"] [--write]
 // --only runs one transport's rows (testbed load, then saturated) and skips the persistent-queue rows.
-// --node-flags replaces the Node/V8 flags Sluice is started with, to weigh a flag against the default.
+// --node-flags replaces the Node/V8 flags bin/sluice.js starts Sluice with (--node-flags='' for none).
 // Reports spans per Sluice CPU-second for OTLP/HTTP → otlphttp and OTLP/gRPC → otlp (batch only),
 // the bare server's figure for the same transport, and, at the Collector testbed's load
-// (10k spans/s in 100-span requests), Sluice's CPU share of one core and its peak RSS.
+// (10k spans/s in 100-span requests, for the testbed's 15 s on a fresh process, then 15 s more),
+// Sluice's CPU share of one core and its peak RSS, next to the bare server's CPU at that load.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
@@ -22,11 +23,14 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6
 if (values.only !== undefined && values.only !== 'http' && values.only !== 'grpc') throw new Error('--only takes http or grpc');
 if ((values.only !== undefined || values['node-flags'] !== undefined) && values.write) throw new Error('--write records the default run: leave out --only and --node-flags');
 const SECONDS = Number(values.seconds);
+// The Collector testbed's default test duration (TESTCASE_DURATION), for the 10k spans/s row.
+const TESTBED_SECONDS = 15;
 const SPANS_PER_REQUEST = 100;
 const TRACE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const identity = (b: Buffer) => b;
-// Sluice runs as npm start runs it: from dist/, rebuilt here so the figures are for the current src/.
-const CLI = join(ROOT, 'dist/cli.js');
+// Sluice runs as npm start runs it: through bin/sluice.js, which adds its Node flags, on dist/,
+// rebuilt here so the figures are for the current src/. --node-flags replaces those flags.
+const LAUNCHER = join(ROOT, 'bin/sluice.js');
 const NODE_FLAGS = values['node-flags'] === undefined ? [] : values['node-flags'].split(/\s+/).filter(Boolean);
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('scripts/build.mjs failed');
 
@@ -140,7 +144,8 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
 `);
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore' });
+  const env = values['node-flags'] === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
+  const child = spawn(process.execPath, [...NODE_FLAGS, LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env });
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
@@ -170,15 +175,20 @@ for (const transport of values.only === undefined ? (['http', 'grpc'] as const) 
   const [grpcPort, httpPort, barePort] = await freePorts(3);
   const bare = await startBare(transport, barePort);
   const bareSend = transport === 'http' ? httpSender(barePort) : grpcSender(barePort);
+  // The transport's own cost at the testbed load, on a fresh process like Sluice's below.
+  await paced(bareSend, 10_000, 1);
+  const bareTestbed = await measure(bare, () => paced(bareSend, 10_000, TESTBED_SECONDS));
   await saturate(bareSend, 1); // warm up
   const bareRun = await measure(bare, () => saturate(bareSend, SECONDS));
   bare.kill();
 
   const sluice = await startSluice(transport, grpcPort, httpPort);
   const send = transport === 'http' ? httpSender(httpPort) : grpcSender(grpcPort);
-  // The testbed load runs first, on a fresh process, so its RSS is not the saturated run's heap.
+  // The testbed load runs first, on a fresh process, so its RSS is not the saturated run's heap;
+  // the second window shows the same load once the JIT has had the first one to warm up.
   await paced(send, 10_000, 1);
-  const testbed = await measure(sluice, () => paced(send, 10_000, SECONDS + 4));
+  const testbed = await measure(sluice, () => paced(send, 10_000, TESTBED_SECONDS));
+  const testbedWarm = await measure(sluice, () => paced(send, 10_000, TESTBED_SECONDS));
   await saturate(send, 1);
   const full = await measure(sluice, () => saturate(send, SECONDS));
   sluice.kill('SIGTERM');
@@ -188,7 +198,8 @@ for (const transport of values.only === undefined ? (['http', 'grpc'] as const) 
   const barePerCpu = bareRun.spans / bareRun.cpu;
   results[`${transport}.perCpu`] = perCpu;
   results[`${transport}.perWall`] = full.spans / full.wall;
-  rows.push(`| ${label} | ${Math.round(perCpu).toLocaleString('en')} | ${Math.round(barePerCpu).toLocaleString('en')} | ${(perCpu / barePerCpu).toFixed(2)} | ${Math.round(full.spans / full.wall).toLocaleString('en')} | ${((testbed.cpu / testbed.wall) * 100).toFixed(1)}% | ${(testbed.peakRss / 1048576).toFixed(0)} MiB |`);
+  const share = (run: { cpu: number; wall: number }) => `${((run.cpu / run.wall) * 100).toFixed(1)}%`;
+  rows.push(`| ${label} | ${Math.round(perCpu).toLocaleString('en')} | ${Math.round(barePerCpu).toLocaleString('en')} | ${(perCpu / barePerCpu).toFixed(2)} | ${Math.round(full.spans / full.wall).toLocaleString('en')} | ${share(testbed)} | ${share(testbedWarm)} | ${share(bareTestbed)} | ${(Math.max(testbed.peakRss, testbedWarm.peakRss) / 1048576).toFixed(0)} MiB |`);
 }
 // The same HTTP path with the exporter's queue on disk, per fsync policy.
 const persistentRows: string[] = [];
@@ -206,8 +217,8 @@ await new Promise<void>((r) => sinkHttp.close(() => r()));
 sinkGrpc.forceShutdown();
 
 const table = [
-  '| path | spans / Sluice CPU-s (saturated) | bare server spans / CPU-s | ratio to ceiling | spans/s (wall) | CPU of one core at 10k spans/s | peak RSS at 10k spans/s |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  `| path | spans / Sluice CPU-s (saturated) | bare server spans / CPU-s | ratio to ceiling | spans/s (wall) | CPU of one core at 10k spans/s, first ${TESTBED_SECONDS} s | next ${TESTBED_SECONDS} s | bare server at 10k spans/s | peak RSS at 10k spans/s |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows,
   ...(persistentRows.length === 0 ? [] : [
     '',

@@ -14,6 +14,8 @@ import { GRPC_SERVICE_PATHS } from '../../src/receivers/otlp/grpc.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI, as npm start and bin/sluice.js run it; test/support/build-dist.ts rebuilds it before the suite. */
 export const CLI = join(ROOT, 'dist/cli.js');
+/** The launcher npm start and the image run: it adds Sluice's Node flags, then runs CLI. */
+export const LAUNCHER = join(ROOT, 'bin/sluice.js');
 
 export function tempDir(prefix = 'sluice-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -40,11 +42,14 @@ export interface RunningSluice {
 }
 
 /** Starts the real CLI on a config text; resolves once its health endpoint answers 200. */
-export async function startSluice(configYaml: string, options: { healthPort: number; env?: NodeJS.ProcessEnv; args?: string[] }): Promise<RunningSluice> {
+export async function startSluice(
+  configYaml: string,
+  options: { healthPort: number; env?: NodeJS.ProcessEnv; args?: string[]; entry?: string },
+): Promise<RunningSluice> {
   const dir = tempDir();
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [CLI, '--config', configPath, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [options.entry ?? CLI, '--config', configPath, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
