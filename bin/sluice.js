@@ -26,7 +26,12 @@ if (!existsSync(new URL('../dist/cli.js', import.meta.url))) {
 const missing = NOT_A_RUN.has(process.argv[2]) ? [] : missingFlags(process.env.SLUICE_NODE_FLAGS ?? DEFAULT_NODE_FLAGS);
 if (missing.length > 0 && typeof process.execve === 'function') {
   // Heap sizes are fixed when V8 starts, so the process replaces itself (same pid, same stdio).
-  process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)]);
+  try {
+    process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)]);
+  } catch (error) {
+    // execve returns only on failure; Sluice still runs, on V8's default heap sizing.
+    process.emitWarning(`could not restart Node with ${missing.join(' ')}: ${error.message}`);
+  }
 }
 await import('../dist/cli.js');
 
