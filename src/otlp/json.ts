@@ -2,38 +2,28 @@
 import { OtlpDecodeError } from './errors.ts';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './json/decode.ts';
 import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './json/encode.ts';
-import type {
-  ExportLogsServiceRequest,
-  ExportMetricsServiceRequest,
-  ExportTraceServiceRequest,
-  RequestBySignal,
-  Signal,
-} from './types.ts';
+import type { RequestBySignal, Signal } from './types.ts';
+
+const DECODERS: { readonly [S in Signal]: (text: string) => RequestBySignal[S] } = {
+  traces: decodeTracesJson,
+  metrics: decodeMetricsJson,
+  logs: decodeLogsJson,
+};
 
 export function decodeJson<S extends Signal>(signal: S, text: string): RequestBySignal[S] {
-  switch (signal) {
-    case 'traces':
-      return decodeTracesJson(text) as RequestBySignal[S];
-    case 'metrics':
-      return decodeMetricsJson(text) as RequestBySignal[S];
-    case 'logs':
-      return decodeLogsJson(text) as RequestBySignal[S];
-    default:
-      throw new OtlpDecodeError(`unknown signal ${String(signal)}`);
-  }
+  if (!Object.hasOwn(DECODERS, signal)) throw new OtlpDecodeError(`unknown signal ${String(signal)}`);
+  return (DECODERS[signal] as (text: string) => RequestBySignal[S])(text);
 }
 
+const ENCODERS: { readonly [S in Signal]: (req: RequestBySignal[S]) => string } = {
+  traces: encodeTracesJson,
+  metrics: encodeMetricsJson,
+  logs: encodeLogsJson,
+};
+
 export function encodeJson<S extends Signal>(signal: S, req: RequestBySignal[S]): string {
-  switch (signal) {
-    case 'traces':
-      return encodeTracesJson(req as ExportTraceServiceRequest);
-    case 'metrics':
-      return encodeMetricsJson(req as ExportMetricsServiceRequest);
-    case 'logs':
-      return encodeLogsJson(req as ExportLogsServiceRequest);
-    default:
-      throw new TypeError(`unknown signal ${String(signal)}`);
-  }
+  if (!Object.hasOwn(ENCODERS, signal)) throw new TypeError(`unknown signal ${String(signal)}`);
+  return (ENCODERS[signal] as (req: RequestBySignal[S]) => string)(req);
 }
 
 const REJECTED_FIELD: Readonly<Record<Signal, string>> = {

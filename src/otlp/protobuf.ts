@@ -36,17 +36,15 @@ export function decodeLogs(bytes: Uint8Array): ExportLogsServiceRequest {
   return decodeLogsRequest(new ProtoReader(bytes), bytes.length);
 }
 
+const DECODERS: { readonly [S in Signal]: (bytes: Uint8Array) => RequestBySignal[S] } = {
+  traces: decodeTraces,
+  metrics: decodeMetrics,
+  logs: decodeLogs,
+};
+
 export function decodeRequest<S extends Signal>(signal: S, bytes: Uint8Array): RequestBySignal[S] {
-  switch (signal) {
-    case 'traces':
-      return decodeTraces(bytes) as RequestBySignal[S];
-    case 'metrics':
-      return decodeMetrics(bytes) as RequestBySignal[S];
-    case 'logs':
-      return decodeLogs(bytes) as RequestBySignal[S];
-    default:
-      throw new OtlpDecodeError(`unknown signal ${String(signal)}`);
-  }
+  if (!Object.hasOwn(DECODERS, signal)) throw new OtlpDecodeError(`unknown signal ${String(signal)}`);
+  return (DECODERS[signal] as (bytes: Uint8Array) => RequestBySignal[S])(bytes);
 }
 
 export function encodeTraces(req: ExportTraceServiceRequest): Uint8Array {
@@ -61,15 +59,13 @@ export function encodeLogs(req: ExportLogsServiceRequest): Uint8Array {
   return encodeMessage(req, logsRequestSize, writeLogsRequest);
 }
 
+const ENCODERS: { readonly [S in Signal]: (req: RequestBySignal[S]) => Uint8Array } = {
+  traces: encodeTraces,
+  metrics: encodeMetrics,
+  logs: encodeLogs,
+};
+
 export function encodeRequest<S extends Signal>(signal: S, req: RequestBySignal[S]): Uint8Array {
-  switch (signal) {
-    case 'traces':
-      return encodeTraces(req as ExportTraceServiceRequest);
-    case 'metrics':
-      return encodeMetrics(req as ExportMetricsServiceRequest);
-    case 'logs':
-      return encodeLogs(req as ExportLogsServiceRequest);
-    default:
-      throw new TypeError(`unknown signal ${String(signal)}`);
-  }
+  if (!Object.hasOwn(ENCODERS, signal)) throw new TypeError(`unknown signal ${String(signal)}`);
+  return (ENCODERS[signal] as (req: RequestBySignal[S]) => Uint8Array)(req);
 }
