@@ -31,7 +31,8 @@ const identity = (b: Buffer) => b;
 // Sluice runs as npm start runs it: through bin/sluice.js, which adds its Node flags, on dist/,
 // rebuilt here so the figures are for the current src/. --node-flags replaces those flags.
 const LAUNCHER = join(ROOT, 'bin/sluice.js');
-const NODE_FLAGS = values['node-flags'] === undefined ? [] : values['node-flags'].split(/\s+/).filter(Boolean);
+// undefined: the launcher's own flags; otherwise exactly these (SLUICE_NODE_FLAGS='' below).
+const NODE_FLAGS = values['node-flags']?.split(/\s+/).filter(Boolean);
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('scripts/build.mjs failed');
 
 const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(await typicalSpans(SPANS_PER_REQUEST))!);
@@ -144,8 +145,8 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
 `);
-  const env = values['node-flags'] === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
-  const child = spawn(process.execPath, [...NODE_FLAGS, LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env });
+  const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
+  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env });
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
