@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 
 /**
  * node:http as its CommonJS object. Sluice never writes `import … from 'node:http'`: an ES module
@@ -19,7 +20,7 @@ export function splitHostPort(endpoint: string): { host: string; port: number } 
   return { host: match[1] ?? (match[2] === '' ? '127.0.0.1' : match[2]), port: Number(match[3]) };
 }
 
-export function listen(server: Server, port: number, host: string): Promise<void> {
+export function listen(server: NetServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

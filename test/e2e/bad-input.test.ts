@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -125,6 +126,37 @@ ${serviceYaml({ health: health, metrics: metrics })}
     expect(await call(Buffer.alloc(100 * 1024, 0x0a))).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(await call(Buffer.from(goodBody))).toBe(grpc.status.OK);
     client.close();
+  });
+
+  /** Writes raw bytes and returns the status line of every response, once the server goes quiet. */
+  async function raw(bytes: string | Buffer): Promise<number[]> {
+    const socket = connect(httpPort, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.write(bytes);
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 500))]);
+    socket.destroy();
+    return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]));
+  }
+
+  test('malformed HTTP is 400, an oversized head 431, both counted; a chunked upload is served', async () => {
+    const refused = async (reason: string) => metricValue(await scrapeMetrics(metricsPort), 'sluice_receiver_refused_requests_total', { transport: 'http', reason }) ?? 0;
+    const [invalid, tooLarge] = [await refused('invalid'), await refused('too_large')];
+    expect(await raw('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab')).toEqual([400]);
+    expect(await raw(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`)).toEqual([431]);
+    expect(await refused('invalid')).toBe(invalid + 1);
+    expect(await refused('too_large')).toBe(tooLarge + 1);
+
+    const body = Buffer.from(goodBody);
+    const half = body.length >> 1;
+    const chunked = Buffer.concat([
+      Buffer.from('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      Buffer.from(`${half.toString(16)}\r\n`), body.subarray(0, half), Buffer.from(`\r\n${(body.length - half).toString(16)}\r\n`), body.subarray(half), Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+    expect(await raw(chunked)).toEqual([200]);
+    await stillServes();
   });
 
   test('refusals are counted by reason', async () => {

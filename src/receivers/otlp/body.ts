@@ -3,9 +3,9 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
 export class BodyError extends Error {
-  readonly status: 400 | 413 | 415;
+  readonly status: 400 | 408 | 413 | 415;
 
-  constructor(status: 400 | 413 | 415, message: string) {
+  constructor(status: 400 | 408 | 413 | 415, message: string) {
     super(message);
     this.status = status;
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../../core/auth.ts';
@@ -9,10 +10,18 @@ import { encodeExportResponse } from '../../otlp/protobuf.ts';
 import type { Signal } from '../../otlp/types.ts';
 import { closeServer, http, https, listen, splitHostPort } from '../../net.ts';
 import type { RequestAcceptor, Encoding } from './accept.ts';
-import { BodyError, decompress, readBody } from './body.ts';
+import { BodyError, decompress } from './body.ts';
 import type { HttpSettings } from './config.ts';
+import { nodeExchange, type HttpExchange } from './exchange.ts';
+import { Http1Server } from './http1.ts';
 import { encodeRpcStatus, HTTP_STATUS } from './status.ts';
 import { pickHeaders } from './headers.ts';
+
+/** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const PROTO_CONTENT_TYPE = { 'content-type': 'application/x-protobuf' };
+const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
+const BODY_REFUSALS = { 400: 'invalid', 408: 'timeout', 413: 'too_large', 415: 'unsupported_encoding' } as const;
 
 const CONTENT_TYPES: Record<string, Encoding> = {
   'application/x-protobuf': 'proto',
@@ -29,6 +38,7 @@ export class OtlpHttpServer {
   readonly #metadataHeaders: readonly string[];
   readonly #routes: Map<string, Signal>;
   #server: Server | undefined;
+  #http1: Http1Server | undefined;
 
   constructor(settings: HttpSettings, acceptor: RequestAcceptor, logger: Logger, authenticator: Authenticator | undefined, metadataHeaders: readonly string[]) {
     this.#settings = settings;
@@ -44,57 +54,79 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<void> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.#handle(req, res).catch((error) => {
+    const handle = (exchange: HttpExchange) => {
+      this.#handle(exchange).catch((error) => {
         this.#logger.error({ error: String(error) }, 'unexpected error handling OTLP/HTTP request');
-        if (!res.headersSent) res.writeHead(500).end();
+        exchange.respond(500, {}, '');
       });
     };
-    const tls = this.#settings.tls;
-    const server = tls
-      ? https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined }, handler)
-      : http.createServer({ keepAliveTimeout: 65_000 }, handler);
+    const viaNode = (req: IncomingMessage, res: ServerResponse) => handle(nodeExchange(req, res));
     const { host, port } = splitHostPort(this.#settings.endpoint);
-    await listen(server as Server, port, host);
-    this.#server = server as Server;
+    const tls = this.#settings.tls;
+    if (tls) {
+      // TLS stays on node:https: the handshake and the cipher cost far more than the HTTP framing.
+      const server = https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined }, viaNode);
+      await listen(server, port, host);
+      this.#server = server;
+    } else {
+      const fallback = http.createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, viaNode);
+      fallback.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.#clientError(error, socket));
+      this.#http1 = new Http1Server(handle, fallback, {
+        keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+        onRefusal: (reason) => this.#acceptor.countRefusal(reason),
+      });
+      await listen(this.#http1.server, port, host);
+    }
     this.#logger.info({ endpoint: this.#settings.endpoint }, 'OTLP/HTTP receiver listening');
   }
 
   get port(): number | undefined {
-    const address = this.#server?.address();
+    const address = (this.#http1?.server ?? this.#server)?.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+  /** What node:http does for a request it cannot parse, and the refusal is counted. */
+  #clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.#acceptor.countRefusal(status === 431 ? 'too_large' : status === 408 ? 'timeout' : 'invalid');
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+  }
+
+  async #handle(exchange: HttpExchange): Promise<void> {
+    const path = exchange.url.split('?')[0];
     const signal = this.#routes.get(path);
     if (signal === undefined || !this.#acceptor.handles(signal)) {
-      req.resume();
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      exchange.discardBody();
+      exchange.respond(404, { 'content-type': 'text/plain' }, 'not found');
       return;
     }
-    if (req.method !== 'POST') {
-      req.resume();
+    if (exchange.method !== 'POST') {
+      exchange.discardBody();
       this.#acceptor.countRefusal('method_not_allowed');
-      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('method not allowed; use POST');
+      exchange.respond(405, { allow: 'POST', 'content-type': 'text/plain' }, 'method not allowed; use POST');
       return;
     }
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const headers = exchange.headers;
+    const contentType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const encoding = CONTENT_TYPES[contentType];
     if (encoding === undefined) {
-      req.resume();
+      exchange.discardBody();
       this.#acceptor.countRefusal('unsupported_media_type');
-      res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported Content-Type "${contentType}"; use application/x-protobuf or application/json`);
+      exchange.respond(415, { 'content-type': 'text/plain' }, `unsupported Content-Type "${contentType}"; use application/x-protobuf or application/json`);
       return;
     }
 
     let principal: string | undefined;
     if (this.#authenticator !== undefined) {
-      const auth = this.#authenticator.authenticate(req.headers);
+      const auth = this.#authenticator.authenticate(headers);
       if (!auth.ok) {
-        req.resume();
+        exchange.discardBody();
         this.#acceptor.countRefusal('unauthenticated');
-        this.#fail(res, encoding, new PipelineError('unauthenticated', auth.reason));
+        this.#fail(exchange, encoding, new PipelineError('unauthenticated', auth.reason));
         return;
       }
       principal = auth.principal;
@@ -103,57 +135,54 @@ export class OtlpHttpServer {
     let body: Buffer;
     try {
       const limit = this.#settings.max_request_body_size;
-      body = await decompress(await readBody(req, limit), req.headers['content-encoding'], limit);
+      body = await decompress(await exchange.readBody(limit), headers['content-encoding'], limit);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
-      this.#acceptor.countRefusal(error.status === 413 ? 'too_large' : error.status === 415 ? 'unsupported_encoding' : 'invalid');
+      this.#acceptor.countRefusal(BODY_REFUSALS[error.status]);
       // A refused oversized upload is not read to the end; close so the client stops sending.
-      if (error.status === 413) res.setHeader('connection', 'close');
-      this.#writeStatus(res, encoding, error.status, error.message);
+      this.#writeStatus(exchange, encoding, error.status, error.message, error.status === 413 || error.status === 408);
       return;
     }
 
     const metadata: RequestMetadata = {
       tenant: undefined,
       principal,
-      clientAddress: req.socket.remoteAddress ?? '',
-      headers: pickHeaders(req.headers, this.#metadataHeaders),
+      clientAddress: exchange.remoteAddress,
+      headers: pickHeaders(headers, this.#metadataHeaders),
       receivedAt: Date.now(),
       transport: 'http',
       outcome: newOutcome(),
     };
     const outcome = await this.#acceptor.accept(signal, body, encoding, metadata);
     if (!outcome.ok) {
-      this.#fail(res, encoding, outcome.error);
+      this.#fail(exchange, encoding, outcome.error);
       return;
     }
     if (encoding === 'proto') {
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(encodeExportResponse(signal, outcome.rejected, outcome.message));
+      exchange.respond(200, PROTO_CONTENT_TYPE, encodeExportResponse(signal, outcome.rejected, outcome.message));
     } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(encodeJsonResponse(signal, outcome.rejected, outcome.message));
+      exchange.respond(200, JSON_CONTENT_TYPE, encodeJsonResponse(signal, outcome.rejected, outcome.message));
     }
   }
 
-  #fail(res: ServerResponse, encoding: Encoding, error: PipelineError): void {
+  #fail(exchange: HttpExchange, encoding: Encoding, error: PipelineError): void {
     const status = HTTP_STATUS[error.kind];
-    if (error.retryAfterMs !== undefined && (status === 429 || status === 503)) {
-      res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-    }
-    this.#writeStatus(res, encoding, status, error.message);
+    const retryAfter = error.retryAfterMs !== undefined && (status === 429 || status === 503) ? String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) : undefined;
+    this.#writeStatus(exchange, encoding, status, error.message, false, retryAfter);
   }
 
   /** Error bodies are a google.rpc.Status in the request's encoding, as OTLP/HTTP asks. */
-  #writeStatus(res: ServerResponse, encoding: Encoding, status: number, message: string): void {
-    const grpcCode = status === 400 ? 3 : status === 401 ? 16 : status === 403 ? 7 : status === 429 ? 8 : status === 503 ? 14 : status === 413 ? 8 : 13;
-    if (encoding === 'json') {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: grpcCode, message }));
-    } else {
-      res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end(encodeRpcStatus(grpcCode, message));
-    }
+  #writeStatus(exchange: HttpExchange, encoding: Encoding, status: number, message: string, close: boolean, retryAfter?: string): void {
+    const grpcCode = status === 400 ? 3 : status === 401 ? 16 : status === 403 ? 7 : status === 429 ? 8 : status === 503 ? 14 : status === 413 ? 8 : status === 408 ? 4 : 13;
+    const headers: Record<string, string> = encoding === 'json' ? { 'content-type': 'application/json' } : { 'content-type': 'application/x-protobuf' };
+    if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+    exchange.respond(status, headers, encoding === 'json' ? JSON.stringify({ code: grpcCode, message }) : encodeRpcStatus(grpcCode, message), close);
   }
 
   async shutdown(): Promise<void> {
+    if (this.#http1 !== undefined) await this.#http1.close();
     if (this.#server !== undefined) await closeServer(this.#server);
+    this.#http1 = undefined;
     this.#server = undefined;
   }
 }

@@ -1,0 +1,463 @@
+import type { IncomingHttpHeaders, Server as NodeHttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { http } from '../../net.ts';
+import { BodyError } from './body.ts';
+import type { HttpExchange } from './exchange.ts';
+
+/**
+ * The HTTP/1.1 fast path for OTLP/HTTP.
+ *
+ * node:http builds an IncomingMessage, a ServerResponse and their streams for every request, and
+ * at 100 requests/s that machinery costs more CPU than everything Sluice does with the data (a
+ * bare node:http server that reads and answers 200 used ~3% of a core at the testbed load, the
+ * same server on node:net ~2%). Almost every OTLP client sends the same shape: POST, HTTP/1.1,
+ * Content-Length, keep-alive. This server parses exactly that shape and nothing else. Any request
+ * it does not recognise (chunked bodies, Expect, Upgrade, HTTP/1.0, a repeated header, anything
+ * malformed) is handed to node:http together with the connection, bytes already read included,
+ * so node:http decides every edge case as it always did.
+ */
+
+/** Node's default --max-http-header-size. */
+const MAX_HEAD_BYTES = 16 * 1024;
+/** Bytes a client may pipeline behind a request that is still being handled, before reads pause. */
+const MAX_PENDING_BYTES = 1024 * 1024;
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\/[!-~]*) HTTP\/1\.1$/;
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values may hold visible characters, spaces and tabs, and obs-text; no other controls.
+const BAD_FIELD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const DIGITS = /^\d{1,15}$/;
+/** Headers whose presence means the request needs more of HTTP than this path speaks. */
+const HAND_OVER = new Set(['transfer-encoding', 'expect', 'upgrade']);
+
+export type Http1Refusal = 'too_large' | 'timeout' | 'invalid';
+
+export interface Http1Options {
+  /** An idle connection closes after this long. */
+  keepAliveTimeoutMs: number;
+  /** A request head must be complete this long after its first byte (node:http: 60 s). */
+  headersTimeoutMs?: number;
+  /** A request body must be complete this long after the head's first byte (node:http: 300 s). */
+  requestTimeoutMs?: number;
+  /** How often connections are checked against the timeouts above (node:http: 30 s). */
+  checkIntervalMs?: number;
+  /** Counts requests refused below the receiver: head too large, too slow, malformed. */
+  onRefusal(reason: Http1Refusal): void;
+}
+
+interface RequestHead {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  contentLength: number;
+  close: boolean;
+}
+
+/** Parses a request head, or returns undefined for anything node:http should decide. */
+export function parseRequestHead(text: string): RequestHead | undefined {
+  const lines = text.split('\r\n');
+  const requestLine = REQUEST_LINE.exec(lines[0]);
+  if (requestLine === null) return undefined;
+  const headers: IncomingHttpHeaders = Object.create(null);
+  let contentLength = 0;
+  let close = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon);
+    if (!FIELD_NAME.test(name)) return undefined;
+    const value = trimOws(line.slice(colon + 1));
+    if (BAD_FIELD_VALUE.test(value)) return undefined;
+    const key = name.toLowerCase();
+    if (headers[key] !== undefined || HAND_OVER.has(key)) return undefined;
+    headers[key] = value;
+    if (key === 'content-length') {
+      if (!DIGITS.test(value)) return undefined;
+      contentLength = Number(value);
+    } else if (key === 'connection') {
+      const tokens = value.toLowerCase().split(',').map((token) => token.trim());
+      if (tokens.includes('upgrade')) return undefined;
+      close = tokens.includes('close');
+    }
+  }
+  if (headers.host === undefined) return undefined;
+  return { method: requestLine[1], url: requestLine[2], headers, contentLength, close };
+}
+
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return value.slice(start, end);
+}
+
+let dateCachedAt = 0;
+let dateHeader = '';
+/** The Date header, formatted at most once a second. */
+function httpDate(now: number): string {
+  if (now - dateCachedAt >= 1000 || now < dateCachedAt) {
+    dateCachedAt = now - (now % 1000);
+    dateHeader = new Date(now).toUTCString();
+  }
+  return dateHeader;
+}
+
+/** A plain-text response written below the receiver (431, 408), after which the connection closes. */
+function closingResponse(status: number): string {
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
+export class Http1Server {
+  readonly server: Server;
+  /** Takes over connections whose requests the fast path does not handle. */
+  readonly fallback: NodeHttpServer;
+  readonly keepAliveTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly #handler: (exchange: HttpExchange) => void;
+  readonly #onRefusal: (reason: Http1Refusal) => void;
+  readonly #connections = new Set<Http1Connection>();
+  readonly #handedOver = new Set<Socket>();
+  #sweep: NodeJS.Timeout | undefined;
+
+  constructor(handler: (exchange: HttpExchange) => void, fallback: NodeHttpServer, options: Http1Options) {
+    this.#handler = handler;
+    this.#onRefusal = options.onRefusal;
+    this.keepAliveTimeoutMs = options.keepAliveTimeoutMs;
+    this.headersTimeoutMs = options.headersTimeoutMs ?? 60_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
+    const checkIntervalMs = options.checkIntervalMs ?? 1_000;
+    this.fallback = fallback;
+    fallback.headersTimeout = this.headersTimeoutMs;
+    fallback.requestTimeout = this.requestTimeoutMs;
+    // Half-open like node:http: a client's FIN must not cut off the response to its last request.
+    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      this.#connections.add(new Http1Connection(this, socket));
+    });
+    this.server.on('listening', () => {
+      this.#sweep = setInterval(() => this.#checkTimeouts(), checkIntervalMs).unref();
+      // node:http starts its headers/request timeout checks on 'listening'; the fallback never
+      // listens itself, so it is told, and enforces them on the connections it takes over.
+      fallback.emit('listening');
+    });
+    this.server.on('close', () => {
+      clearInterval(this.#sweep);
+      // Not listening, it answers with an error; closing still stops its timeout checks.
+      fallback.close(() => {});
+    });
+  }
+
+  handle(exchange: HttpExchange): void {
+    this.#handler(exchange);
+  }
+
+  refused(reason: Http1Refusal): void {
+    this.#onRefusal(reason);
+  }
+
+  forget(connection: Http1Connection): void {
+    this.#connections.delete(connection);
+  }
+
+  handOver(socket: Socket): void {
+    this.#handedOver.add(socket);
+    socket.once('close', () => this.#handedOver.delete(socket));
+    this.fallback.emit('connection', socket);
+  }
+
+  /** Stops listening and closes every connection, fast path and node:http alike. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const connection of this.#connections) connection.socket.destroy();
+      for (const socket of this.#handedOver) socket.destroy();
+    });
+  }
+
+  #checkTimeouts(): void {
+    const now = Date.now();
+    for (const connection of this.#connections) connection.checkTimeouts(now);
+  }
+}
+
+class Http1Connection {
+  readonly socket: Socket;
+  readonly #server: Http1Server;
+  /** An incomplete request head. */
+  #head: Buffer | undefined = undefined;
+  /** When the first byte of the current request arrived. */
+  #requestStartedAt = 0;
+  #lastActivityAt: number;
+  /** The request being received or handled; undefined between requests. */
+  #exchange: Http1Exchange | undefined = undefined;
+  #bodyRemaining = 0;
+  /** Bytes received after a complete request whose response is not written yet. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #feeding = false;
+  /** The client sent FIN: answer what it asked, then close. */
+  #ended = false;
+  #closed = false;
+  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
+  readonly #onEnd = () => this.#clientEnded();
+  readonly #onClose = () => this.#socketClosed();
+  readonly #onError = () => {
+    // 'close' follows; a reset by the client is not Sluice's error.
+  };
+
+  constructor(server: Http1Server, socket: Socket) {
+    this.#server = server;
+    this.socket = socket;
+    this.#lastActivityAt = Date.now();
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('error', this.#onError);
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  get keepAliveSeconds(): number {
+    return Math.floor(this.#server.keepAliveTimeoutMs / 1000);
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#lastActivityAt = Date.now();
+    if (this.#exchange !== undefined && this.#bodyRemaining === 0) {
+      this.#hold(chunk);
+      return;
+    }
+    this.#feed(chunk);
+  }
+
+  /** Keeps pipelined bytes until the current response is written, pausing reads past a bound. */
+  #hold(chunk: Buffer): void {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes > MAX_PENDING_BYTES) this.socket.pause();
+  }
+
+  #feed(input: Buffer): void {
+    this.#feeding = true;
+    try {
+      let chunk = input;
+      while (chunk.length > 0 && !this.#closed) {
+        if (this.#exchange === undefined) {
+          const head = this.#head;
+          const data = head === undefined ? chunk : Buffer.concat([head, chunk]);
+          if (head === undefined) this.#requestStartedAt = this.#lastActivityAt;
+          const end = data.indexOf(HEAD_END, head === undefined ? 0 : Math.max(0, head.length - 3));
+          if (end < 0 || end > MAX_HEAD_BYTES) {
+            if (end > MAX_HEAD_BYTES || data.length > MAX_HEAD_BYTES) {
+              this.#refuse(431, 'too_large');
+              return;
+            }
+            this.#head = data;
+            return;
+          }
+          this.#head = undefined;
+          const parsed = parseRequestHead(data.toString('latin1', 0, end));
+          if (parsed === undefined) {
+            this.#handOver(data);
+            return;
+          }
+          chunk = data.subarray(end + 4);
+          this.#exchange = new Http1Exchange(this, parsed);
+          this.#bodyRemaining = parsed.contentLength;
+          if (this.#bodyRemaining === 0) this.#exchange.complete();
+          this.#server.handle(this.#exchange);
+          if (this.#closed) return;
+        }
+        const exchange: Http1Exchange = this.#exchange;
+        if (this.#bodyRemaining > 0) {
+          const take = Math.min(this.#bodyRemaining, chunk.length);
+          this.#bodyRemaining -= take;
+          exchange.absorb(take === chunk.length ? chunk : chunk.subarray(0, take));
+          chunk = chunk.subarray(take);
+          if (this.#bodyRemaining > 0) return;
+          exchange.complete();
+        }
+        if (!exchange.responded) {
+          if (chunk.length > 0) this.#hold(chunk);
+          return;
+        }
+        this.#exchange = undefined;
+      }
+      if (this.#exchange === undefined && this.#ended && !this.#closed) this.#close();
+    } finally {
+      this.#feeding = false;
+    }
+  }
+
+  /** Writes a response; once the request's body is in too, reads the next request. */
+  write(response: Buffer | string, close: boolean): void {
+    if (this.#closed || this.socket.destroyed) return;
+    if (close) {
+      this.#end(response);
+      return;
+    }
+    this.socket.write(response);
+    if (this.#feeding || this.#bodyRemaining > 0) return;
+    this.#exchange = undefined;
+    if (this.#pendingBytes > 0) {
+      const pending = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      if (this.socket.isPaused()) this.socket.resume();
+      this.#feed(pending);
+    } else if (this.#ended) {
+      this.#close();
+    }
+  }
+
+  checkTimeouts(now: number): void {
+    if (this.#closed) return;
+    if (this.#head !== undefined) {
+      if (now - this.#requestStartedAt > this.#server.headersTimeoutMs) this.#refuse(408, 'timeout');
+    } else if (this.#exchange !== undefined) {
+      if (this.#bodyRemaining > 0 && now - this.#requestStartedAt > this.#server.requestTimeoutMs) this.#refuse(408, 'timeout');
+    } else if (now - this.#lastActivityAt > this.#server.keepAliveTimeoutMs) {
+      this.socket.destroy();
+    }
+  }
+
+  #refuse(status: 408 | 431, reason: Http1Refusal): void {
+    const exchange = this.#exchange;
+    this.write(closingResponse(status), true);
+    // A request already handed to the receiver is counted there, when its body fails.
+    if (exchange !== undefined) exchange.fail(new BodyError(408, 'request body not received in time'));
+    else this.#server.refused(reason);
+  }
+
+  /** Gives the connection, and every byte read but not yet parsed, to node:http. */
+  #handOver(unparsed: Buffer): void {
+    const socket = this.socket;
+    socket.pause();
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    socket.off('close', this.#onClose);
+    socket.off('error', this.#onError);
+    this.#server.forget(this);
+    if (unparsed.length > 0) socket.unshift(unparsed);
+    this.#server.handOver(socket);
+    socket.resume();
+  }
+
+  #clientEnded(): void {
+    this.#ended = true;
+    if (this.#feeding || this.#closed) return;
+    const exchange = this.#exchange;
+    if (exchange === undefined) {
+      this.#close();
+    } else if (this.#bodyRemaining > 0) {
+      exchange.fail(new BodyError(400, 'connection ended before the request body was complete'));
+      this.#close();
+    }
+  }
+
+  #close(): void {
+    this.#end('');
+  }
+
+  /** Half-open sockets wait for the client's FIN; one that never sends it must not linger. */
+  #end(response: Buffer | string): void {
+    this.#closed = true;
+    const socket = this.socket;
+    socket.end(response, () => socket.destroy());
+  }
+
+  #socketClosed(): void {
+    this.#closed = true;
+    this.#server.forget(this);
+    this.#exchange?.fail(new BodyError(400, 'connection closed before the request body was complete'));
+  }
+}
+
+class Http1Exchange implements HttpExchange {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress: string;
+  responded = false;
+  readonly #connection: Http1Connection;
+  readonly #contentLength: number;
+  readonly #closeAfter: boolean;
+  #chunks: Buffer[] = [];
+  #complete = false;
+  #discard = false;
+  #failure: BodyError | undefined = undefined;
+  #resolve: ((body: Buffer) => void) | undefined = undefined;
+  #reject: ((error: BodyError) => void) | undefined = undefined;
+
+  constructor(connection: Http1Connection, head: RequestHead) {
+    this.#connection = connection;
+    this.method = head.method;
+    this.url = head.url;
+    this.headers = head.headers;
+    this.remoteAddress = connection.remoteAddress;
+    this.#contentLength = head.contentLength;
+    this.#closeAfter = head.close;
+  }
+
+  readBody(limit: number): Promise<Buffer> {
+    if (this.#contentLength > limit) {
+      this.#discard = true;
+      return Promise.reject(new BodyError(413, `request body of ${this.#contentLength} bytes exceeds the limit of ${limit}`));
+    }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#complete) return Promise.resolve(this.#body());
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  discardBody(): void {
+    this.#discard = true;
+    this.#chunks = [];
+  }
+
+  absorb(chunk: Buffer): void {
+    if (!this.#discard) this.#chunks.push(chunk);
+  }
+
+  complete(): void {
+    this.#complete = true;
+    if (this.#resolve !== undefined) this.#resolve(this.#body());
+  }
+
+  fail(error: BodyError): void {
+    if (this.#complete) return;
+    this.#failure = error;
+    this.#reject?.(error);
+  }
+
+  #body(): Buffer {
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.#contentLength);
+  }
+
+  respond(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array, close = false): void {
+    if (this.responded) return;
+    this.responded = true;
+    const closing = close || this.#closeAfter;
+    const bodyBytes = typeof body === 'string' ? Buffer.from(body) : body;
+    let head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n`;
+    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+    head += `Date: ${httpDate(Date.now())}\r\n`;
+    head += closing ? 'Connection: close\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${this.#connection.keepAliveSeconds}\r\n`;
+    head += `Content-Length: ${bodyBytes.byteLength}\r\n\r\n`;
+    const headLength = Buffer.byteLength(head, 'latin1');
+    const response = Buffer.allocUnsafe(headLength + bodyBytes.byteLength);
+    response.write(head, 0, 'latin1');
+    response.set(bodyBytes, headLength);
+    this.#connection.write(response, closing);
+  }
+}
