@@ -24,12 +24,12 @@ const MAX_PENDING_BYTES = 1024 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\/[!-~]*) HTTP\/1\.1$/;
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Field values may hold visible characters, spaces and tabs, and obs-text; no other controls.
-const BAD_FIELD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const DIGITS = /^\d{1,15}$/;
+/** RFC 9110 tchar: what a field name is made of. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHAR[c.charCodeAt(0)] = 1;
 /** Headers whose presence means the request needs more of HTTP than this path speaks. */
-const HAND_OVER = new Set(['transfer-encoding', 'expect', 'upgrade']);
+const HAND_OVER = new Set(['transfer-encoding', 'expect', 'upgrade', '__proto__']);
+const MAX_LENGTH_DIGITS = 15;
 
 export type Http1Refusal = 'too_large' | 'timeout' | 'invalid';
 
@@ -56,42 +56,52 @@ interface RequestHead {
 
 /** Parses a request head, or returns undefined for anything node:http should decide. */
 export function parseRequestHead(text: string): RequestHead | undefined {
-  const lines = text.split('\r\n');
-  const requestLine = REQUEST_LINE.exec(lines[0]);
+  const firstLineEnd = text.indexOf('\r\n');
+  const requestLine = REQUEST_LINE.exec(firstLineEnd < 0 ? text : text.slice(0, firstLineEnd));
   if (requestLine === null) return undefined;
-  const headers: IncomingHttpHeaders = Object.create(null);
+  const headers: IncomingHttpHeaders = {};
   let contentLength = 0;
   let close = false;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon);
-    if (!FIELD_NAME.test(name)) return undefined;
-    const value = trimOws(line.slice(colon + 1));
-    if (BAD_FIELD_VALUE.test(value)) return undefined;
-    const key = name.toLowerCase();
-    if (headers[key] !== undefined || HAND_OVER.has(key)) return undefined;
+  let pos = firstLineEnd < 0 ? text.length : firstLineEnd + 2;
+  while (pos < text.length) {
+    let lineEnd = text.indexOf('\r\n', pos);
+    if (lineEnd < 0) lineEnd = text.length;
+    let colon = pos;
+    while (colon < lineEnd && text.charCodeAt(colon) < 128 && TOKEN_CHAR[text.charCodeAt(colon)] === 1) colon++;
+    if (colon === pos || colon === lineEnd || text.charCodeAt(colon) !== 58) return undefined;
+    let start = colon + 1;
+    let stop = lineEnd;
+    while (start < stop && isOws(text.charCodeAt(start))) start++;
+    while (stop > start && isOws(text.charCodeAt(stop - 1))) stop--;
+    // Field values hold visible characters, spaces, tabs and obs-text; a CR or LF alone is refused.
+    for (let i = start; i < stop; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 32 && c !== 9) || c === 127) return undefined;
+    }
+    const key = text.slice(pos, colon).toLowerCase();
+    const value = text.slice(start, stop);
+    if (Object.hasOwn(headers, key) || HAND_OVER.has(key)) return undefined;
     headers[key] = value;
     if (key === 'content-length') {
-      if (!DIGITS.test(value)) return undefined;
+      if (value.length === 0 || value.length > MAX_LENGTH_DIGITS) return undefined;
+      for (let i = 0; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        if (c < 48 || c > 57) return undefined;
+      }
       contentLength = Number(value);
     } else if (key === 'connection') {
       const tokens = value.toLowerCase().split(',').map((token) => token.trim());
       if (tokens.includes('upgrade')) return undefined;
       close = tokens.includes('close');
     }
+    pos = lineEnd + 2;
   }
   if (headers.host === undefined) return undefined;
   return { method: requestLine[1], url: requestLine[2], headers, contentLength, close };
 }
 
-function trimOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
-  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
-  return value.slice(start, end);
+function isOws(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 let dateCachedAt = 0;
