@@ -119,6 +119,34 @@ describe('protobuf errors', () => {
     expect(() => scanRequest('traces', bytes)).toThrow(/UTF-8/);
   });
 
+  test('a non-ASCII byte is found at every position of strings of every length, in names and attribute fast paths', async () => {
+    const req = decodeTraces((await sdkTraces(1)).proto);
+    const span = req.resourceSpans[0].scopeSpans[0].spans[0];
+    for (let length = 1; length <= 21; length++) {
+      const text = 'abcdefghijklmnopqrstuvwxyz'.slice(0, length);
+      span.name = `N${text}`;
+      span.attributes = [{ key: `K${text}`, value: { stringValue: `V${text}` } }];
+      const bytes = Buffer.from(encodeTraces(req));
+      const items = countItems('traces', req);
+      expect(scanRequest('traces', bytes)).toBe(items);
+      for (const marker of ['N', 'K', 'V']) {
+        const start = bytes.indexOf(Buffer.from(marker + text)) + 1;
+        for (let at = start; at < start + length; at++) {
+          const bad = Buffer.from(bytes);
+          bad[at] = 0xff;
+          expect(() => scanRequest('traces', bad), `${marker} length ${length} at ${at - start}`).toThrow(/invalid UTF-8/);
+          // Valid multi-byte UTF-8 in the same place passes: é is C3 A9.
+          if (at + 1 < start + length) {
+            const good = Buffer.from(bytes);
+            good[at] = 0xc3;
+            good[at + 1] = 0xa9;
+            expect(scanRequest('traces', good), `${marker} length ${length} at ${at - start}`).toBe(items);
+          }
+        }
+      }
+    }
+  });
+
   test('bad wire type for a known field, varint overflow, length past the end', () => {
     // resource_spans (field 1) sent as a varint
     expect(() => decodeTraces(new Uint8Array([0x08, 0x01]))).toThrow(/wrong wire type/);

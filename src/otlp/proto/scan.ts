@@ -44,11 +44,13 @@ export function scanRequest(signal: Signal, bytes: Uint8Array): number {
  */
 class Scanner {
   readonly u8: Uint8Array;
+  readonly view: DataView;
   readonly r: ProtoReader;
   items = 0;
 
   constructor(bytes: Uint8Array) {
     this.u8 = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.r = new ProtoReader(bytes);
   }
 
@@ -151,11 +153,21 @@ class Scanner {
   }
 
   private utf8(start: number, stop: number, what: string): void {
-    const u8 = this.u8;
-    // OR-ing every byte is branch-free; only non-ASCII strings pay for the native check.
+    // Only non-ASCII strings pay for the native check.
+    if (!this.ascii(start, stop) && !isUtf8(this.u8.subarray(start, stop))) fail(start, `invalid UTF-8 in ${what}`);
+  }
+
+  /** OR-ing the bytes is branch-free, and four at a time where the string is long enough. */
+  private ascii(start: number, stop: number): boolean {
     let bits = 0;
-    for (let i = start; i < stop; i++) bits |= u8[i];
-    if (bits >= 0x80 && !isUtf8(u8.subarray(start, stop))) fail(start, `invalid UTF-8 in ${what}`);
+    let i = start;
+    if (stop - start >= 8) {
+      const view = this.view;
+      for (; i + 4 <= stop; i += 4) bits |= view.getUint32(i, true);
+    }
+    const u8 = this.u8;
+    for (; i < stop; i++) bits |= u8[i];
+    return (bits & 0x80808080) === 0;
   }
 
   /**
@@ -177,10 +189,7 @@ class Scanner {
     if (anyLength >= 0x80 || valueLength >= 0x80) return false;
     const valueStart = keyStop + 4;
     if (keyStop + 2 + anyLength !== end || valueStart + valueLength !== end) return false;
-    let bits = 0;
-    for (let i = keyStart; i < keyStop; i++) bits |= u8[i];
-    for (let i = valueStart; i < end; i++) bits |= u8[i];
-    return bits < 0x80;
+    return this.ascii(keyStart, keyStop) && this.ascii(valueStart, end);
   }
 
   private badId(s: ScanSchema, what: string, n: number, want: number, pos: number): never {
