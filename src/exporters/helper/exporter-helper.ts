@@ -172,21 +172,30 @@ export class ExporterHelper implements Consumer {
   }
 
   async #attempt(batch: Batch): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.#settings.timeout);
-    const signal = AbortSignal.any([timeout, this.#stop.signal]);
-    let onAbort: (() => void) | undefined;
+    // One controller and a timer cleared on completion: AbortSignal.timeout's timer would fire for
+    // every export long after it finished, and AbortSignal.any keeps weak references to follow.
+    const controller = new AbortController();
+    const stop = this.#stop.signal;
+    let abort!: (error: Error) => void;
     // An exporter that ignores its signal must still not hold a consumer past the timeout.
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(retryableError(`export timed out after ${this.#settings.timeout}ms`));
-      signal.addEventListener('abort', onAbort, { once: true });
+      abort = (error) => {
+        reject(error);
+        controller.abort(error);
+      };
     });
+    const timer = setTimeout(() => abort(retryableError(`export timed out after ${this.#settings.timeout}ms`)), this.#settings.timeout);
+    const onStop = () => abort(retryableError('export interrupted by shutdown'));
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
     try {
-      await Promise.race([this.#exporter.push(batch, signal), aborted]);
+      await Promise.race([this.#exporter.push(batch, controller.signal), aborted]);
       return undefined;
     } catch (error) {
       return error;
     } finally {
-      signal.removeEventListener('abort', onAbort!);
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
     }
   }
 
