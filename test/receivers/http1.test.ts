@@ -23,13 +23,18 @@ afterEach(async () => {
   running = undefined;
 });
 
-/** Echoes method, path, body length and x-test; 'POST /slow' answers after 50 ms. */
+/** Echoes method, path, body length and x-test; /slow answers after 50 ms, /wait/N after N ms, /early before reading the body. */
 async function start(options: { headersTimeoutMs?: number; requestTimeoutMs?: number; keepAliveTimeoutMs?: number; limit?: number } = {}): Promise<Running> {
   const servedBy: string[] = [];
   const refusals: Http1Refusal[] = [];
   const bodyErrors: number[] = [];
   const handle = async (exchange: HttpExchange, via: string) => {
     servedBy.push(via);
+    if (exchange.url === '/early') {
+      exchange.discardBody();
+      exchange.respond(404, { 'content-type': 'text/plain' }, 'early|');
+      return;
+    }
     let body: Buffer;
     try {
       body = await exchange.readBody(options.limit ?? 1 << 20);
@@ -39,7 +44,8 @@ async function start(options: { headersTimeoutMs?: number; requestTimeoutMs?: nu
       exchange.respond(status, { 'content-type': 'text/plain' }, (error as Error).message, status === 413);
       return;
     }
-    if (exchange.url === '/slow') await new Promise((resolve) => setTimeout(resolve, 50));
+    const wait = exchange.url === '/slow' ? 50 : exchange.url.startsWith('/wait/') ? Number(exchange.url.slice(6)) : 0;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     exchange.respond(200, { 'content-type': 'text/plain' }, `${exchange.method} ${exchange.url} ${body.length} ${exchange.headers['x-test'] ?? '-'} ${body.toString('latin1').slice(0, 16)}|`);
   };
   const fallback = http.createServer({ keepAliveTimeout: 5_000, connectionsCheckingInterval: 50 }, (req, res) => void handle(nodeExchange(req, res), 'node'));
@@ -109,6 +115,7 @@ describe('request heads', () => {
     ['space before the colon', 'POST / HTTP/1.1\r\nHost : h'],
     ['a bare LF', 'POST / HTTP/1.1\r\nHost: h\nX-A: 1'],
     ['a lower-case version', 'POST / http/1.1\r\nHost: h'],
+    ['a method node:http does not know', 'FOO / HTTP/1.1\r\nHost: h'],
   ])('%s goes to node:http', (_, text) => {
     expect(parseRequestHead(text)).toBeUndefined();
   });
@@ -168,6 +175,71 @@ describe('the fast path over a socket', () => {
     expect(answered).toHaveLength(41);
     expect(answered[40]).toBe(`POST /p39 65536 - ${'p'.repeat(16)}`);
     client.socket.destroy();
+  });
+
+  test('a client that pipelines without reading its answers stops being read, and loses nothing once it reads', async () => {
+    const { port, servedBy } = await start();
+    const client = open(port);
+    client.socket.pause();
+    const count = 60_000;
+    client.socket.write('GET /g HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count));
+    let handled = -1;
+    while (handled !== servedBy.length) {
+      handled = servedBy.length;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // The kernel's buffers hold some answers; past them the server stops reading.
+    expect(handled).toBeGreaterThan(0);
+    expect(handled).toBeLessThan(count);
+    client.socket.resume();
+    for (let i = 0; i < 200 && statuses(client.received()).length < count; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(statuses(client.received())).toHaveLength(count);
+    expect(servedBy).toHaveLength(count);
+    client.socket.destroy();
+  });
+
+  test('HEAD gets headers and no body, and the next pipelined response stays in step', async () => {
+    const { port } = await start();
+    const client = open(port);
+    client.socket.write('HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n' + post('/after', 'x'));
+    const text = await client.quiet();
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text).toMatch(/Content-Length: \d+\r\n\r\nHTTP\/1\.1 200/);
+    expect(bodies(text)).toEqual(['POST /after 1 - x']);
+    client.socket.destroy();
+  });
+
+  test('the keep-alive clock starts when the answer is sent, not when the request arrived', async () => {
+    const { port } = await start({ keepAliveTimeoutMs: 300 });
+    const client = open(port);
+    client.socket.write(post('/wait/400', 'x'));
+    while (statuses(client.received()).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const answeredAt = Date.now();
+    await Promise.race([client.closed, new Promise((resolve) => setTimeout(resolve, 150))]);
+    expect(client.socket.destroyed).toBe(false);
+    client.socket.write(post('/again', 'y'));
+    expect(bodies(await client.quiet(50))).toEqual(['POST /wait/400 1 - x', 'POST /again 1 - y']);
+    client.socket.destroy();
+  });
+
+  test('a request answered early whose body then stalls is closed without a second answer', async () => {
+    const { port, refusals } = await start({ requestTimeoutMs: 150 });
+    const client = open(port);
+    client.socket.write('POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
+    await client.closed;
+    expect(statuses(client.received())).toEqual([404]);
+    expect(refusals).toEqual([]);
+  });
+
+  test('a FIN behind a partial pipelined head gets a 400 at once, not after the headers timeout', async () => {
+    const { port, refusals } = await start();
+    const client = open(port);
+    client.socket.end(post('/slow', 'a') + 'POST /p HTTP/1.1\r\nHo');
+    const started = Date.now();
+    await client.closed;
+    expect(statuses(client.received())).toEqual([200, 400]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(refusals).toEqual(['invalid']);
   });
 
   test('a chunked request is handed to node:http with the bytes already read, and the connection goes on there', async () => {

@@ -16,7 +16,10 @@ export interface HttpExchange {
   readBody(limit: number): Promise<Buffer>;
   /** The body will not be read: drop it as it arrives. */
   discardBody(): void;
-  /** `close` ends the connection after the response, as a refused oversized upload needs. */
+  /**
+   * `close` ends the connection after the response, as a refused oversized upload needs. The
+   * server writes Content-Length, Connection and Date itself; `headers` must not carry them.
+   */
   respond(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array, close?: boolean): void;
   readonly responded: boolean;
 }

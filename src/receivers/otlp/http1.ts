@@ -27,6 +27,8 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\/[!-~]*) HTTP\/1\.1$/;
 /** RFC 9110 tchar: what a field name is made of. */
 const TOKEN_CHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+/** Methods node:http would accept too; any other goes to node:http, which refuses it. */
+const METHODS = new Set(['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
 /** Headers whose presence means the request needs more of HTTP than this path speaks. */
 const HAND_OVER = new Set(['transfer-encoding', 'expect', 'upgrade', '__proto__']);
 const MAX_LENGTH_DIGITS = 15;
@@ -58,7 +60,7 @@ interface RequestHead {
 export function parseRequestHead(text: string): RequestHead | undefined {
   const firstLineEnd = text.indexOf('\r\n');
   const requestLine = REQUEST_LINE.exec(firstLineEnd < 0 ? text : text.slice(0, firstLineEnd));
-  if (requestLine === null) return undefined;
+  if (requestLine === null || !METHODS.has(requestLine[1])) return undefined;
   const headers: IncomingHttpHeaders = {};
   let contentLength = 0;
   let close = false;
@@ -208,6 +210,8 @@ class Http1Connection {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #feeding = false;
+  /** A response is waiting in the socket's buffer: read no further request until it drains. */
+  #draining = false;
   /** The client sent FIN: answer what it asked, then close. */
   #ended = false;
   #closed = false;
@@ -216,6 +220,10 @@ class Http1Connection {
   readonly #onClose = () => this.#socketClosed();
   readonly #onError = () => {
     // 'close' follows; a reset by the client is not Sluice's error.
+  };
+  readonly #onDrain = () => {
+    this.#draining = false;
+    if (this.#exchange === undefined && !this.#feeding) this.#next();
   };
 
   constructor(server: Http1Server, socket: Socket) {
@@ -226,6 +234,7 @@ class Http1Connection {
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
     socket.on('error', this.#onError);
+    socket.on('drain', this.#onDrain);
   }
 
   get remoteAddress(): string {
@@ -239,18 +248,21 @@ class Http1Connection {
   #receive(chunk: Buffer): void {
     if (this.#closed) return;
     this.#lastActivityAt = Date.now();
-    if (this.#exchange !== undefined && this.#bodyRemaining === 0) {
+    if ((this.#exchange !== undefined && this.#bodyRemaining === 0) || this.#pendingBytes > 0) {
       this.#hold(chunk);
       return;
     }
     this.#feed(chunk);
   }
 
-  /** Keeps pipelined bytes until the current response is written, pausing reads past a bound. */
+  /**
+   * Keeps pipelined bytes until the current response is written and has drained, pausing reads
+   * past a bound, so a client that sends without reading cannot make Sluice buffer its answers.
+   */
   #hold(chunk: Buffer): void {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes > MAX_PENDING_BYTES) this.socket.pause();
+    if (this.#pendingBytes > MAX_PENDING_BYTES || this.#draining) this.socket.pause();
   }
 
   #feed(input: Buffer): void {
@@ -259,6 +271,10 @@ class Http1Connection {
       let chunk = input;
       while (chunk.length > 0 && !this.#closed) {
         if (this.#exchange === undefined) {
+          if (this.#draining) {
+            this.#hold(chunk);
+            return;
+          }
           const head = this.#head;
           const data = head === undefined ? chunk : Buffer.concat([head, chunk]);
           if (head === undefined) this.#requestStartedAt = this.#lastActivityAt;
@@ -269,6 +285,8 @@ class Http1Connection {
               return;
             }
             this.#head = data;
+            // A client that has sent FIN cannot finish this head.
+            if (this.#ended) this.#refuse(400, 'invalid');
             return;
           }
           this.#head = undefined;
@@ -312,9 +330,16 @@ class Http1Connection {
       this.#end(response);
       return;
     }
-    this.socket.write(response);
+    // The keep-alive clock starts when the answer leaves, as the Keep-Alive header promises.
+    this.#lastActivityAt = Date.now();
+    if (!this.socket.write(response)) this.#draining = true;
     if (this.#feeding || this.#bodyRemaining > 0) return;
     this.#exchange = undefined;
+    if (!this.#draining) this.#next();
+  }
+
+  /** Between requests: parse what the client pipelined meanwhile, or close after its FIN. */
+  #next(): void {
     if (this.#pendingBytes > 0) {
       const pending = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
       this.#pending = [];
@@ -323,21 +348,32 @@ class Http1Connection {
       this.#feed(pending);
     } else if (this.#ended) {
       this.#close();
+    } else if (this.socket.isPaused()) {
+      this.socket.resume();
     }
   }
 
   checkTimeouts(now: number): void {
-    if (this.#closed) return;
+    const idle = now - this.#lastActivityAt > this.#server.keepAliveTimeoutMs;
+    if (this.#closed) {
+      // A closing socket waits for its response to flush; a client that never reads must not hold it.
+      if (idle) this.socket.destroy();
+      return;
+    }
     if (this.#head !== undefined) {
       if (now - this.#requestStartedAt > this.#server.headersTimeoutMs) this.#refuse(408, 'timeout');
     } else if (this.#exchange !== undefined) {
-      if (this.#bodyRemaining > 0 && now - this.#requestStartedAt > this.#server.requestTimeoutMs) this.#refuse(408, 'timeout');
-    } else if (now - this.#lastActivityAt > this.#server.keepAliveTimeoutMs) {
+      if (this.#bodyRemaining === 0 || now - this.#requestStartedAt <= this.#server.requestTimeoutMs) return;
+      // Already answered (a 404 while the body still trickled in): nothing more to say.
+      if (this.#exchange.responded) this.socket.destroy();
+      else this.#refuse(408, 'timeout');
+    } else if (idle) {
+      // Idle both ways, or a client that has not read its answers for that long.
       this.socket.destroy();
     }
   }
 
-  #refuse(status: 408 | 431, reason: Http1Refusal): void {
+  #refuse(status: 400 | 408 | 431, reason: Http1Refusal): void {
     const exchange = this.#exchange;
     this.write(closingResponse(status), true);
     // A request already handed to the receiver is counted there, when its body fails.
@@ -353,6 +389,7 @@ class Http1Connection {
     socket.off('end', this.#onEnd);
     socket.off('close', this.#onClose);
     socket.off('error', this.#onError);
+    socket.off('drain', this.#onDrain);
     this.#server.forget(this);
     if (unparsed.length > 0) socket.unshift(unparsed);
     this.#server.handOver(socket);
@@ -464,10 +501,12 @@ class Http1Exchange implements HttpExchange {
     head += `Date: ${httpDate(Date.now())}\r\n`;
     head += closing ? 'Connection: close\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${this.#connection.keepAliveSeconds}\r\n`;
     head += `Content-Length: ${bodyBytes.byteLength}\r\n\r\n`;
+    // A response to HEAD has the headers a GET would get, and never a body.
+    const bodyLength = this.method === 'HEAD' ? 0 : bodyBytes.byteLength;
     const headLength = Buffer.byteLength(head, 'latin1');
-    const response = Buffer.allocUnsafe(headLength + bodyBytes.byteLength);
+    const response = Buffer.allocUnsafe(headLength + bodyLength);
     response.write(head, 0, 'latin1');
-    response.set(bodyBytes, headLength);
+    if (bodyLength > 0) response.set(bodyBytes, headLength);
     this.#connection.write(response, closing);
   }
 }
