@@ -18,6 +18,16 @@ async function batch(): Promise<Batch> {
   return Batch.fromBytes('traces', bytes, scanRequest('traces', bytes), { tenant: undefined, principal: undefined, clientAddress: '', headers: {}, receivedAt: 0, transport: 'internal', outcome: newOutcome() });
 }
 
+/** A helper around an exporter whose push never settles and ignores its signal; records the signals. */
+async function startStuck(): Promise<{ stuck: ExporterHelper; signals: AbortSignal[]; telemetry: Telemetry }> {
+  const telemetry = new Telemetry();
+  const signals: AbortSignal[] = [];
+  const exporter: Exporter = { push: (_batch, signal) => (signals.push(signal), new Promise(() => {})) };
+  const stuck = helper(exporter, telemetry);
+  await stuck.start();
+  return { stuck, signals, telemetry };
+}
+
 function helper(exporter: Exporter, telemetry: Telemetry): ExporterHelper {
   return new ExporterHelper({
     id: 'stuck',
@@ -36,11 +46,7 @@ function helper(exporter: Exporter, telemetry: Telemetry): ExporterHelper {
 
 describe('exporter helper timeout', () => {
   test('an export that never settles is failed at the timeout, its signal aborted, and the consumer moves on', async () => {
-    const telemetry = new Telemetry();
-    const signals: AbortSignal[] = [];
-    const exporter: Exporter = { push: (_batch, signal) => (signals.push(signal), new Promise(() => {})) };
-    const stuck = helper(exporter, telemetry);
-    await stuck.start();
+    const { stuck, signals, telemetry } = await startStuck();
     const [first, second] = [await batch(), await batch()];
     await stuck.consume(first);
     await stuck.consume(second);
@@ -54,11 +60,7 @@ describe('exporter helper timeout', () => {
   });
 
   test('shutdown past its deadline interrupts an export in flight', async () => {
-    const telemetry = new Telemetry();
-    const signals: AbortSignal[] = [];
-    const exporter: Exporter = { push: (_batch, signal) => (signals.push(signal), new Promise(() => {})) };
-    const stuck = helper(exporter, telemetry);
-    await stuck.start();
+    const { stuck, signals } = await startStuck();
     await stuck.consume(await batch());
     await new Promise((resolve) => setTimeout(resolve, 10));
     const started = Date.now();
