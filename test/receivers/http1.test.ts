@@ -54,7 +54,7 @@ async function start(options: { headersTimeoutMs?: number; requestTimeoutMs?: nu
     headersTimeoutMs: options.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,
     checkIntervalMs: 20,
-    onRefusal: (reason) => refusals.push(reason),
+    onRefusal: (status) => refusals.push(status),
   });
   await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
   const address = server.server.address();
@@ -239,7 +239,7 @@ describe('the fast path over a socket', () => {
     await client.closed;
     expect(statuses(client.received())).toEqual([200, 400]);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(refusals).toEqual(['invalid']);
+    expect(refusals).toEqual([400]);
   });
 
   test('a chunked request is handed to node:http with the bytes already read, and the connection goes on there', async () => {
@@ -280,7 +280,7 @@ describe('the fast path over a socket', () => {
     client.socket.write(`POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17_000)}\r\n`);
     await client.closed;
     expect(statuses(client.received())).toEqual([431]);
-    expect(refusals).toEqual(['too_large']);
+    expect(refusals).toEqual([431]);
   });
 
   test('Connection: close is honoured, and a client FIN still gets its answer', async () => {
@@ -330,7 +330,7 @@ describe('the fast path over a socket', () => {
     head.socket.write('POST / HTTP/1.1\r\nHost: x\r\n');
     await head.closed;
     expect(statuses(head.received())).toEqual([408]);
-    expect(refusals).toEqual(['timeout']);
+    expect(refusals).toEqual([408]);
 
     const body = open(port);
     body.socket.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');

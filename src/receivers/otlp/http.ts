@@ -13,7 +13,7 @@ import type { RequestAcceptor, Encoding } from './accept.ts';
 import { BodyError, decompress } from './body.ts';
 import type { HttpSettings } from './config.ts';
 import { nodeExchange, type HttpExchange } from './exchange.ts';
-import { Http1Server } from './http1.ts';
+import { closingResponse, Http1Server } from './http1.ts';
 import { encodeRpcStatus, HTTP_STATUS } from './status.ts';
 import { pickHeaders } from './headers.ts';
 
@@ -21,7 +21,8 @@ import { pickHeaders } from './headers.ts';
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const PROTO_CONTENT_TYPE = { 'content-type': 'application/x-protobuf' };
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
-const BODY_REFUSALS = { 400: 'invalid', 408: 'timeout', 413: 'too_large', 415: 'unsupported_encoding' } as const;
+/** The refusal reason counted for each status answered before a request reaches the pipeline. */
+const REFUSAL_BY_STATUS = { 400: 'invalid', 408: 'timeout', 413: 'too_large', 415: 'unsupported_encoding', 431: 'too_large' } as const;
 
 const CONTENT_TYPES: Record<string, Encoding> = {
   'application/x-protobuf': 'proto',
@@ -73,7 +74,7 @@ export class OtlpHttpServer {
       fallback.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.#clientError(error, socket));
       this.#http1 = new Http1Server(handle, fallback, {
         keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
-        onRefusal: (reason) => this.#acceptor.countRefusal(reason),
+        onRefusal: (status) => this.#acceptor.countRefusal(REFUSAL_BY_STATUS[status]),
       });
       await listen(this.#http1.server, port, host);
     }
@@ -92,8 +93,8 @@ export class OtlpHttpServer {
       return;
     }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    this.#acceptor.countRefusal(status === 431 ? 'too_large' : status === 408 ? 'timeout' : 'invalid');
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    this.#acceptor.countRefusal(REFUSAL_BY_STATUS[status]);
+    socket.end(closingResponse(status));
   }
 
   async #handle(exchange: HttpExchange): Promise<void> {
@@ -138,7 +139,7 @@ export class OtlpHttpServer {
       body = await decompress(await exchange.readBody(limit), headers['content-encoding'], limit);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
-      this.#acceptor.countRefusal(BODY_REFUSALS[error.status]);
+      this.#acceptor.countRefusal(REFUSAL_BY_STATUS[error.status]);
       // A refused oversized upload is not read to the end; close so the client stops sending.
       this.#writeStatus(exchange, encoding, error.status, error.message, error.status === 413 || error.status === 408);
       return;

@@ -33,7 +33,8 @@ const METHODS = new Set(['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PAT
 const HAND_OVER = new Set(['transfer-encoding', 'expect', 'upgrade', '__proto__']);
 const MAX_LENGTH_DIGITS = 15;
 
-export type Http1Refusal = 'too_large' | 'timeout' | 'invalid';
+/** The statuses this server answers on its own, before any request reaches the handler. */
+export type Http1Refusal = 400 | 408 | 431;
 
 export interface Http1Options {
   /** An idle connection closes after this long. */
@@ -44,8 +45,8 @@ export interface Http1Options {
   requestTimeoutMs?: number;
   /** How often connections are checked against the timeouts above (node:http: 30 s). */
   checkIntervalMs?: number;
-  /** Counts requests refused below the receiver: head too large, too slow, malformed. */
-  onRefusal(reason: Http1Refusal): void;
+  /** Counts requests refused below the receiver: malformed (400), too slow (408), head too large (431). */
+  onRefusal(status: Http1Refusal): void;
 }
 
 interface RequestHead {
@@ -117,8 +118,8 @@ function httpDate(now: number): string {
   return dateHeader;
 }
 
-/** A plain-text response written below the receiver (431, 408), after which the connection closes. */
-function closingResponse(status: number): string {
+/** An empty response written below the receiver, after which the connection closes. */
+export function closingResponse(status: number): string {
   return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }
 
@@ -130,7 +131,7 @@ export class Http1Server {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly #handler: (exchange: HttpExchange) => void;
-  readonly #onRefusal: (reason: Http1Refusal) => void;
+  readonly #onRefusal: (status: Http1Refusal) => void;
   readonly #connections = new Set<Http1Connection>();
   readonly #handedOver = new Set<Socket>();
   #sweep: NodeJS.Timeout | undefined;
@@ -166,8 +167,8 @@ export class Http1Server {
     this.#handler(exchange);
   }
 
-  refused(reason: Http1Refusal): void {
-    this.#onRefusal(reason);
+  refused(status: Http1Refusal): void {
+    this.#onRefusal(status);
   }
 
   forget(connection: Http1Connection): void {
@@ -281,12 +282,12 @@ class Http1Connection {
           const end = data.indexOf(HEAD_END, head === undefined ? 0 : Math.max(0, head.length - 3));
           if (end < 0 || end > MAX_HEAD_BYTES) {
             if (end > MAX_HEAD_BYTES || data.length > MAX_HEAD_BYTES) {
-              this.#refuse(431, 'too_large');
+              this.#refuse(431);
               return;
             }
             this.#head = data;
             // A client that has sent FIN cannot finish this head.
-            if (this.#ended) this.#refuse(400, 'invalid');
+            if (this.#ended) this.#refuse(400);
             return;
           }
           this.#head = undefined;
@@ -361,24 +362,24 @@ class Http1Connection {
       return;
     }
     if (this.#head !== undefined) {
-      if (now - this.#requestStartedAt > this.#server.headersTimeoutMs) this.#refuse(408, 'timeout');
+      if (now - this.#requestStartedAt > this.#server.headersTimeoutMs) this.#refuse(408);
     } else if (this.#exchange !== undefined) {
       if (this.#bodyRemaining === 0 || now - this.#requestStartedAt <= this.#server.requestTimeoutMs) return;
       // Already answered (a 404 while the body still trickled in): nothing more to say.
       if (this.#exchange.responded) this.socket.destroy();
-      else this.#refuse(408, 'timeout');
+      else this.#refuse(408);
     } else if (idle) {
       // Idle both ways, or a client that has not read its answers for that long.
       this.socket.destroy();
     }
   }
 
-  #refuse(status: 400 | 408 | 431, reason: Http1Refusal): void {
+  #refuse(status: Http1Refusal): void {
     const exchange = this.#exchange;
     this.write(closingResponse(status), true);
     // A request already handed to the receiver is counted there, when its body fails.
     if (exchange !== undefined) exchange.fail(new BodyError(408, 'request body not received in time'));
-    else this.#server.refused(reason);
+    else this.#server.refused(status);
   }
 
   /** Gives the connection, and every byte read but not yet parsed, to node:http. */
