@@ -170,6 +170,13 @@ async function measure(child: ChildProcess, run: () => Promise<number>): Promise
   return { spans, cpu, wall, peakRss };
 }
 
+/** The testbed load on a process that has had 1 s of it: its CPU and peak RSS. */
+async function testbedLoad(child: ChildProcess, send: Sender): Promise<{ spans: number; cpu: number; wall: number; peakRss: number }> {
+  await paced(send, 10_000, 1);
+  return measure(child, () => paced(send, 10_000, TESTBED_SECONDS));
+}
+
+const share = (run: { cpu: number; wall: number }) => `${((run.cpu / run.wall) * 100).toFixed(1)}%`;
 const rows: string[] = [];
 const notes: string[] = [];
 const results: Record<string, number> = {};
@@ -178,8 +185,7 @@ for (const transport of values.only === undefined ? (['http', 'grpc'] as const) 
   const bare = await startBare(transport, barePort);
   const bareSend = transport === 'http' ? httpSender(barePort) : grpcSender(barePort);
   // The transport's own cost at the testbed load, on a fresh process like Sluice's below.
-  await paced(bareSend, 10_000, 1);
-  const bareTestbed = await measure(bare, () => paced(bareSend, 10_000, TESTBED_SECONDS));
+  const bareTestbed = await testbedLoad(bare, bareSend);
   await saturate(bareSend, 1); // warm up
   const bareRun = await measure(bare, () => saturate(bareSend, SECONDS));
   bare.kill();
@@ -187,18 +193,16 @@ for (const transport of values.only === undefined ? (['http', 'grpc'] as const) 
     // What the HTTP/1.1 fast path saves: node:http's own cost at the same load.
     const [port] = await freePorts(1);
     const nodeHttp = await startBare('node-http', port);
-    await paced(httpSender(port), 10_000, 1);
-    const run = await measure(nodeHttp, () => paced(httpSender(port), 10_000, TESTBED_SECONDS));
+    const run = await testbedLoad(nodeHttp, httpSender(port));
     nodeHttp.kill();
-    notes.push(`A bare node:http server used ${((run.cpu / run.wall) * 100).toFixed(1)}% of a core at 10k spans/s in the same run (Sluice's HTTP/1.1 path, bare: ${((bareTestbed.cpu / bareTestbed.wall) * 100).toFixed(1)}%).`);
+    notes.push(`A bare node:http server used ${share(run)} of a core at 10k spans/s in the same run (Sluice's HTTP/1.1 path, bare: ${share(bareTestbed)}).`);
   }
 
   const sluice = await startSluice(transport, grpcPort, httpPort);
   const send = transport === 'http' ? httpSender(httpPort) : grpcSender(grpcPort);
   // The testbed load runs first, on a fresh process, so its RSS is not the saturated run's heap;
   // the second window shows the same load once the JIT has had the first one to warm up.
-  await paced(send, 10_000, 1);
-  const testbed = await measure(sluice, () => paced(send, 10_000, TESTBED_SECONDS));
+  const testbed = await testbedLoad(sluice, send);
   const testbedWarm = await measure(sluice, () => paced(send, 10_000, TESTBED_SECONDS));
   await saturate(send, 1);
   const full = await measure(sluice, () => saturate(send, SECONDS));
@@ -209,7 +213,6 @@ for (const transport of values.only === undefined ? (['http', 'grpc'] as const) 
   const barePerCpu = bareRun.spans / bareRun.cpu;
   results[`${transport}.perCpu`] = perCpu;
   results[`${transport}.perWall`] = full.spans / full.wall;
-  const share = (run: { cpu: number; wall: number }) => `${((run.cpu / run.wall) * 100).toFixed(1)}%`;
   rows.push(`| ${label} | ${Math.round(perCpu).toLocaleString('en')} | ${Math.round(barePerCpu).toLocaleString('en')} | ${(perCpu / barePerCpu).toFixed(2)} | ${Math.round(full.spans / full.wall).toLocaleString('en')} | ${share(testbed)} | ${share(testbedWarm)} | ${share(bareTestbed)} | ${(Math.max(testbed.peakRss, testbedWarm.peakRss) / 1048576).toFixed(0)} MiB |`);
 }
 // The same HTTP path with the exporter's queue on disk, per fsync policy.
