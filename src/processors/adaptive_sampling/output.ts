@@ -5,7 +5,7 @@ import { encodeMessage } from '../../otlp/proto/encode.ts';
 import { varintSize, writeVarint, type ProtoWriter } from '../../otlp/proto/writer.ts';
 import type { DecisionRecord } from './key-rates.ts';
 import { numberOf } from './rules.ts';
-import { ADJUSTED_COUNT, REASON, type SpanFacts } from './span-facts.ts';
+import { ADJUSTED_COUNT, REASON } from './span-facts.ts';
 import { mergeThreshold, quantizeProbability, readThreshold, thresholdToProbability } from './threshold.ts';
 
 /**
@@ -74,11 +74,10 @@ export class Stamper {
     this.#addReason = addReason;
   }
 
-  /** The span `facts` last read, stamped, as a new array. */
-  stamped(facts: SpanFacts, record: DecisionRecord): Uint8Array {
-    const u8 = facts.r.u8;
-    if (facts.needsMerge()) {
-      const span = decodeSpan(u8.subarray(facts.start, facts.end));
+  /** The span at [start, end) of `u8`, stamped, as a new array; `needsMerge` from SpanFacts. */
+  stamped(u8: Uint8Array, start: number, end: number, needsMerge: boolean, record: DecisionRecord): Uint8Array {
+    if (needsMerge) {
+      const span = decodeSpan(u8.subarray(start, end));
       annotateKept(span, record, this.#addReason ? record.reason : null, this.#precision);
       return encodeSpan(span);
     }
@@ -87,9 +86,9 @@ export class Stamper {
       stamp = encodeStamp(record, this.#addReason);
       this.#stamps.set(record, stamp);
     }
-    const length = facts.end - facts.start;
+    const length = end - start;
     const out = new Uint8Array(length + stamp.length);
-    out.set(u8.subarray(facts.start, facts.end), 0);
+    out.set(u8.subarray(start, end), 0);
     out.set(stamp, length);
     return out;
   }

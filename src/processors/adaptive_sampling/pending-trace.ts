@@ -16,6 +16,7 @@ export class PendingTrace {
   rootDurationMs = -1;
   /** Dynamic-sampling key, computed from the root span when it arrives. */
   samplingKey = '';
+  /** Per buffered span: group, slab, offset, length; the length is negative when stamping must merge (SpanFacts.needsMerge). */
   spans: Array<SpanGroup | Slab | number> = [];
   spanCount = 0;
   /** '' or the first error signal seen (see span-facts.ts). */

@@ -70,9 +70,19 @@ export function firstMatchingRule(rules: readonly CompiledRule[], facts: SpanFac
   return -1;
 }
 
+// Reused for span.name and span.kind, so matching a rule on them allocates nothing.
+const NAME_VALUE: AnyValue = { stringValue: '' };
+const KIND_VALUE: AnyValue = { doubleValue: 0 };
+
 function lookup(rule: CompiledRule, facts: SpanFacts, resourceAttrs: readonly KeyValue[]): AnyValue | undefined {
-  if (rule.slot === SLOT_NAME) return { stringValue: facts.name() };
-  if (rule.slot === SLOT_KIND) return { doubleValue: facts.kind };
+  if (rule.slot === SLOT_NAME) {
+    NAME_VALUE.stringValue = facts.name();
+    return NAME_VALUE;
+  }
+  if (rule.slot === SLOT_KIND) {
+    KIND_VALUE.doubleValue = facts.kind;
+    return KIND_VALUE;
+  }
   const value = facts.value(rule.slot);
   if (value !== undefined) return value;
   for (let i = 0; i < resourceAttrs.length; i++) if (resourceAttrs[i].key === rule.attribute) return resourceAttrs[i].value;

@@ -81,7 +81,6 @@ export class AdaptiveSampler {
   /** The span being added; policy attributes are watched here. */
   readonly #facts = new SpanFacts();
   /** The span being stamped on its way out, which may happen in the middle of an add. */
-  readonly #stampFacts = new SpanFacts();
   readonly #stamper: Stamper;
 
   #bufferedSpans = 0;
@@ -284,7 +283,8 @@ export class AdaptiveSampler {
     }
     const cfg = this.#cfg;
     const slab = this.#arena.store(r.u8, start, end);
-    trace.spans.push(group, slab, this.#arena.lastOffset, length);
+    // needsMerge is known now; keeping it saves reading every kept span again at the decision.
+    trace.spans.push(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
     trace.spanCount++;
     this.#bufferedSpans++;
     if (trace.errorReason === ErrorReason.NONE) {
@@ -327,7 +327,7 @@ export class AdaptiveSampler {
       }
       record = this.#policyRecord('late_' + reason);
     }
-    this.#batch.push(group, this.#stamper.stamped(facts, record));
+    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
     this.#lateKept++;
   }
 
@@ -346,7 +346,7 @@ export class AdaptiveSampler {
     this.#cache.rememberKept(key, record);
     this.#overloadKept++;
     bump(this.#kept, record.reason);
-    this.#batch.push(group, this.#stamper.stamped(facts, record));
+    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
     this.#spansKept++;
   }
 
@@ -425,22 +425,21 @@ export class AdaptiveSampler {
     const n = t.spanCount;
     const arena = this.#arena;
     if (record !== null) {
-      const facts = this.#stampFacts;
       for (let j = 0; j < n; j++) {
         const group = spans[4 * j] as SpanGroup;
         const slab = spans[4 * j + 1] as Slab;
         const offset = spans[4 * j + 2] as number;
-        const length = spans[4 * j + 3] as number;
+        const signedLength = spans[4 * j + 3] as number;
+        const length = Math.abs(signedLength);
         // Stamping copies the bytes out before the slab space is released and reused.
-        facts.read(slab.reader(), offset, offset + length);
-        this.#batch.push(group, this.#stamper.stamped(facts, record));
+        this.#batch.push(group, this.#stamper.stamped(slab.bytes, offset, offset + length, signedLength < 0, record));
         arena.release(slab, length);
       }
       this.#cache.rememberKept(t.key, record);
       this.#spansKept += n;
       bump(this.#kept, t.reason);
     } else {
-      for (let j = 0; j < n; j++) arena.release(spans[4 * j + 1] as Slab, spans[4 * j + 3] as number);
+      for (let j = 0; j < n; j++) arena.release(spans[4 * j + 1] as Slab, Math.abs(spans[4 * j + 3] as number));
       this.#cache.rememberDropped(t.key);
       this.#spansDropped += n;
       bump(this.#dropped, t.reason);

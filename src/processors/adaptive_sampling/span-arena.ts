@@ -4,23 +4,15 @@
 // frees slabs oldest-first. `allocatedBytes` counts whole slabs, so the buffer bound covers the
 // holes left by traces still waiting in a partly-released slab.
 
-import { ProtoReader } from '../../otlp/proto/reader.ts';
-
 const MAX_SPARES = 4;
 
 export class Slab {
   readonly bytes: Uint8Array;
   /** Bytes of spans still held. */
   live = 0;
-  #reader: ProtoReader | null = null;
 
   constructor(capacity: number) {
     this.bytes = new Uint8Array(capacity);
-  }
-
-  /** A reader over the slab, made once: spans are read back only when their trace is kept. */
-  reader(): ProtoReader {
-    return (this.#reader ??= new ProtoReader(this.bytes));
   }
 }
 
