@@ -60,7 +60,6 @@ export class CardinalityLimiter implements SeriesRemovalListener, LabelSourceTra
   #hashA = new Int32Array(1024);
   #hashB = new Int32Array(1024);
   #tableKeyA = new Int32Array(1024);
-  #tableKeyB = new Int32Array(1024);
 
   constructor(config: CardinalityLimitConfig, now: () => number = Date.now) {
     this.#config = config;
@@ -188,7 +187,6 @@ export class CardinalityLimiter implements SeriesRemovalListener, LabelSourceTra
       this.#hashA = new Int32Array(n * 2);
       this.#hashB = new Int32Array(n * 2);
       this.#tableKeyA = new Int32Array(n * 2);
-      this.#tableKeyB = new Int32Array(n * 2);
     }
     const hashA = this.#hashA;
     const hashB = this.#hashB;
@@ -207,11 +205,8 @@ export class CardinalityLimiter implements SeriesRemovalListener, LabelSourceTra
     }
     const count = list.length;
     const tableKeyA = this.#tableKeyA;
-    const tableKeyB = this.#tableKeyB;
-    for (let i = 0; i < count; i++) {
-      tableKeyA[i] = seriesKeyA(stream.slot, hashA[i]);
-      tableKeyB[i] = seriesKeyB(stream.slot, hashB[i]);
-    }
+    // Lane A's keys are computed ahead so the table can prefetch their buckets; lane B's is only compared.
+    for (let i = 0; i < count; i++) tableKeyA[i] = seriesKeyA(stream.slot, hashA[i]);
     table.prefetch(tableKeyA, count);
     let kept: AnyPoint[] | null = null;
     for (let i = 0; i < count; i++) {
@@ -220,10 +215,10 @@ export class CardinalityLimiter implements SeriesRemovalListener, LabelSourceTra
         // An overflow point from upstream (an SDK's own limit) joins ours, so one series leaves.
         if (!enforce) continue;
         if (kept === null) kept = list.slice(0, i);
-        this.#fold(stream, metric, point, this.#slotOf(stream, tableKeyA[i], tableKeyB[i], now, true, point.attributes));
+        this.#fold(stream, metric, point, this.#slotOf(stream, tableKeyA[i], seriesKeyB(stream.slot, hashB[i]), now, true, point.attributes));
         continue;
       }
-      const slot = this.#slotOf(stream, tableKeyA[i], tableKeyB[i], now, false, point.attributes);
+      const slot = this.#slotOf(stream, tableKeyA[i], seriesKeyB(stream.slot, hashB[i]), now, false, point.attributes);
       if (table.status[slot] !== STATUS_FOLDED) {
         if (kept !== null) kept.push(point);
         continue;
