@@ -147,6 +147,12 @@ describe('protobuf errors', () => {
     }
   });
 
+  test('a length past the end is named at its first byte, whether it takes one byte or two', () => {
+    // resource_spans (tag 0x0a) announcing 5 bytes, then 128 bytes, with 1 byte behind either.
+    expect(() => scanRequest('traces', new Uint8Array([0x0a, 0x05, 0x00]))).toThrow(/length 5 runs past the end of its message at byte 1$/);
+    expect(() => scanRequest('traces', new Uint8Array([0x0a, 0x80, 0x01, 0x00]))).toThrow(/length 128 runs past the end of its message at byte 1$/);
+  });
+
   test('bad wire type for a known field, varint overflow, length past the end', () => {
     // resource_spans (field 1) sent as a varint
     expect(() => decodeTraces(new Uint8Array([0x08, 0x01]))).toThrow(/wrong wire type/);

@@ -2,9 +2,9 @@
 // its value is checked. They mirror the field numbers used by the decoders in this folder.
 import { FIXED32, FIXED64, LEN, VARINT } from './reader.ts';
 
-export const SCALAR = 0; // check the wire type and skip
+const SCALAR = 0; // check the wire type and skip
 export const STRING = 1; // UTF-8 checked
-export const BYTES = 2;
+const BYTES = 2;
 export const ID16 = 3; // empty or 16 bytes
 export const ID8 = 4; // empty or 8 bytes
 export const MESSAGE = 5;

@@ -14,6 +14,7 @@ import {
   METRICS_REQUEST,
   PACKED,
   SCAN_KEY_VALUE,
+  SCAN_MESSAGE,
   SKIP_FIXED32,
   SKIP_FIXED64,
   SKIP_LEN,
@@ -50,8 +51,8 @@ class Scanner {
 
   constructor(bytes: Uint8Array) {
     this.u8 = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.r = new ProtoReader(bytes);
+    this.view = this.r.view;
   }
 
   scan(s: ScanSchema, pos: number, end: number, depth: number): void {
@@ -84,7 +85,8 @@ class Scanner {
       let n: number;
       if (pos < end && u8[pos] < 0x80) {
         n = u8[pos++];
-        if (n > end - pos) fail(pos, `length ${n} runs past the end of its message`);
+        // Named at the length byte, as ProtoReader.length names it on the generic path.
+        if (n > end - pos) fail(pos - 1, `length ${n} runs past the end of its message`);
       } else {
         const r = this.r;
         r.pos = pos;
@@ -108,7 +110,7 @@ class Scanner {
           if (!this.stringKeyValue(pos, stop)) this.scan(s.child[tag >>> 3]!, pos, stop, depth + 1);
           break;
         }
-        default: {
+        case SCAN_MESSAGE: {
           const child = s.child[tag >>> 3]!;
           if (child.isItem) this.items++;
           this.scan(child, pos, stop, depth + 1);

@@ -37,10 +37,7 @@ export class ProtoWriter {
   /** Pass 1: records a string's UTF-8 length and returns the field size (tag excluded). */
   stringSize(s: string): number {
     const n = s.length === 0 ? 0 : Buffer.byteLength(s, 'utf8');
-    // reserve() first: it may replace this.sizes, and `this.sizes[this.reserve()] = n` would
-    // evaluate the old array before the call and write the length into it.
-    const slot = this.reserve();
-    this.sizes[slot] = n;
+    this.setSize(this.reserve(), n);
     return varintSize(n) + n;
   }
 
