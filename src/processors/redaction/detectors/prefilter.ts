@@ -12,6 +12,8 @@
 // The loop has no branch and no call (a call inside it costs more than all the rest, as V8 then
 // keeps the loop's variables on the stack): its cost per character does not depend on the text.
 
+import { startsWithIgnoreCase } from './chars.ts';
+
 export const C_DIGIT = 1 << 4;
 export const C_UPPER = 1 << 5;
 export const C_LOWER = 1 << 6;
@@ -45,8 +47,10 @@ const PAIR_KINDS: ReadonlyArray<[first: string, second: string]> = [
   ['t', '-'], // glpat-
   ['x', 'o'], // xoxb- …
 ];
-let TRIGGERS = 0;
-for (let kind = 0; kind < PAIR_KINDS.length; kind++) TRIGGERS |= pairTrigger(kind);
+let pairTriggers = 0;
+for (let kind = 0; kind < PAIR_KINDS.length; kind++) pairTriggers |= pairTrigger(kind);
+/** Every pair kind's trigger: the detectors that look for a fixed prefix. */
+export const PAIR_TRIGGERS = pairTriggers;
 /** Some run of base64 characters is 32 or longer (an AWS secret key is a run of exactly 40). */
 export const T_BASE64_RUN = 1 << 28;
 /** The number automaton reached HIT: a payment card, SSN, phone, IBAN or IPv4 address may be here. */
@@ -215,7 +219,7 @@ export function prefilter(s: string): void {
     pairs |= (previous >>> 1) & k;
     previous = k;
   }
-  let triggers = pairs & TRIGGERS;
+  let triggers = pairs & PAIR_TRIGGERS;
   // `be` and `ba` are common and the auth scanner walks every character: look for the words first.
   if ((triggers & T_AUTH) !== 0 && !hasAuthScheme(s)) triggers ^= T_AUTH;
   scannedMask = (mask & C_BITS) | triggers | FINAL_TRIGGERS[state >> 4];
@@ -228,20 +232,7 @@ function hasAuthScheme(s: string): boolean {
   return false;
 }
 
-function at(s: string, i: number): number {
-  return i >= 0 && i < s.length ? s.charCodeAt(i) : 0;
-}
-
-function lower(s: string, i: number): number {
-  return at(s, i) | 0x20;
-}
-
-/** Whether `Bearer ` or `Basic ` (any case) starts at `i`, where `b` or `B` is. */
+/** Whether `Bearer ` or `Basic ` (any case) starts at `i`. */
 function isAuthScheme(s: string, i: number): boolean {
-  const e = lower(s, i + 1);
-  if (e === 0x65) {
-    return lower(s, i + 2) === 0x61 && lower(s, i + 3) === 0x72 && lower(s, i + 4) === 0x65 && lower(s, i + 5) === 0x72 &&
-      at(s, i + 6) === 0x20;
-  }
-  return e === 0x61 && lower(s, i + 2) === 0x73 && lower(s, i + 3) === 0x69 && lower(s, i + 4) === 0x63 && at(s, i + 5) === 0x20;
+  return startsWithIgnoreCase(s, i, 'bearer ') || startsWithIgnoreCase(s, i, 'basic ');
 }

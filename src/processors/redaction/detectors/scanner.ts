@@ -8,7 +8,7 @@ import type { MatchBuffer } from './match-buffer.ts';
 import { BUILTIN_DETECTORS, type BuiltinDetectorName } from './names.ts';
 import { scanNumbers, type NumberDetectorIds } from './numbers.ts';
 import {
-  C_AT, C_COLON, C_DIGIT, C_DOT, C_EQ, C_LOWER, C_SLASH, C_UPPER, prefilter, scannedMask,
+  C_AT, C_COLON, C_DIGIT, C_DOT, C_EQ, C_LOWER, C_SLASH, C_UPPER, PAIR_TRIGGERS, prefilter, scannedMask,
   T_AKIA, T_AUTH, T_BASE64_RUN, T_EYJ, T_GITHUB, T_GITLAB, T_NUMBER, T_PEM, T_SLACK, T_STRIPE,
 } from './prefilter.ts';
 import { scanPrivateKeys } from './private-key.ts';
@@ -27,7 +27,8 @@ interface Trigger {
   length?: number;
 }
 
-const PREFIX_TRIGGERS = T_PEM | T_AUTH | T_EYJ | T_AKIA | T_BASE64_RUN | T_GITHUB | T_GITLAB | T_SLACK | T_STRIPE;
+/** Detectors found by a fixed prefix or a base64 run: run only when the prefilter saw their trigger. */
+const PREFIX_TRIGGERS = PAIR_TRIGGERS | T_BASE64_RUN;
 
 /**
  * No built-in detector matches fewer characters than this: the shortest match is a compressed
