@@ -123,7 +123,7 @@ export class ProtoWriter {
     this.pos += b.length;
   }
 
-  /** Copies a byte range of another buffer verbatim (used by rewriteResources). */
+  /** Copies a byte range of another buffer verbatim (kept bytes, as in the sampler's output). */
   raw(src: Uint8Array, start: number, end: number): void {
     this.u8.set(src.subarray(start, end), this.pos);
     this.pos += end - start;

@@ -2,7 +2,7 @@ import { decodeSpan, encodeSpan } from '../../otlp/protobuf.ts';
 import type { KeyValue, Span } from '../../otlp/types.ts';
 import { attributesSize, writeAttributes } from '../../otlp/proto/common.ts';
 import { encodeMessage } from '../../otlp/proto/encode.ts';
-import { varintSize, writeVarint, type ProtoWriter } from '../../otlp/proto/writer.ts';
+import { lenField, type ProtoWriter } from '../../otlp/proto/writer.ts';
 import type { DecisionRecord } from './key-rates.ts';
 import { numberOf } from './rules.ts';
 import { ADJUSTED_COUNT, REASON } from './span-facts.ts';
@@ -201,53 +201,51 @@ export class OutputBatch {
   }
 }
 
+/** The kept spans of one emit, by resource, for the two-pass writer. */
+interface KeptSpans {
+  byResource: Map<ResourceGroup, SpanGroup[]>;
+  spansOf: Map<SpanGroup, Uint8Array[]>;
+}
+
 /** ExportTraceServiceRequest{1: ResourceSpans{head…, 2: ScopeSpans{head…, 2: Span…}}}. */
-function encodeRequest(
-  byResource: Map<ResourceGroup, SpanGroup[]>,
-  spansOf: Map<SpanGroup, Uint8Array[]>,
-): [Uint8Array, number] {
-  // Sizes first (one pass), then one exact allocation and a copy pass.
-  const scopeSizes = new Map<SpanGroup, number>();
-  const resourceSizes = new Map<ResourceGroup, number>();
-  let total = 0;
+function encodeRequest(byResource: Map<ResourceGroup, SpanGroup[]>, spansOf: Map<SpanGroup, Uint8Array[]>): [Uint8Array, number] {
   let spanCount = 0;
-  for (const [resource, groups] of byResource) {
-    let rsBody = resource.head.length;
+  for (const spans of spansOf.values()) spanCount += spans.length;
+  return [encodeMessage<KeptSpans>({ byResource, spansOf }, keptSize, writeKept), spanCount];
+}
+
+function keptSize(w: ProtoWriter, kept: KeptSpans): number {
+  let total = 0;
+  for (const [resource, groups] of kept.byResource) {
+    const resourceSlot = w.reserve();
+    let resourceBody = resource.head.length;
     for (const group of groups) {
-      let ssBody = group.head.length;
-      const spans = spansOf.get(group)!;
-      for (const s of spans) ssBody += 1 + varintSize(s.length) + s.length;
-      spanCount += spans.length;
-      scopeSizes.set(group, ssBody);
-      rsBody += 1 + varintSize(ssBody) + ssBody;
+      const scopeSlot = w.reserve();
+      let scopeBody = group.head.length;
+      for (const span of kept.spansOf.get(group)!) scopeBody += lenField(span.length);
+      w.setSize(scopeSlot, scopeBody);
+      resourceBody += lenField(scopeBody);
     }
-    resourceSizes.set(resource, rsBody);
-    total += 1 + varintSize(rsBody) + rsBody;
+    w.setSize(resourceSlot, resourceBody);
+    total += lenField(resourceBody);
   }
-  const out = new Uint8Array(total);
-  let pos = 0;
-  const put = (bytes: Uint8Array): void => {
-    out.set(bytes, pos);
-    pos += bytes.length;
-  };
-  const header = (length: number): void => {
-    pos = writeVarint(out, pos, length);
-  };
-  for (const [resource, groups] of byResource) {
-    out[pos++] = 10;
-    header(resourceSizes.get(resource)!);
-    put(resource.head);
+  return total;
+}
+
+// Request field 1: resource_spans; ResourceSpans field 2: scope_spans; ScopeSpans field 2: spans.
+function writeKept(w: ProtoWriter, kept: KeptSpans): void {
+  for (const [resource, groups] of kept.byResource) {
+    w.byte(10);
+    w.varint(w.nextSize());
+    w.raw(resource.head, 0, resource.head.length);
     for (const group of groups) {
-      out[pos++] = 18;
-      header(scopeSizes.get(group)!);
-      put(group.head);
-      for (const s of spansOf.get(group)!) {
-        out[pos++] = 18;
-        header(s.length);
-        put(s);
+      w.byte(18);
+      w.varint(w.nextSize());
+      w.raw(group.head, 0, group.head.length);
+      for (const span of kept.spansOf.get(group)!) {
+        w.byte(18);
+        w.bytes(span);
       }
     }
   }
-  if (pos !== total) throw new Error(`adaptive_sampling output bug: wrote ${pos} bytes, sized ${total}`);
-  return [out, spanCount];
 }
