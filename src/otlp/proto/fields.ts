@@ -6,12 +6,14 @@ import { ProtoReader } from './reader.ts';
 // (rewriteResources, the adaptive sampler).
 
 /** ResourceSpans/ResourceMetrics/ResourceLogs: resource = 1 (LEN). */
-const RESOURCE_TAG = 10;
+export const RESOURCE_TAG = 10;
 
-/** The fields of the message at [start, end) other than those with tag `except`, copied in order. */
-export function fieldsExcept(r: ProtoReader, start: number, end: number, except: number): Uint8Array {
+/**
+ * The byte ranges of the fields of the message at [start, end) other than those with tag
+ * `except`, in order, as start/end pairs; adjacent fields share one range.
+ */
+export function fieldRangesExcept(r: ProtoReader, start: number, end: number, except: number): number[] {
   const ranges: number[] = [];
-  let size = 0;
   r.pos = start;
   while (r.pos < end) {
     const fieldStart = r.pos;
@@ -21,14 +23,31 @@ export function fieldsExcept(r: ProtoReader, start: number, end: number, except:
     const n = ranges.length;
     if (n > 0 && ranges[n - 1] === fieldStart) ranges[n - 1] = r.pos;
     else ranges.push(fieldStart, r.pos);
-    size += r.pos - fieldStart;
   }
-  const out = new Uint8Array(size);
-  let pos = 0;
+  return ranges;
+}
+
+/** Total length of start/end `ranges`. */
+export function rangesSize(ranges: readonly number[]): number {
+  let size = 0;
+  for (let i = 0; i < ranges.length; i += 2) size += ranges[i + 1] - ranges[i];
+  return size;
+}
+
+/** Copies start/end `ranges` of `from` into `out` at `pos`; returns the position after them. */
+export function copyRanges(from: Uint8Array, ranges: readonly number[], out: Uint8Array, pos: number): number {
   for (let i = 0; i < ranges.length; i += 2) {
-    out.set(r.u8.subarray(ranges[i], ranges[i + 1]), pos);
+    out.set(from.subarray(ranges[i], ranges[i + 1]), pos);
     pos += ranges[i + 1] - ranges[i];
   }
+  return pos;
+}
+
+/** The fields of the message at [start, end) other than those with tag `except`, copied in order. */
+export function fieldsExcept(r: ProtoReader, start: number, end: number, except: number): Uint8Array {
+  const ranges = fieldRangesExcept(r, start, end, except);
+  const out = new Uint8Array(rangesSize(ranges));
+  copyRanges(r.u8, ranges, out, 0);
   return out;
 }
 

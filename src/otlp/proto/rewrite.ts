@@ -1,19 +1,19 @@
 import type { Resource, Signal } from '../types.ts';
 import { resourceSize, writeResource } from './common.ts';
-import { entryResource } from './fields.ts';
+import { copyRanges, entryResource, fieldRangesExcept, rangesSize, RESOURCE_TAG } from './fields.ts';
 import { encodeMessage } from './encode.ts';
 import { LEN, ProtoReader } from './reader.ts';
-import { varintSize, writeVarint } from './writer.ts';
+import { lenField, writeVarint } from './writer.ts';
 
-const RESOURCE_TAG = (1 << 3) | LEN;
+/** The request's Resource*-entries: field 1 (LEN). */
+const ENTRY_TAG = (1 << 3) | LEN;
 
 /** One changed Resource*-entry: its byte range in the input and its replacement parts. */
 interface EntryEdit {
   start: number; // first byte of the entry's tag
   end: number;
   resource: Uint8Array; // encoded Resource body
-  keepStarts: number[]; // byte ranges of the entry's other fields, copied verbatim
-  keepEnds: number[];
+  kept: number[]; // start/end pairs of the entry's other fields, copied verbatim
   bodySize: number;
 }
 
@@ -38,7 +38,7 @@ export function rewriteResources(
   while (r.pos < total) {
     const entryStart = r.pos;
     const t = r.tag(total);
-    if (t !== ((1 << 3) | LEN)) {
+    if (t !== ENTRY_TAG) {
       r.skip(t, total);
       continue;
     }
@@ -47,7 +47,7 @@ export function rewriteResources(
     r.pos = entryEnd;
     if (entryEdit === undefined) continue;
     edits.push(entryEdit);
-    outSize += 1 + varintSize(entryEdit.bodySize) + entryEdit.bodySize - (entryEnd - entryStart);
+    outSize += lenField(entryEdit.bodySize) - (entryEnd - entryStart);
   }
   if (edits.length === 0) return bytes;
   return assemble(bytes, edits, outSize);
@@ -64,25 +64,9 @@ function editEntry(
   if (replacement === undefined) return undefined;
   // The other fields (scopes and their items: nearly all the bytes) are copied once, by range,
   // when the output is assembled.
-  const keepStarts: number[] = [];
-  const keepEnds: number[] = [];
-  r.pos = bodyStart;
-  while (r.pos < entryEnd) {
-    const fieldStart = r.pos;
-    const t = r.tag(entryEnd);
-    r.skip(t, entryEnd);
-    if (t === RESOURCE_TAG) continue;
-    const n = keepEnds.length;
-    if (n > 0 && keepEnds[n - 1] === fieldStart) keepEnds[n - 1] = r.pos;
-    else {
-      keepStarts.push(fieldStart);
-      keepEnds.push(r.pos);
-    }
-  }
+  const kept = fieldRangesExcept(r, bodyStart, entryEnd, RESOURCE_TAG);
   const resource = encodeMessage(replacement, resourceSize, writeResource);
-  let bodySize = 1 + varintSize(resource.length) + resource.length;
-  for (let i = 0; i < keepStarts.length; i++) bodySize += keepEnds[i] - keepStarts[i];
-  return { start: entryStart, end: entryEnd, resource, keepStarts, keepEnds, bodySize };
+  return { start: entryStart, end: entryEnd, resource, kept, bodySize: lenField(resource.length) + rangesSize(kept) };
 }
 
 function assemble(bytes: Uint8Array, edits: EntryEdit[], outSize: number): Uint8Array {
@@ -93,16 +77,13 @@ function assemble(bytes: Uint8Array, edits: EntryEdit[], outSize: number): Uint8
     const e = edits[i];
     out.set(bytes.subarray(copied, e.start), pos);
     pos += e.start - copied;
-    out[pos++] = (1 << 3) | LEN;
+    out[pos++] = ENTRY_TAG;
     pos = writeVarint(out, pos, e.bodySize);
-    out[pos++] = (1 << 3) | LEN;
+    out[pos++] = RESOURCE_TAG;
     pos = writeVarint(out, pos, e.resource.length);
     out.set(e.resource, pos);
     pos += e.resource.length;
-    for (let k = 0; k < e.keepStarts.length; k++) {
-      out.set(bytes.subarray(e.keepStarts[k], e.keepEnds[k]), pos);
-      pos += e.keepEnds[k] - e.keepStarts[k];
-    }
+    pos = copyRanges(bytes, e.kept, out, pos);
     copied = e.end;
   }
   out.set(bytes.subarray(copied), pos);
