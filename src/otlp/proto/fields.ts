@@ -60,13 +60,7 @@ export function entryResource(r: ProtoReader, start: number, end: number): Resou
   let resourceEnd = -1;
   let merged: Uint8Array | undefined;
   r.pos = start;
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t !== RESOURCE_TAG) {
-      r.skip(t, end);
-      continue;
-    }
-    const stop = r.sub(end);
+  for (let stop = r.nextField(RESOURCE_TAG, end); stop >= 0; stop = r.nextField(RESOURCE_TAG, end)) {
     if (resourceStart >= 0) merged = concat(merged ?? r.u8.subarray(resourceStart, resourceEnd), r.u8.subarray(r.pos, stop));
     resourceStart = r.pos;
     resourceEnd = stop;

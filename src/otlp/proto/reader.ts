@@ -125,6 +125,19 @@ export class ProtoReader {
     return this.pos + n;
   }
 
+  /**
+   * Skips to the next length-delimited field with `tag` before `end`: returns the end of its body,
+   * with pos at the body's start, or -1 when there is none left.
+   */
+  nextField(tag: number, end: number): number {
+    while (this.pos < end) {
+      const t = this.tag(end);
+      if (t === tag) return this.sub(end);
+      this.skip(t, end);
+    }
+    return -1;
+  }
+
   fixed32(end: number): number {
     if (end - this.pos < 4) this.fail('truncated fixed32');
     const v = this.view.getUint32(this.pos, true);

@@ -139,13 +139,8 @@ export class AdaptiveSampler {
     const now = this.#now();
     const r = new ProtoReader(request);
     const total = request.length;
-    while (r.pos < total) {
-      const t = r.tag(total);
-      if (t !== 10) {
-        r.skip(t, total);
-        continue;
-      }
-      const stop = r.sub(total);
+    // resource_spans = 1
+    for (let stop = r.nextField(10, total); stop >= 0; stop = r.nextField(10, total)) {
       this.#addResourceSpans(r, stop, metadata, now);
       r.pos = stop;
     }
@@ -237,23 +232,12 @@ export class AdaptiveSampler {
     const start = r.pos;
     const resource = new ResourceGroup(fieldsExcept(r, start, end, 18), entryResource(r, start, end).attributes);
     r.pos = start;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t !== 18) {
-        r.skip(t, end);
-        continue;
-      }
-      const stop = r.sub(end);
+    // ResourceSpans.scope_spans = 2, ScopeSpans.spans = 2
+    for (let stop = r.nextField(18, end); stop >= 0; stop = r.nextField(18, end)) {
       const scopeStart = r.pos;
       const group = new SpanGroup(resource, fieldsExcept(r, scopeStart, stop, 18), metadata);
       r.pos = scopeStart;
-      while (r.pos < stop) {
-        const st = r.tag(stop);
-        if (st !== 18) {
-          r.skip(st, stop);
-          continue;
-        }
-        const spanEnd = r.sub(stop);
+      for (let spanEnd = r.nextField(18, stop); spanEnd >= 0; spanEnd = r.nextField(18, stop)) {
         this.#addSpan(r, r.pos, spanEnd, group, now);
         r.pos = spanEnd;
       }

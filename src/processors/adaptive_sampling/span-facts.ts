@@ -277,20 +277,14 @@ export class SpanFacts {
 
 function eventIsException(r: ProtoReader, end: number): boolean {
   const u8 = r.u8;
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t !== 18) {
-      r.skip(t, end);
-      continue;
-    }
-    const n = r.length(end);
-    const start = r.pos;
-    r.pos += n;
-    if (n !== EXCEPTION.length) return false;
-    for (let i = 0; i < n; i++) if (u8[start + i] !== EXCEPTION[i]) return false;
-    return true;
-  }
-  return false;
+  // Event.name = 2
+  const stop = r.nextField(18, end);
+  if (stop < 0) return false;
+  const start = r.pos;
+  r.pos = stop;
+  if (stop - start !== EXCEPTION.length) return false;
+  for (let i = start; i < stop; i++) if (u8[i] !== EXCEPTION[i - start]) return false;
+  return true;
 }
 
 function statusCodeOf(r: ProtoReader, end: number): number {
