@@ -55,10 +55,10 @@ export function scanQuerySecrets(s: string, out: MatchBuffer, id: number): void 
   while (eq !== -1) {
     let end = eq + 1;
     // Most names (page, limit, currency) do not end like a secret one: no need to find where they start.
-    if (endsInSecretName(s, floor, eq)) {
+    if (endsInSecretName(s, floor, eq, false)) {
       let nameStart = eq;
       while (nameStart > floor && eq - nameStart <= MAX_NAME && isNameChar(codeAt(s, nameStart - 1))) nameStart--;
-      if (eq - nameStart <= MAX_NAME && isSecretName(s, nameStart, eq)) {
+      if (eq - nameStart <= MAX_NAME && endsInSecretName(s, nameStart, eq, true)) {
         while (end < n && !endsValue(codeAt(s, end))) end++;
         if (end > eq + 1) out.push(eq + 1, end, id);
       }
@@ -76,30 +76,23 @@ const NAMES_BY_LAST_CHAR: ReadonlyArray<readonly string[]> = (() => {
   return byLast;
 })();
 
-/** Whether `s[floor, end)` ends in a secret name, case-insensitively: isSecretName's quick precondition. */
-function endsInSecretName(s: string, floor: number, end: number): boolean {
-  if (end <= floor) return false;
+/**
+ * Whether `s[from, end)` ends in a secret name, case-insensitively. With `whole`, the name must
+ * also start at `from` or just after `_`, `.` or `-` (`db_password`, not `mypassword`).
+ */
+function endsInSecretName(s: string, from: number, end: number, whole: boolean): boolean {
+  if (end <= from) return false;
   const last = toLowerAscii(s.charCodeAt(end - 1));
   if (last >= 128) return false;
   const names = NAMES_BY_LAST_CHAR[last];
   for (let k = 0; k < names.length; k++) {
     const at = end - names[k].length;
-    if (at >= floor && startsWithIgnoreCase(s, at, names[k])) return true;
-  }
-  return false;
-}
-
-function isSecretName(s: string, start: number, end: number): boolean {
-  const length = end - start;
-  for (let k = 0; k < SECRET_PARAMETER_NAMES.length; k++) {
-    const name = SECRET_PARAMETER_NAMES[k];
-    const at = end - name.length;
-    if (at < start) continue;
-    if (at > start) {
+    if (at < from) continue;
+    if (whole && at > from) {
       const c = codeAt(s, at - 1);
       if (c !== 95 && c !== 46 && c !== 45) continue;
     }
-    if (startsWithIgnoreCase(s, at, name)) return length > 0;
+    if (startsWithIgnoreCase(s, at, names[k])) return true;
   }
   return false;
 }
