@@ -21,6 +21,7 @@ import {
 
 type Scan = (s: string, out: MatchBuffer, id: number, key: string) => void;
 const id = (name: (typeof BUILTIN_DETECTORS)[number]) => BUILTIN_DETECTORS.indexOf(name);
+const NUMBER_IDS = { iban: id('iban'), ipv4: id('ipv4'), card: id('payment_card'), ssn: id('us_ssn'), phone: id('phone') };
 const UNGATED: Array<[number, Scan]> = [
   [id('private_key'), scanPrivateKeys],
   [id('url_password'), scanUrlPasswords],
@@ -35,7 +36,7 @@ const UNGATED: Array<[number, Scan]> = [
   [id('stripe_key'), scanStripeKeys],
   [id('email'), scanEmails],
   [id('ipv6'), scanIpv6],
-  [-1, (s, out) => scanNumbers(s, out, { iban: id('iban'), ipv4: id('ipv4'), card: id('payment_card'), ssn: id('us_ssn'), phone: id('phone') })],
+  [-1, (s, out) => scanNumbers(s, out, NUMBER_IDS)],
 ];
 
 function matches(out: MatchBuffer): string[] {

@@ -213,7 +213,7 @@ export class SpanFacts {
     }
   }
 
-  has(slot: number): boolean {
+  #has(slot: number): boolean {
     return this.#slotStart[slot] >= 0;
   }
 
@@ -250,7 +250,7 @@ export class SpanFacts {
    * adjusted count or reason from an upstream sampler); otherwise the stamp is appended as bytes.
    */
   needsMerge(): boolean {
-    return this.hasTraceState || this.has(SLOT_ADJUSTED_COUNT) || this.has(SLOT_REASON);
+    return this.hasTraceState || this.#has(SLOT_ADJUSTED_COUNT) || this.#has(SLOT_REASON);
   }
 
   /** Why this span marks its trace as an error, or '' when it does not. */
@@ -260,7 +260,7 @@ export class SpanFacts {
     if (keepHttp5xx && (this.#numberAt(SLOT_HTTP_STATUS) >= 500 || this.#numberAt(SLOT_HTTP_STATUS_OLD) >= 500)) {
       return ErrorReason.HTTP_5XX;
     }
-    if (keepGrpcErrors && this.has(SLOT_GRPC_STATUS)) {
+    if (keepGrpcErrors && this.#has(SLOT_GRPC_STATUS)) {
       const code = this.#numberAt(SLOT_GRPC_STATUS);
       if (code !== 0 && code === code) return ErrorReason.GRPC;
     }
