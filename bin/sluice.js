@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 // request body Node reads (an ArrayBuffer outside the heap) against it, so at 10k spans/s it ran
 // a full mark-compact every two seconds, about 40 ms of CPU each. A 40 MiB floor leaves those
 // bodies to the young-generation collections, which free them anyway, and 4 MiB semi-spaces make
-// those come every few seconds. The floor is also what bounds RSS: bodies promoted before they
+// those come every few seconds (the HTTP/1.1 receiver allocates less per request, so V8 still
+// runs one every ~6 s at that load: see benchmarks/RESULTS.md). The floor is also what bounds RSS: bodies promoted before they
 // died wait for the next mark-compact, so a higher floor keeps more of them (64 MiB measured
 // 130 MiB RSS at 10k spans/s, 40 MiB about 110). Both only shape a small heap; a large one grows
 // as usual. This is the Collector's old memory ballast, in V8's terms. SLUICE_NODE_FLAGS
