@@ -35,6 +35,9 @@ const POSITIVES: Array<[string, string, string]> = [
   ['aws_access_key', 'key=AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE'],
   ['aws_access_key', 'temp ASIAY34FZKBOKMUTVV7A used', 'ASIAY34FZKBOKMUTVV7A'],
   ['aws_secret_key', 'aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  // The context words are matched in any case; a quick pre-check must not be stricter than that.
+  ['aws_secret_key', 'Aws key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+  ['aws_secret_key', 'SeCrEt key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
   ['github_token', 'ghp_1234567890abcdefghijklmnopqrstuvwxYZ', 'ghp_1234567890abcdefghijklmnopqrstuvwxYZ'],
   ['github_token', 'auth github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz'],
   ['gitlab_token', 'glpat-xxxxXXXXyyyyYYYY1234', 'glpat-xxxxXXXXyyyyYYYY1234'],

@@ -61,6 +61,10 @@ function hasSecretContext(s: string, from: number, to: number): boolean {
   return containsIgnoreCase(s, from, to, 'aws') || containsIgnoreCase(s, from, to, 'secret');
 }
 
+// In any case, as hasSecretContext matches: a quick check stricter than the real one would let
+// "Aws key …" or "SeCrEt=…" through unredacted. A literal alternation, so linear time.
+const MENTIONS_SECRET = /aws|secret/i;
+
 function mentionsSecret(s: string): boolean {
-  return s.indexOf('aws') !== -1 || s.indexOf('AWS') !== -1 || s.indexOf('ecret') !== -1 || s.indexOf('ECRET') !== -1;
+  return MENTIONS_SECRET.test(s);
 }
