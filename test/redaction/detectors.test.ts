@@ -51,6 +51,8 @@ const POSITIVES: Array<[string, string, string]> = [
   ['query_secret', 'https://x.io/cb?code=1&access_token=abc123&state=z', 'abc123'],
   ['query_secret', 'login user=bob password=hunter2 ok', 'hunter2'],
   ['query_secret', '?API_KEY=k3y&db_password=pw1', 'k3y'],
+  // A name of any length counts by its last part (this one is 67 characters).
+  ['query_secret', 'spring.datasource.hikari.data-source-properties.connection.password=hunter2', 'hunter2'],
 ];
 
 describe('true positives are gone', () => {

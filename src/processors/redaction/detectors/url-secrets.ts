@@ -35,8 +35,6 @@ export const SECRET_PARAMETER_NAMES: readonly string[] = [
   'signature', 'sig', 'x-amz-signature', 'x-amz-security-token',
 ];
 
-const MAX_NAME = 64;
-
 function isNameChar(c: number): boolean {
   return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95 || c === 45 || c === 46;
 }
@@ -56,9 +54,11 @@ export function scanQuerySecrets(s: string, out: MatchBuffer, id: number): void 
     let end = eq + 1;
     // Most names (page, limit, currency) do not end like a secret one: no need to find where they start.
     if (endsInSecretName(s, floor, eq, false)) {
+      // No bound on the name's length is needed for linear time: the walk never passes `floor`,
+      // the end of the previous value, so the walks cover disjoint stretches of the string.
       let nameStart = eq;
-      while (nameStart > floor && eq - nameStart <= MAX_NAME && isNameChar(codeAt(s, nameStart - 1))) nameStart--;
-      if (eq - nameStart <= MAX_NAME && endsInSecretName(s, nameStart, eq, true)) {
+      while (nameStart > floor && isNameChar(codeAt(s, nameStart - 1))) nameStart--;
+      if (endsInSecretName(s, nameStart, eq, true)) {
         while (end < n && !endsValue(codeAt(s, end))) end++;
         if (end > eq + 1) out.push(eq + 1, end, id);
       }
