@@ -32,6 +32,9 @@ const POSITIVES: Array<[string, string, string]> = [
   ['jwt', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
   ['auth_header', 'Authorization: Bearer 9f8e7d6c5b4a3210abcd', '9f8e7d6c5b4a3210abcd'],
   ['auth_header', 'authorization: basic dXNlcjpwYXNzd29yZA==', 'dXNlcjpwYXNzd29yZA=='],
+  // A word rejected as one scheme's credential is still read as a scheme.
+  ['auth_header', 'Authorization: Basic Bearer abc12345', 'abc12345'],
+  ['auth_header', 'Bearer Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
   ['aws_access_key', 'key=AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE'],
   ['aws_access_key', 'temp ASIAY34FZKBOKMUTVV7A used', 'ASIAY34FZKBOKMUTVV7A'],
   ['aws_secret_key', 'aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],

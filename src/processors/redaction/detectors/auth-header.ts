@@ -35,8 +35,14 @@ export function scanAuthHeaders(s: string, out: MatchBuffer, id: number): void {
     while (end < n && codeAt(s, end) === 61) end++; // '=' padding
     const length = end - tokenStart;
     const credential = basic ? isBasicCredential(s, tokenStart, end) : length >= 8 && digits > 0;
-    if (credential) out.push(tokenStart, end, id);
-    i = end > i ? end : i + 1;
+    if (credential) {
+      out.push(tokenStart, end, id);
+      i = end;
+    } else {
+      // The rejected word may itself be a scheme ("Basic Bearer <token>"). Still linear: a scheme
+      // ends in a space, so each word is read at most twice, as a credential and as a scheme.
+      i = tokenStart;
+    }
   }
 }
 
