@@ -138,6 +138,10 @@ const NEGATIVES: string[] = [
   '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
   'https://example.com/a?page=2&limit=50&sort=desc',
   'tokens=42',
+  // A secret name counts whole or after `_ . -`, never glued to another word.
+  'a&mypassword=x1',
+  'x=1password=x3',
+  'bypass=yes',
   'Chrome/120.0.0.0',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
   'SELECT * FROM users WHERE id = $1 LIMIT 20',

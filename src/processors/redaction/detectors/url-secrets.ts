@@ -52,16 +52,9 @@ export function scanQuerySecrets(s: string, out: MatchBuffer, id: number): void 
   let eq = s.indexOf('=');
   while (eq !== -1) {
     let end = eq + 1;
-    // Most names (page, limit, currency) do not end like a secret one: no need to find where they start.
-    if (endsInSecretName(s, floor, eq, false)) {
-      // No bound on the name's length is needed for linear time: the walk never passes `floor`,
-      // the end of the previous value, so the walks cover disjoint stretches of the string.
-      let nameStart = eq;
-      while (nameStart > floor && isNameChar(codeAt(s, nameStart - 1))) nameStart--;
-      if (endsInSecretName(s, nameStart, eq, true)) {
-        while (end < n && !endsValue(codeAt(s, end))) end++;
-        if (end > eq + 1) out.push(eq + 1, end, id);
-      }
+    if (endsInSecretName(s, floor, eq)) {
+      while (end < n && !endsValue(codeAt(s, end))) end++;
+      if (end > eq + 1) out.push(eq + 1, end, id);
     }
     floor = end;
     eq = end < n ? s.indexOf('=', end) : -1;
@@ -77,20 +70,22 @@ const NAMES_BY_LAST_CHAR: ReadonlyArray<readonly string[]> = (() => {
 })();
 
 /**
- * Whether `s[from, end)` ends in a secret name, case-insensitively. With `whole`, the name must
- * also start at `from` or just after `_`, `.` or `-` (`db_password`, not `mypassword`).
+ * Whether the parameter name that ends at `end` is a secret one, case-insensitively: the whole
+ * name, or its last part after `_`, `.` or `-` (`db_password`, not `mypassword`). Only the
+ * character before a candidate is looked at, so a name of any length costs the same. `floor` is
+ * where the text after the previous value starts.
  */
-function endsInSecretName(s: string, from: number, end: number, whole: boolean): boolean {
-  if (end <= from) return false;
+function endsInSecretName(s: string, floor: number, end: number): boolean {
+  if (end <= floor) return false;
   const last = toLowerAscii(s.charCodeAt(end - 1));
   if (last >= 128) return false;
   const names = NAMES_BY_LAST_CHAR[last];
   for (let k = 0; k < names.length; k++) {
     const at = end - names[k].length;
-    if (at < from) continue;
-    if (whole && at > from) {
+    if (at < floor) continue;
+    if (at > floor) {
       const c = codeAt(s, at - 1);
-      if (c !== 95 && c !== 46 && c !== 45) continue;
+      if (isNameChar(c) && c !== 95 && c !== 46 && c !== 45) continue;
     }
     if (startsWithIgnoreCase(s, at, names[k])) return true;
   }
