@@ -175,7 +175,7 @@ export class OtlpHttpServer {
   /** Error bodies are a google.rpc.Status in the request's encoding, as OTLP/HTTP asks. */
   #writeStatus(exchange: HttpExchange, encoding: Encoding, status: number, message: string, close: boolean, retryAfter?: string): void {
     const grpcCode = status === 400 ? 3 : status === 401 ? 16 : status === 403 ? 7 : status === 429 ? 8 : status === 503 ? 14 : status === 413 ? 8 : status === 408 ? 4 : 13;
-    const headers: Record<string, string> = encoding === 'json' ? { 'content-type': 'application/json' } : { 'content-type': 'application/x-protobuf' };
+    const headers: Record<string, string> = { ...(encoding === 'json' ? JSON_CONTENT_TYPE : PROTO_CONTENT_TYPE) };
     if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     exchange.respond(status, headers, encoding === 'json' ? JSON.stringify({ code: grpcCode, message }) : encodeRpcStatus(grpcCode, message), close);
   }
