@@ -5,16 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// V8 sizes its old generation from the live heap, about 20 MiB for Sluice, and counts every
-// request body Node reads (an ArrayBuffer outside the heap) against it, so at 10k spans/s it ran
-// a full mark-compact every two seconds, about 40 ms of CPU each. A 40 MiB floor leaves those
-// bodies to the young-generation collections, which free them anyway, and 4 MiB semi-spaces make
-// those come every few seconds (the HTTP/1.1 receiver allocates less per request, so V8 still
-// runs one every ~6 s at that load: see benchmarks/RESULTS.md). The floor is also what bounds RSS: bodies promoted before they
-// died wait for the next mark-compact, so a higher floor keeps more of them (64 MiB measured
-// 130 MiB RSS at 10k spans/s, 40 MiB about 110). Both only shape a small heap; a large one grows
-// as usual. This is the Collector's old memory ballast, in V8's terms. SLUICE_NODE_FLAGS
-// replaces the list ('' for none); flags already given to Node (or in NODE_OPTIONS) stay.
+// V8 sizes its old generation from the live heap, about 20 MiB for Sluice, and counts the request
+// bodies Node reads (ArrayBuffers outside the heap) against it, so at 10k spans/s it ran a full
+// mark-compact every two seconds, about 40 ms of CPU each. A 40 MiB floor makes room for those
+// bodies, and 4 MiB semi-spaces let the young-generation collections free what they can; at that
+// load V8 still runs a mark-compact every ~5 s (benchmarks/RESULTS.md says why). The floor also
+// bounds RSS: under a higher floor more bodies wait for the mark-compact (64 MiB
+// measured 130 MiB RSS at 10k spans/s, 40 MiB about 110). Both only shape a small heap; a large
+// one grows as usual. This is the Collector's old memory ballast, in V8's terms.
+// SLUICE_NODE_FLAGS replaces the list ('' for none); flags already given to Node (or in
+// NODE_OPTIONS) stay.
 const DEFAULT_NODE_FLAGS = '--initial-old-space-size=40 --max-semi-space-size=4';
 const NOT_A_RUN = new Set(['validate', 'components', '--help', '-h', '--version', '-v']);
 

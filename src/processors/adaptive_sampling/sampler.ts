@@ -80,7 +80,6 @@ export class AdaptiveSampler {
   readonly #due: PendingTrace[] = [];
   /** The span being added; policy attributes are watched here. */
   readonly #facts = new SpanFacts();
-  /** The span being stamped on its way out, which may happen in the middle of an add. */
   readonly #stamper: Stamper;
 
   #bufferedSpans = 0;
