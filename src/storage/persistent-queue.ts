@@ -35,7 +35,7 @@ interface PendingWrite {
 }
 
 interface Waiter {
-  resolve: (entry: QueueEntry | undefined) => void;
+  resolve: (ready: boolean) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -67,7 +67,7 @@ export class PersistentQueue {
   /** Nacked records, sorted by id, handed out before newer ones so retries keep their place. */
   readonly #retry: QueueEntry[] = [];
   readonly #waiters: Waiter[] = [];
-  #pending: PendingWrite[] = [];
+  readonly #pending: PendingWrite[] = [];
 
   #nextId: number;
   /** Every id below this is written, failed or resolved; ids at or above may still be written. */
@@ -210,20 +210,47 @@ export class PersistentQueue {
   }
 
   /**
-   * The oldest record not yet handed out (nacked ones first, by id). Waits for one when the
-   * queue is empty; resolves undefined when the queue closes or `signal` aborts.
+   * The oldest record not yet handed out (nacked ones first, by id), now; undefined when none is
+   * waiting or the queue is closed. It reads the payload back from disk when it is not cached.
    */
-  async take(signal?: AbortSignal): Promise<QueueRecord | undefined> {
+  async poll(): Promise<QueueRecord | undefined> {
     for (;;) {
       if (this.#closing) return undefined;
-      let entry = this.#nextWaiting();
-      if (entry === undefined) {
-        if (this.#closing || signal?.aborted) return undefined;
-        entry = await this.#wait(signal);
-        if (entry === undefined) return undefined;
-      }
+      const entry = this.#nextWaiting();
+      if (entry === undefined) return undefined;
       const record = await this.#materialize(entry);
       if (record !== undefined) return record;
+    }
+  }
+
+  /**
+   * Resolves true once poll() may find a record, false when the queue closes or `signal`
+   * aborts. It carries no record, so a consumer parked here long enough for its promise to
+   * reach the old generation never pins a payload until the next mark-compact.
+   */
+  whenReady(signal?: AbortSignal): Promise<boolean> {
+    if (this.#closing || signal?.aborted) return Promise.resolve(false);
+    if (this.#retry.length > 0 || this.#ready.length > 0) return Promise.resolve(true);
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    const waiter: Waiter = { resolve, signal, onAbort: undefined };
+    if (signal !== undefined) {
+      waiter.onAbort = () => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
+        resolve(false);
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+    }
+    this.#waiters.push(waiter);
+    return promise;
+  }
+
+  /** poll() and whenReady() in turn: the oldest record, waiting for one; undefined on close or abort. */
+  async take(signal?: AbortSignal): Promise<QueueRecord | undefined> {
+    for (;;) {
+      const record = await this.poll();
+      if (record !== undefined) return record;
+      if (!(await this.whenReady(signal))) return undefined;
     }
   }
 
@@ -243,11 +270,10 @@ export class PersistentQueue {
     if (entry === undefined || !entry.inFlight) return;
     this.#leaveFlight(entry);
     if (this.#closing) return;
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) return this.#handTo(waiter, entry);
     let index = this.#retry.length;
     while (index > 0 && this.#retry[index - 1].id > entry.id) index--;
     this.#retry.splice(index, 0, entry);
+    this.#wakeOne();
   }
 
   get stats(): QueueStats {
@@ -283,7 +309,7 @@ export class PersistentQueue {
     this.#closing = true;
     clearInterval(this.#syncTimer);
     clearInterval(this.#checkpointTimer);
-    for (const waiter of this.#waiters.splice(0)) this.#handTo(waiter, undefined);
+    for (const waiter of this.#waiters.splice(0)) this.#wake(waiter, false);
     while (this.#pumping !== undefined) await this.#pumping;
     await this.#backgroundSync;
     if (this.#active !== undefined) {
@@ -315,17 +341,17 @@ export class PersistentQueue {
   }
 
   #takeBatch(): PendingWrite[] {
-    if (this.#pending.length <= MAX_BATCH_RECORDS && this.#pendingBytes <= MAX_BATCH_BYTES) {
-      const batch = this.#pending;
-      this.#pending = [];
-      return batch;
+    let count = this.#pending.length;
+    if (count > MAX_BATCH_RECORDS || this.#pendingBytes > MAX_BATCH_BYTES) {
+      let bytes = 0;
+      count = 0;
+      while (count < this.#pending.length && count < MAX_BATCH_RECORDS && (count === 0 || bytes + this.#pending[count].entry.size <= MAX_BATCH_BYTES)) {
+        bytes += this.#pending[count].entry.size;
+        count++;
+      }
     }
-    let bytes = 0;
-    let count = 0;
-    while (count < this.#pending.length && count < MAX_BATCH_RECORDS && (count === 0 || bytes + this.#pending[count].entry.size <= MAX_BATCH_BYTES)) {
-      bytes += this.#pending[count].entry.size;
-      count++;
-    }
+    // Emptied in place, never swapped for a new array: a list that waited long enough to be
+    // promoted, once dropped, would keep the records put in it until the next mark-compact.
     return this.#pending.splice(0, count);
   }
 
@@ -411,9 +437,8 @@ export class PersistentQueue {
         this.#cachedBytes += entry.size;
       }
       this.#live.set(entry.id, entry);
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) this.#handTo(waiter, entry);
-      else this.#ready.push(entry);
+      this.#ready.push(entry);
+      this.#wakeOne();
       resolve(droppedOldest === 0 ? ACCEPTED : { ok: true, droppedOldest, droppedOldestItems });
     }
   }
@@ -487,25 +512,14 @@ export class PersistentQueue {
     return this.#ready.shift();
   }
 
-  #wait(signal: AbortSignal | undefined): Promise<QueueEntry | undefined> {
-    const { promise, resolve } = Promise.withResolvers<QueueEntry | undefined>();
-    const waiter: Waiter = { resolve, signal, onAbort: undefined };
-    if (signal !== undefined) {
-      waiter.onAbort = () => {
-        const index = this.#waiters.indexOf(waiter);
-        if (index >= 0) this.#waiters.splice(index, 1);
-        resolve(undefined);
-      };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
-    }
-    this.#waiters.push(waiter);
-    return promise;
+  #wakeOne(): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) this.#wake(waiter, true);
   }
 
-  #handTo(waiter: Waiter, entry: QueueEntry | undefined): void {
+  #wake(waiter: Waiter, ready: boolean): void {
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    if (entry !== undefined) this.#enterFlight(entry);
-    waiter.resolve(entry);
+    waiter.resolve(ready);
   }
 
   /** Builds the consumer's record, reading the payload back from disk when it is not cached. */

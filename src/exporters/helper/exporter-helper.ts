@@ -113,14 +113,17 @@ export class ExporterHelper implements Consumer {
     for (;;) {
       let entry: QueueEntry | undefined;
       try {
-        entry = await queue.take();
+        entry = await queue.poll();
       } catch (error) {
         // A queue that cannot read one record (a bad sector) must not stop its consumer for good.
         this.#logger.error({ exporter: this.id, error: errorMessage(error) }, 'sending queue read failed');
         if (!(await sleep(100, this.#stop.signal))) return;
         continue;
       }
-      if (entry === undefined) return;
+      if (entry === undefined) {
+        if (!(await queue.whenReady())) return;
+        continue;
+      }
       const error = await this.#send(entry.batch);
       if (error !== undefined && this.#stop.signal.aborted && isRetryable(error)) {
         // Shutdown cut the retries short: a persistent queue keeps the entry for the next start.
@@ -227,9 +230,7 @@ export class ExporterHelper implements Consumer {
       this.#stop.abort();
       if (!this.#queue.persistent) {
         // What an in-memory queue still holds after the deadline is lost: count it.
-        while (this.#queue.size > 0) {
-          const entry = await this.#queue.take();
-          if (entry === undefined) break;
+        for (let entry = await this.#queue.poll(); entry !== undefined; entry = await this.#queue.poll()) {
           this.#sendFailed.add(entry.batch.itemCount);
         }
       }

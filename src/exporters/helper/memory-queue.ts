@@ -14,8 +14,17 @@ export type OfferResult = 'ok' | 'full' | 'dropped' | 'error';
 /** What the exporter helper needs from a queue; the in-memory and the on-disk queue both provide it. */
 export interface ExportQueue {
   offer(batch: Batch): Promise<OfferResult>;
-  /** Waits for an entry; undefined once the queue is closed and empty. */
-  take(): Promise<QueueEntry | undefined>;
+  /** The oldest waiting entry, now; undefined when none is waiting. It never waits for one to arrive. */
+  poll(): Promise<QueueEntry | undefined>;
+  /**
+   * Resolves true once poll() may find an entry (another consumer may still get there first),
+   * false once the queue is closed and empty. It carries no entry on purpose. An idle consumer
+   * parks here for several seconds at low rates, so its promise is promoted to the old
+   * generation; a batch handed over through it would stay reachable from that dead promise
+   * until the next mark-compact, and so would every request body the batch holds
+   * (benchmarks/RESULTS.md, "The sending queue pinned every batch").
+   */
+  whenReady(): Promise<boolean>;
   /** The entry was delivered, or failed for good. */
   ack(entry: QueueEntry): void;
   /** The entry could not be delivered before shutdown; a persistent queue keeps it. */
@@ -40,46 +49,52 @@ export class MemoryQueue implements ExportQueue {
   readonly persistent = false;
   #items: QueueEntry[] = [];
   #head = 0;
-  #waiters: Array<(entry: QueueEntry | undefined) => void> = [];
+  #handingOver = 0;
+  #waiters: Array<(ready: boolean) => void> = [];
   #closed = false;
 
   constructor(capacity: number) {
     this.capacity = capacity;
   }
 
+  /** Entries no consumer has been woken for; one being handed to a consumer does not take a slot. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items.length - this.#head - this.#handingOver;
   }
 
   get oldestEnqueuedAt(): number | undefined {
-    return this.size === 0 ? undefined : this.#items[this.#head].enqueuedAt;
+    return this.#items.length === this.#head ? undefined : this.#items[this.#head].enqueuedAt;
   }
 
   async offer(batch: Batch): Promise<OfferResult> {
-    const entry = { batch, enqueuedAt: Date.now() };
     const waiter = this.#waiters.shift();
+    if (waiter === undefined && (this.#closed || this.size >= this.capacity)) return 'full';
+    this.#items.push({ batch, enqueuedAt: Date.now() });
     if (waiter !== undefined) {
-      waiter(entry);
-      return 'ok';
+      this.#handingOver++;
+      waiter(true);
     }
-    if (this.#closed || this.size >= this.capacity) return 'full';
-    this.#items.push(entry);
     return 'ok';
   }
 
-  take(): Promise<QueueEntry | undefined> {
-    if (this.size > 0) {
-      const entry = this.#items[this.#head];
-      this.#items[this.#head] = undefined as unknown as QueueEntry;
-      this.#head++;
-      // Compact now and then so the array does not grow with the total ever queued.
-      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve(entry);
+  poll(): Promise<QueueEntry | undefined> {
+    if (this.#items.length === this.#head) return Promise.resolve(undefined);
+    const entry = this.#items[this.#head];
+    this.#items[this.#head] = undefined as unknown as QueueEntry;
+    this.#head++;
+    // Whichever consumer gets here first takes the entry a woken one was meant to have.
+    if (this.#handingOver > 0) this.#handingOver--;
+    // Compact now and then so the array does not grow with the total ever queued.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
     }
-    if (this.#closed) return Promise.resolve(undefined);
+    return Promise.resolve(entry);
+  }
+
+  whenReady(): Promise<boolean> {
+    if (this.#items.length > this.#head) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -91,6 +106,6 @@ export class MemoryQueue implements ExportQueue {
     this.#closed = true;
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const waiter of waiters) waiter(undefined);
+    for (const waiter of waiters) waiter(false);
   }
 }

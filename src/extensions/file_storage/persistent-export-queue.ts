@@ -65,14 +65,18 @@ export class PersistentExportQueue implements ExportQueue {
     }
   }
 
-  async take(): Promise<QueueEntry | undefined> {
-    if (this.#closing && this.size - this.#inFlight <= 0) return undefined;
-    const record = await this.#queue.take(this.#stopTaking.signal);
+  async poll(): Promise<QueueEntry | undefined> {
+    const record = await this.#queue.poll();
     if (record === undefined) return undefined;
     this.#inFlight++;
     const batch = Batch.fromBytes(this.#signal, record.payload, record.items, internalMetadata(record.tenant));
     const entry: PersistentEntry = { batch, enqueuedAt: record.enqueuedAt, record };
     return entry;
+  }
+
+  whenReady(): Promise<boolean> {
+    if (this.#closing && this.size - this.#inFlight <= 0) return Promise.resolve(false);
+    return this.#queue.whenReady(this.#stopTaking.signal);
   }
 
   ack(entry: QueueEntry): void {
