@@ -137,6 +137,8 @@ const adversarial: Array<[string, string]> = [
   ['key=value pairs', repeatTo('password=')],
   ['://:@ repeated', repeatTo('://a:b@')],
   ['Bearer repeated', repeatTo('Bearer ')],
+  ['axoxb- repeated (every candidate glued)', repeatTo('axoxb-')],
+  ['ghp_ repeated (every body short)', repeatTo('ghp_')],
   ['base64 run', repeatTo('aB3+')],
 ];
 const big = createRedactor(redactionConfigSchema.parse({ max_value_length: 2 * MIB }));

@@ -45,6 +45,11 @@ const POSITIVES: Array<[string, string, string]> = [
   ['github_token', 'auth github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz'],
   ['gitlab_token', 'glpat-xxxxXXXXyyyyYYYY1234', 'glpat-xxxxXXXXyyyyYYYY1234'],
   ['slack_token', 'SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKl', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKl'],
+  // A token glued behind a rejected candidate (one not starting a word, or too short) is still found.
+  ['slack_token', 'axoxb-xoxb-123456789012-AbCdEfGhIjKl', 'xoxb-123456789012-AbCdEfGhIjKl'],
+  ['gitlab_token', 'xglpat-glpat-xxxxXXXXyyyyYYYY1234', 'glpat-xxxxXXXXyyyyYYYY1234'],
+  ['github_token', 'ghp_ghp_1234567890abcdefghijklmnopqrstuvwxYZ', 'ghp_1234567890abcdefghijklmnopqrstuvwxYZ'],
+  ['github_token', 'xgithub_pat_github_pat_11ABCDEFG0123456789_abcdefghij', 'github_pat_11ABCDEFG0123456789_abcdefghij'],
   ['stripe_key', 'stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
   ['stripe_key', 'rk_test_51Habcdefghijklmnop', 'rk_test_51Habcdefghijklmnop'],
   ['private_key', 'k=-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY----- done', 'MIIEowIBAAKCAQEA'],
@@ -133,6 +138,8 @@ const NEGATIVES: string[] = [
   'AKIAIOSFODNN7EXAMPL', // 15 after AKIA
   'XAKIAIOSFODNN7EXAMPLE',
   'ghp_short',
+  // The inner candidate must start a word too.
+  'axoxb-bxoxb-123456789012-AbCdEf',
   'da39a3ee5e6b4b0d3255bfef95601890afd80709', // sha1 hex, 40 chars
   'secret: da39a3ee5e6b4b0d3255bfef95601890afd80709',
   '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',

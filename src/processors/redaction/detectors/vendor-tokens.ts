@@ -13,13 +13,29 @@ function isAlnumOrDash(c: number): boolean {
   return isAlnum(c) || c === 45;
 }
 
+/**
+ * After a rejected candidate the search resumes one character on, so a token glued behind a
+ * rejected one (`axoxb-xoxb-…`) is still found. A candidate whose body starts inside the run of
+ * body characters measured last reuses that run's end, so each character is measured once and
+ * the scan stays linear however the candidates nest.
+ */
 function scanPrefixed(s: string, out: MatchBuffer, id: number, prefix: string, body: BodyChar, minBody: number): void {
+  let runStart = 0;
+  let runEnd = -1;
   let at = s.indexOf(prefix);
   while (at !== -1) {
-    let end = at + prefix.length;
-    while (end < s.length && body(codeAt(s, end))) end++;
-    if (end - at - prefix.length >= minBody && !isAlnum(codeAt(s, at - 1))) out.push(at, end, id);
-    at = s.indexOf(prefix, end);
+    const bodyStart = at + prefix.length;
+    if (bodyStart < runStart || bodyStart > runEnd) {
+      runStart = bodyStart;
+      runEnd = bodyStart;
+      while (runEnd < s.length && body(codeAt(s, runEnd))) runEnd++;
+    }
+    if (runEnd - bodyStart >= minBody && !isAlnum(codeAt(s, at - 1))) {
+      out.push(at, runEnd, id);
+      at = s.indexOf(prefix, runEnd);
+    } else {
+      at = s.indexOf(prefix, at + 1);
+    }
   }
 }
 
@@ -40,18 +56,11 @@ export function scanGitlabTokens(s: string, out: MatchBuffer, id: number): void 
 
 /** xoxb- xoxa- xoxp- xoxr- xoxs- + 10+ of [A-Za-z0-9-]. */
 export function scanSlackTokens(s: string, out: MatchBuffer, id: number): void {
-  let at = s.indexOf('xox');
-  while (at !== -1) {
-    const kind = codeAt(s, at + 3);
-    const isKind = kind === 0x62 || kind === 0x61 || kind === 0x70 || kind === 0x72 || kind === 0x73;
-    let end = at + 3;
-    if (isKind && codeAt(s, at + 4) === 45) {
-      end = at + 5;
-      while (end < s.length && isAlnumOrDash(codeAt(s, end))) end++;
-      if (end - at - 5 >= 10 && !isAlnum(codeAt(s, at - 1))) out.push(at, end, id);
-    }
-    at = s.indexOf('xox', end);
-  }
+  scanPrefixed(s, out, id, 'xoxb-', isAlnumOrDash, 10);
+  scanPrefixed(s, out, id, 'xoxa-', isAlnumOrDash, 10);
+  scanPrefixed(s, out, id, 'xoxp-', isAlnumOrDash, 10);
+  scanPrefixed(s, out, id, 'xoxr-', isAlnumOrDash, 10);
+  scanPrefixed(s, out, id, 'xoxs-', isAlnumOrDash, 10);
 }
 
 /** Stripe secret and restricted keys: sk_live_ rk_live_ sk_test_ rk_test_ + 10+ alphanumerics. */
