@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 // V8 sizes its old generation from the live heap, about 20 MiB for Sluice, and counts the request
 // bodies Node reads (ArrayBuffers outside the heap) against it, so at 10k spans/s it ran a full
 // mark-compact every two seconds, about 40 ms of CPU each. A 40 MiB floor makes room for those
-// bodies, and 4 MiB semi-spaces let the young-generation collections free what they can; at that
-// load V8 still runs a mark-compact every ~5 s (benchmarks/RESULTS.md says why). The floor also
-// bounds RSS: under a higher floor more bodies wait for the mark-compact (64 MiB
-// measured 130 MiB RSS at 10k spans/s, 40 MiB about 110). Both only shape a small heap; a large
-// one grows as usual. This is the Collector's old memory ballast, in V8's terms.
+// bodies, and 4 MiB semi-spaces let the young-generation collections free them: at that load no
+// mark-compact runs in 40 s, where without the floor six run, most in the first 10 s
+// (benchmarks/RESULTS.md). The floor also bounds RSS, as garbage waits under it for the next
+// mark-compact (64 MiB measured 130 MiB RSS at 10k spans/s, 40 MiB about 105). Both only shape a
+// small heap; a large one grows as usual. This is the Collector's old memory ballast, in V8's terms.
 // SLUICE_NODE_FLAGS replaces the list ('' for none); flags already given to Node (or in
 // NODE_OPTIONS) stay.
 const DEFAULT_NODE_FLAGS = '--initial-old-space-size=40 --max-semi-space-size=4';

@@ -22,7 +22,7 @@ export interface ExportQueue {
    * parks here for several seconds at low rates, so its promise is promoted to the old
    * generation; a batch handed over through it would stay reachable from that dead promise
    * until the next mark-compact, and so would every request body the batch holds
-   * (benchmarks/RESULTS.md, "The sending queue pinned every batch").
+   * (benchmarks/RESULTS.md, "The sending queue pinned every batch until a mark-compact").
    */
   whenReady(): Promise<boolean>;
   /** The entry was delivered, or failed for good. */
