@@ -20,13 +20,12 @@ function isAlnumOrDash(c: number): boolean {
  * the scan stays linear however the candidates nest.
  */
 function scanPrefixed(s: string, out: MatchBuffer, id: number, prefix: string, body: BodyChar, minBody: number): void {
-  let runStart = 0;
+  // Candidates come in order, so a body start at or before the last run's end lies inside it.
   let runEnd = -1;
   let at = s.indexOf(prefix);
   while (at !== -1) {
     const bodyStart = at + prefix.length;
-    if (bodyStart < runStart || bodyStart > runEnd) {
-      runStart = bodyStart;
+    if (bodyStart > runEnd) {
       runEnd = bodyStart;
       while (runEnd < s.length && body(codeAt(s, runEnd))) runEnd++;
     }
