@@ -56,6 +56,17 @@ ${serviceYaml({ health: health, metrics: metrics })}
     expect(res.status).toBe(200);
   }
 
+  test('refusals while reading the body carry a google.rpc.Status with the matching code', async () => {
+    const json = { 'content-type': 'application/json' };
+    const unsupported = await post('{}', { ...json, 'content-encoding': 'br' });
+    expect(unsupported.status).toBe(415);
+    expect(((await unsupported.json()) as { code: number }).code).toBe(3); // INVALID_ARGUMENT
+    const oversized = await post(`{"resourceSpans":[],"pad":"${'x'.repeat(LIMIT)}"}`, json);
+    expect(oversized.status).toBe(413);
+    expect(((await oversized.json()) as { code: number }).code).toBe(8); // RESOURCE_EXHAUSTED
+    await stillServes();
+  });
+
   test('truncated protobuf is 400', async () => {
     for (const cut of [1, 7, Math.floor(goodBody.length / 2), goodBody.length - 1]) {
       const res = await post(goodBody.subarray(0, cut), { 'content-type': 'application/x-protobuf' });

@@ -14,7 +14,7 @@ import { BodyError, decompress } from './body.ts';
 import type { HttpSettings } from './config.ts';
 import { nodeExchange, type HttpExchange } from './exchange.ts';
 import { closingResponse, Http1Server } from './http1.ts';
-import { encodeRpcStatus, HTTP_STATUS } from './status.ts';
+import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from './status.ts';
 import { pickHeaders } from './headers.ts';
 
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
@@ -23,6 +23,13 @@ const PROTO_CONTENT_TYPE = { 'content-type': 'application/x-protobuf' };
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
 /** The refusal reason counted for each status answered before a request reaches the pipeline. */
 const REFUSAL_BY_STATUS = { 400: 'invalid', 408: 'timeout', 413: 'too_large', 415: 'unsupported_encoding', 431: 'too_large' } as const;
+/** The google.rpc.Status code in the body of a refusal that comes from reading the body (BodyError). */
+const BODY_ERROR_GRPC_CODE = {
+  400: 3, // INVALID_ARGUMENT
+  408: 4, // DEADLINE_EXCEEDED
+  413: 8, // RESOURCE_EXHAUSTED
+  415: 3, // INVALID_ARGUMENT: an unsupported Content-Encoding
+} as const;
 
 const CONTENT_TYPES: Record<string, Encoding> = {
   'application/x-protobuf': 'proto',
@@ -141,7 +148,7 @@ export class OtlpHttpServer {
       if (!(error instanceof BodyError)) throw error;
       this.#acceptor.countRefusal(REFUSAL_BY_STATUS[error.status]);
       // A refused oversized upload is not read to the end; close so the client stops sending.
-      this.#writeStatus(exchange, encoding, error.status, error.message, error.status === 413 || error.status === 408);
+      this.#writeStatus(exchange, encoding, error.status, BODY_ERROR_GRPC_CODE[error.status], error.message, error.status === 413 || error.status === 408);
       return;
     }
 
@@ -169,12 +176,11 @@ export class OtlpHttpServer {
   #fail(exchange: HttpExchange, encoding: Encoding, error: PipelineError): void {
     const status = HTTP_STATUS[error.kind];
     const retryAfter = error.retryAfterMs !== undefined && (status === 429 || status === 503) ? String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) : undefined;
-    this.#writeStatus(exchange, encoding, status, error.message, false, retryAfter);
+    this.#writeStatus(exchange, encoding, status, GRPC_CODE[error.kind], error.message, false, retryAfter);
   }
 
   /** Error bodies are a google.rpc.Status in the request's encoding, as OTLP/HTTP asks. */
-  #writeStatus(exchange: HttpExchange, encoding: Encoding, status: number, message: string, close: boolean, retryAfter?: string): void {
-    const grpcCode = status === 400 ? 3 : status === 401 ? 16 : status === 403 ? 7 : status === 429 ? 8 : status === 503 ? 14 : status === 413 ? 8 : status === 408 ? 4 : 13;
+  #writeStatus(exchange: HttpExchange, encoding: Encoding, status: number, grpcCode: number, message: string, close: boolean, retryAfter?: string): void {
     const headers: Record<string, string> = { ...(encoding === 'json' ? JSON_CONTENT_TYPE : PROTO_CONTENT_TYPE) };
     if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     exchange.respond(status, headers, encoding === 'json' ? JSON.stringify({ code: grpcCode, message }) : encodeRpcStatus(grpcCode, message), close);
