@@ -1,4 +1,4 @@
-import { codeAt, startsWithIgnoreCase, toLowerAscii } from './chars.ts';
+import { codeAt, isAlnum, startsWithIgnoreCase, toLowerAscii } from './chars.ts';
 import type { MatchBuffer } from './match-buffer.ts';
 
 /**
@@ -34,10 +34,6 @@ export const SECRET_PARAMETER_NAMES: readonly string[] = [
   'api_key', 'apikey', 'api-key', 'private_key', 'credential', 'credentials',
   'signature', 'sig', 'x-amz-signature', 'x-amz-security-token',
 ];
-
-function isNameChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95 || c === 45 || c === 46;
-}
 
 /** Ends a parameter value: & ; # white space quotes , < > brackets. */
 function endsValue(c: number): boolean {
@@ -83,10 +79,8 @@ function endsInSecretName(s: string, floor: number, end: number): boolean {
   for (let k = 0; k < names.length; k++) {
     const at = end - names[k].length;
     if (at < floor) continue;
-    if (at > floor) {
-      const c = codeAt(s, at - 1);
-      if (isNameChar(c) && c !== 95 && c !== 46 && c !== 45) continue;
-    }
+    // Glued to a letter or digit, the name is part of another word (`mypassword`).
+    if (at > floor && isAlnum(codeAt(s, at - 1))) continue;
     if (startsWithIgnoreCase(s, at, names[k])) return true;
   }
   return false;
