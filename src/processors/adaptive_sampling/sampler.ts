@@ -310,8 +310,13 @@ export class AdaptiveSampler {
       }
       record = this.#policyRecord('late_' + reason);
     }
-    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
+    this.#keepNow(facts, group, record);
     this.#lateKept++;
+  }
+
+  /** Sends the span `facts` is reading on, stamped, without buffering it. */
+  #keepNow(facts: SpanFacts, group: SpanGroup, record: DecisionRecord): void {
+    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
   }
 
   #decideOnOverload(key: string, facts: SpanFacts, group: SpanGroup): void {
@@ -329,7 +334,7 @@ export class AdaptiveSampler {
     this.#cache.rememberKept(key, record);
     this.#overloadKept++;
     bump(this.#kept, record.reason);
-    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
+    this.#keepNow(facts, group, record);
     this.#spansKept++;
   }
 
