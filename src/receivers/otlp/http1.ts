@@ -208,7 +208,7 @@ class Http1Connection {
   #exchange: Http1Exchange | undefined = undefined;
   #bodyRemaining = 0;
   /** Bytes received after a complete request whose response is not written yet. */
-  #pending: Buffer[] = [];
+  readonly #pending: Buffer[] = [];
   #pendingBytes = 0;
   #feeding = false;
   /** A response is waiting in the socket's buffer: read no further request until it drains. */
@@ -343,7 +343,9 @@ class Http1Connection {
   #next(): void {
     if (this.#pendingBytes > 0) {
       const pending = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
-      this.#pending = [];
+      // Emptied in place: a keep-alive connection's list is soon promoted, and a replaced one
+      // would keep its chunks until the next mark-compact.
+      this.#pending.length = 0;
       this.#pendingBytes = 0;
       if (this.socket.isPaused()) this.socket.resume();
       this.#feed(pending);
