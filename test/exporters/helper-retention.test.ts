@@ -8,30 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import pino from 'pino';
 import { expect, test } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
-import type { Host } from '../../src/core/component.ts';
-import { newOutcome } from '../../src/core/metadata.ts';
+import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
 import { PersistentExportQueue } from '../../src/extensions/file_storage/persistent-export-queue.ts';
-import { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
 import type { ExportQueue } from '../../src/exporters/helper/memory-queue.ts';
 import { PersistentQueue } from '../../src/storage/index.ts';
+import { testHelper } from './helper-fixtures.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
 
 const MiB = 1 << 20;
 const BATCHES = 4;
-const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onOverload: () => {}, setOverload: () => {} };
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const arrayBufferBytes = () => process.memoryUsage().arrayBuffers;
 
 function bigBatch(): Batch {
-  const metadata = { tenant: undefined, principal: undefined, clientAddress: '', headers: {}, receivedAt: 0, transport: 'internal' as const, outcome: newOutcome() };
   // 1 MiB each: large enough to measure, small enough not to provoke a mark-compact by itself.
-  return Batch.fromBytes('traces', new Uint8Array(MiB), 1, metadata);
+  return Batch.fromBytes('traces', new Uint8Array(MiB), 1, internalMetadata());
 }
 
 const queues: Record<string, (dir: string) => Promise<ExportQueue | undefined>> = {
@@ -42,19 +38,13 @@ const queues: Record<string, (dir: string) => Promise<ExportQueue | undefined>> 
 test.each(Object.keys(queues))('%s queue: delivered batches are freed by young-generation collections after the consumers waited long enough to be promoted', async (kind) => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-retention-'));
   let pushed = 0;
-  const helper = new ExporterHelper({
+  const helper = testHelper({
     id: 'retention',
-    signal: 'traces',
     exporter: { push: async () => void pushed++ },
     telemetry: new Telemetry(),
-    logger: pino({ level: 'silent' }),
-    host,
+    timeout: 5_000,
+    numConsumers: 4,
     queue: await queues[kind](dir),
-    settings: {
-      timeout: 5_000,
-      sending_queue: { enabled: true, num_consumers: 4, queue_size: 10, max_size: 64 * MiB, when_full: 'block' },
-      retry_on_failure: { enabled: false, initial_interval: 10, randomization_factor: 0, multiplier: 1, max_interval: 10, max_elapsed_time: 100 },
-    },
   });
   await helper.start();
   try {

@@ -1,21 +1,19 @@
 // The helper's timeout holds even against an exporter that ignores its abort signal, and shutdown
 // interrupts an export in flight.
-import pino from 'pino';
 import { describe, expect, test } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
-import type { Exporter, Host } from '../../src/core/component.ts';
-import { newOutcome } from '../../src/core/metadata.ts';
+import type { Exporter } from '../../src/core/component.ts';
+import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
-import { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
+import type { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
 import { scanRequest } from '../../src/otlp/index.ts';
 import { metricValue } from '../e2e/harness.ts';
 import { sdkTraces } from '../otlp/sdk-fixtures.ts';
-
-const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onOverload: () => {}, setOverload: () => {} };
+import { testHelper } from './helper-fixtures.ts';
 
 async function batch(): Promise<Batch> {
   const bytes = (await sdkTraces(2)).proto;
-  return Batch.fromBytes('traces', bytes, scanRequest('traces', bytes), { tenant: undefined, principal: undefined, clientAddress: '', headers: {}, receivedAt: 0, transport: 'internal', outcome: newOutcome() });
+  return Batch.fromBytes('traces', bytes, scanRequest('traces', bytes), internalMetadata());
 }
 
 /** A helper around an exporter whose push never settles and ignores its signal; records the signals. */
@@ -23,25 +21,9 @@ async function startStuck(): Promise<{ stuck: ExporterHelper; signals: AbortSign
   const telemetry = new Telemetry();
   const signals: AbortSignal[] = [];
   const exporter: Exporter = { push: (_batch, signal) => (signals.push(signal), new Promise(() => {})) };
-  const stuck = helper(exporter, telemetry);
+  const stuck = testHelper({ id: 'stuck', exporter, telemetry, timeout: 50, numConsumers: 1 });
   await stuck.start();
   return { stuck, signals, telemetry };
-}
-
-function helper(exporter: Exporter, telemetry: Telemetry): ExporterHelper {
-  return new ExporterHelper({
-    id: 'stuck',
-    signal: 'traces',
-    exporter,
-    telemetry,
-    logger: pino({ level: 'silent' }),
-    host,
-    settings: {
-      timeout: 50,
-      sending_queue: { enabled: true, num_consumers: 1, queue_size: 10, max_size: 1 << 20, when_full: 'block' },
-      retry_on_failure: { enabled: false, initial_interval: 10, randomization_factor: 0, multiplier: 1, max_interval: 10, max_elapsed_time: 100 },
-    },
-  });
 }
 
 describe('exporter helper timeout', () => {
