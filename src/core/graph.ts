@@ -1,0 +1,73 @@
+import type { Signal } from '../otlp/types.ts';
+
+// What the graph build tells a component about where it sits, so a factory can check what its
+// schema alone cannot see: the extensions it names, the pipeline around it, its position there.
+// Views only: nothing here is running yet, and `sluice validate` builds the same views as `run`.
+
+/** One problem, with the config path of the value to fix (`processors.routing.table[0].exporters[1]`). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** What an extension offers other components; a factory declares it in `provides`. */
+export type ExtensionCapability = 'authenticator' | 'storage';
+
+export interface ExtensionView {
+  id: string;
+  type: string;
+  provides: readonly ExtensionCapability[];
+  /** Listed in `service.extensions`, so it will be started. */
+  enabled: boolean;
+}
+
+/** A component as a pipeline lists it. `config` is undefined when its own config has problems. */
+export interface NodeView {
+  id: string;
+  type: string;
+  config: unknown;
+  /** For receivers: the request headers it copies into batch metadata; undefined when it cannot say. */
+  metadataHeaders?: readonly string[];
+}
+
+export interface PipelineView {
+  id: string;
+  signal: Signal;
+  /** `service.pipelines.<id>` */
+  path: string;
+  receivers: readonly NodeView[];
+  /** In order: a batch meets processors[0] first. */
+  processors: readonly NodeView[];
+  exporters: readonly NodeView[];
+}
+
+export interface GraphContext<C> {
+  /** `type` or `type/name`. */
+  id: string;
+  /** Where this component's config sits (`receivers.otlp`); problem paths start here. */
+  path: string;
+  config: C;
+  /** The pipelines that list this component, in config order. */
+  pipelines: readonly PipelineView[];
+  /** Every extension defined under `extensions`, by id. */
+  extensions: ReadonlyMap<string, ExtensionView>;
+}
+
+/**
+ * The problem with a reference to an extension that must offer `capability`, or undefined when it
+ * is sound: defined, of the right kind, and started by `service.extensions`.
+ */
+export function extensionReferenceProblem(
+  extensions: ReadonlyMap<string, ExtensionView>,
+  id: string,
+  capability: ExtensionCapability,
+  path: string,
+): ConfigProblem | undefined {
+  const extension = extensions.get(id);
+  const offering = [...extensions.values()].filter((e) => e.provides.includes(capability)).map((e) => `"${e.id}"`);
+  const known = offering.length > 0 ? ` (defined ${capability} extensions: ${offering.join(', ')})` : '';
+  if (extension === undefined) return { path, message: `extension "${id}" is not defined under extensions${known}` };
+  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}" (${extension.type}) is not a ${capability} extension${known}` };
+  if (!extension.enabled) return { path, message: `extension "${id}" is not started: add it to service.extensions` };
+  return undefined;
+}

@@ -1,0 +1,151 @@
+import type { AnyFactory, ConfigProblem } from '../core/component.ts';
+import { extensionReferenceProblem, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
+import { helperSettings } from '../config/exporter-settings.ts';
+import { ConfigError, type RawConfig } from '../config/load.ts';
+import { parseConfig, type ParsedConfig, type PipelineConfig, type ServiceConfig } from '../config/validate.ts';
+import type { Signal } from '../otlp/types.ts';
+import type { Registry } from '../registry.ts';
+
+// The graph build, shared by `sluice validate` and `run`: the schema checks (config/validate.ts),
+// then every check that needs the whole graph (each factory's validateInGraph, and the framework's
+// own on the exporter helper's settings), then the plan of instances the service creates. All
+// problems come back at once; `run` starts nothing unless there are none, so a start never fails
+// for a reason validation could have seen.
+
+export interface ExporterNode {
+  id: string;
+  signal: Signal;
+}
+
+export interface ReceiverNode {
+  id: string;
+  /** The pipelines it feeds, per signal it serves. */
+  pipelines: Partial<Record<Signal, string[]>>;
+}
+
+/** What the service builds, in start order: extensions, exporters, processor chains, receivers. */
+export interface Graph {
+  config: ServiceConfig;
+  /** `service.extensions`, in the order listed. */
+  extensions: readonly string[];
+  /** One exporter instance per (signal, id). */
+  exporters: readonly ExporterNode[];
+  /** One processor chain per pipeline, in pipeline order. */
+  pipelines: readonly PipelineConfig[];
+  /** One receiver instance per id, shared by the pipelines that list it. */
+  receivers: readonly ReceiverNode[];
+}
+
+/** Checks a loaded config all the way through. Throws ConfigError listing every problem, each with its path. */
+export function buildGraph(source: RawConfig, registry: Registry): Graph {
+  const parsed = parseConfig(source.raw, registry);
+  const problems = [...source.problems, ...withoutEchoes(parsed.problems, source.problems), ...checkGraph(parsed)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return plan(parsed.config);
+}
+
+/**
+ * A value left empty by an unset environment variable fails its schema too; that echo says nothing
+ * the variable's own problem does not.
+ */
+function withoutEchoes(problems: readonly ConfigProblem[], unset: readonly ConfigProblem[]): ConfigProblem[] {
+  if (unset.length === 0) return [...problems];
+  return problems.filter((p) => !unset.some((u) => p.path === u.path || p.path.startsWith(`${u.path}.`) || p.path.startsWith(`${u.path}[`)));
+}
+
+/** The checks that need more than one component's config. Runs on whatever parsed, so one mistake hides no other. */
+export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
+  const { config, defined } = parsed;
+  const extensions = new Map<string, ExtensionView>();
+  for (const [id, factory] of defined.extensions) {
+    extensions.set(id, { id, type: factory?.type ?? id, provides: (factory?.kind === 'extension' && factory.provides) || [], enabled: config.serviceExtensions.includes(id) });
+  }
+  const views = {
+    receivers: nodeViews(parsed, 'receivers'),
+    processors: nodeViews(parsed, 'processors'),
+    exporters: nodeViews(parsed, 'exporters'),
+  };
+  const pipelines: PipelineView[] = config.pipelines.map((p) => ({
+    id: p.id,
+    signal: p.signal,
+    path: `service.pipelines.${p.id}`,
+    receivers: p.receivers.map((id) => views.receivers.get(id)!),
+    processors: p.processors.map((id) => views.processors.get(id)!),
+    exporters: p.exporters.map((id) => views.exporters.get(id)!),
+  }));
+
+  const problems: ConfigProblem[] = [];
+  const check = (section: string, id: string, factory: AnyFactory, componentConfig: unknown, listing: readonly PipelineView[]) => {
+    const ctx: GraphContext<unknown> = { id, path: `${section}.${id}`, config: componentConfig, pipelines: listing, extensions };
+    problems.push(...(factory.validateInGraph?.(ctx) ?? []));
+  };
+  for (const [id, component] of config.extensions) check('extensions', id, component.factory, component.config, []);
+  for (const [id, component] of config.receivers) check('receivers', id, component.factory, component.config, pipelines.filter((p) => p.receivers.some((r) => r.id === id)));
+  // Processors are instantiated per pipeline, so they are checked per pipeline.
+  for (const pipeline of pipelines) {
+    for (const { id } of pipeline.processors) {
+      const component = config.processors.get(id);
+      if (component !== undefined) check('processors', id, component.factory, component.config, [pipeline]);
+    }
+  }
+  for (const [id, component] of config.exporters) {
+    check('exporters', id, component.factory, component.config, pipelines.filter((p) => p.exporters.some((e) => e.id === id)));
+    problems.push(...helperProblems(id, component.config, extensions));
+  }
+  return unique(problems);
+}
+
+/** The framework's checks of the exporter helper's settings, which it adds to every exporter. */
+function helperProblems(id: string, exporterConfig: unknown, extensions: ReadonlyMap<string, ExtensionView>): ConfigProblem[] {
+  const queue = helperSettings(exporterConfig).sending_queue;
+  if (!queue.enabled || queue.storage === undefined) return [];
+  const problem = extensionReferenceProblem(extensions, queue.storage, 'storage', `exporters.${id}.sending_queue.storage`);
+  return problem === undefined ? [] : [problem];
+}
+
+function nodeViews(parsed: ParsedConfig, section: 'receivers' | 'processors' | 'exporters'): Map<string, NodeView> {
+  const views = new Map<string, NodeView>();
+  for (const [id, factory] of parsed.defined[section]) {
+    const componentConfig = parsed.config[section].get(id)?.config;
+    const view: NodeView = { id, type: factory?.type ?? id, config: componentConfig };
+    if (componentConfig !== undefined && factory?.kind === 'receiver' && factory.metadataHeaders !== undefined) view.metadataHeaders = factory.metadataHeaders(componentConfig);
+    views.set(id, view);
+  }
+  return views;
+}
+
+function unique(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The instances a checked config asks for. */
+export function plan(config: ServiceConfig): Graph {
+  const exporters: ExporterNode[] = [];
+  const seen = new Set<string>();
+  for (const pipeline of config.pipelines) {
+    for (const id of pipeline.exporters) {
+      const key = `${pipeline.signal}\u0000${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      exporters.push({ id, signal: pipeline.signal });
+    }
+  }
+  const receivers = new Map<string, ReceiverNode>();
+  for (const pipeline of config.pipelines) {
+    for (const id of pipeline.receivers) {
+      let node = receivers.get(id);
+      if (node === undefined) {
+        node = { id, pipelines: {} };
+        receivers.set(id, node);
+      }
+      (node.pipelines[pipeline.signal] ??= []).push(pipeline.id);
+    }
+  }
+  return { config, extensions: config.serviceExtensions, exporters, pipelines: config.pipelines, receivers: [...receivers.values()] };
+}
