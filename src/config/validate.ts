@@ -4,6 +4,8 @@ import { SIGNALS, type Signal } from '../otlp/types.ts';
 import type { Registry } from '../registry.ts';
 import type { ConfigProblem } from './load.ts';
 import { exporterConfigSchema } from './exporter-settings.ts';
+import { formatPath } from './path.ts';
+import { salvage, type Salvaged } from './salvage.ts';
 import { duration, endpointProblem, section } from './units.ts';
 
 export interface ComponentConfig<F extends AnyFactory = AnyFactory> {
@@ -77,16 +79,6 @@ const TOP_KEYS = [...SECTIONS, 'connectors', 'service'];
 const SERVICE_KEYS = ['extensions', 'telemetry', 'pipelines'];
 const sectionMap = z.record(z.string(), z.unknown());
 
-/** `a.b[2].c` from a zod issue path. */
-export function formatPath(base: string, path: readonly PropertyKey[]): string {
-  let text = base;
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text;
-}
-
 /** zod's issues as problems a person can act on: each with its path, in the config's words. */
 export function zodProblems(base: string, error: z.ZodError): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -112,7 +104,10 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type': {
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-      if (issue.input === undefined) return `required: write ${expected} here`;
+      if (issue.input === undefined) {
+        const field = issue.path.at(-1);
+        return typeof field === 'string' ? `"${field}" is required (${expected})` : `required: ${expected}`;
+      }
       return `expected ${expected}, got ${describe(issue.input)}`;
     }
     case 'invalid_value':
@@ -122,6 +117,15 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     case 'invalid_format':
       if (issue.message.startsWith('Invalid')) return `${describe(issue.input)} is not a valid ${issue.format === 'regex' ? 'value' : issue.format === 'url' ? 'URL' : issue.format}`;
       return issue.message;
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const word = issue.code === 'too_small' ? (issue.inclusive ? 'at least' : 'more than') : issue.inclusive ? 'at most' : 'less than';
+      if (issue.origin === 'string' && issue.code === 'too_small' && Number(bound) === 1) return 'must not be empty';
+      if (issue.origin === 'array' || issue.origin === 'set') return `needs ${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`;
+      if (issue.origin === 'string') return `needs ${word} ${bound} characters`;
+      return `must be ${word} ${bound}, got ${describe(issue.input)}`;
+    }
     case 'invalid_union':
       return `${describe(issue.input)} is not an accepted form here`;
     default:
@@ -159,6 +163,8 @@ export interface ParsedConfig {
   problems: ConfigProblem[];
   /** Every id defined in a section, with its factory (undefined for an unknown type), passed or not. */
   defined: Record<Section, Map<string, AnyFactory | undefined>>;
+  /** Components whose config has mistakes, with those values taken out, for the graph checks alone. */
+  partial: Record<Section, Map<string, Salvaged>>;
 }
 
 /**
@@ -186,6 +192,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
     telemetry: telemetrySchema.parse({}),
   };
   const defined: ParsedConfig['defined'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() };
+  const partial: ParsedConfig['partial'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() };
 
   for (const section of SECTIONS) {
     const kind = SECTION_KIND[section];
@@ -205,9 +212,14 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
         continue;
       }
       const schema = factory.kind === 'exporter' ? exporterConfigSchema(factory) : factory.configSchema;
-      const parsed = parseWithProblems(schema, value ?? {}, path);
-      problems.push(...parsed.problems);
-      if (parsed.data !== undefined) result[section].set(id, { id, kind, factory, config: parsed.data });
+      const parsed = schema.safeParse(value ?? {}, { reportInput: true });
+      if (parsed.success) {
+        result[section].set(id, { id, kind, factory, config: parsed.data });
+        continue;
+      }
+      problems.push(...zodProblems(path, parsed.error));
+      const salvaged = salvage(schema, value ?? {}, parsed.error, path);
+      if (salvaged !== undefined) partial[section].set(id, salvaged);
     }
   }
 
@@ -243,7 +255,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
     const pipeline = parsePipeline(pipelineId, value, defined, result, problems);
     if (pipeline !== undefined) result.pipelines.push(pipeline);
   }
-  return { config: result, problems, defined };
+  return { config: result, problems, defined, partial };
 }
 
 function parsePipeline(
@@ -264,15 +276,20 @@ function parsePipeline(
   const body = parseWithProblems(sectionMap, value, path);
   problems.push(...body.problems);
   if (body.data === undefined) return undefined;
+  const misspelt = new Set<string>();
   for (const key of Object.keys(body.data)) {
-    if (!(PIPELINE_LISTS as readonly string[]).includes(key)) problems.push({ path: `${path}.${key}`, message: `unknown key "${key}"${suggestKey(key, PIPELINE_LISTS)}` });
+    if ((PIPELINE_LISTS as readonly string[]).includes(key)) continue;
+    const hint = suggestKey(key, PIPELINE_LISTS);
+    for (const list of PIPELINE_LISTS) if (hint.includes(`"${list}"`)) misspelt.add(list);
+    problems.push({ path: `${path}.${key}`, message: `unknown key "${key}"${hint}` });
   }
   const lists = { receivers: [] as string[], processors: [] as string[], exporters: [] as string[] };
   for (const section of PIPELINE_LISTS) {
     const ids = parseWithProblems(idList, body.data[section], `${path}.${section}`);
     problems.push(...ids.problems);
     if (ids.data === undefined) continue;
-    if (ids.data.length === 0 && section !== 'processors') problems.push({ path: `${path}.${section}`, message: `a pipeline needs at least one ${SECTION_KIND[section]}` });
+    // A misspelt list (`exporter:`) is one mistake, already reported; the empty list is its echo.
+    if (ids.data.length === 0 && section !== 'processors' && !misspelt.has(section)) problems.push({ path: `${path}.${section}`, message: `a pipeline needs at least one ${SECTION_KIND[section]}` });
     const seen = new Set<string>();
     for (const [i, id] of ids.data.entries()) {
       const refPath = `${path}.${section}[${i}]`;

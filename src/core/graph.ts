@@ -67,7 +67,8 @@ export function extensionReferenceProblem(
   const offering = [...extensions.values()].filter((e) => e.provides.includes(capability)).map((e) => `"${e.id}"`);
   const known = offering.length > 0 ? ` (defined ${capability} extensions: ${offering.join(', ')})` : '';
   if (extension === undefined) return { path, message: `extension "${id}" is not defined under extensions${known}` };
-  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}" (${extension.type}) is not a ${capability} extension${known}` };
+  const type = extension.type === id ? '' : ` (${extension.type})`;
+  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}"${type} is not a ${capability} extension${known}` };
   if (!extension.enabled) return { path, message: `extension "${id}" is not started: add it to service.extensions` };
   return undefined;
 }

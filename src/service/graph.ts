@@ -1,6 +1,7 @@
-import type { AnyFactory, ConfigProblem } from '../core/component.ts';
+import type { ConfigProblem } from '../core/component.ts';
 import { extensionReferenceProblem, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
 import { helperSettings } from '../config/exporter-settings.ts';
+import { isUnder } from '../config/path.ts';
 import { ConfigError, type RawConfig } from '../config/load.ts';
 import { parseConfig, type ParsedConfig, type PipelineConfig, type ServiceConfig } from '../config/validate.ts';
 import type { Signal } from '../otlp/types.ts';
@@ -49,8 +50,8 @@ export function buildGraph(source: RawConfig, registry: Registry): Graph {
  * the variable's own problem does not.
  */
 function withoutEchoes(problems: readonly ConfigProblem[], unset: readonly ConfigProblem[]): ConfigProblem[] {
-  if (unset.length === 0) return [...problems];
-  return problems.filter((p) => !unset.some((u) => p.path === u.path || p.path.startsWith(`${u.path}.`) || p.path.startsWith(`${u.path}[`)));
+  const roots = unset.map((u) => u.path);
+  return problems.filter((p) => !isUnder(p.path, roots));
 }
 
 /** The checks that need more than one component's config. Runs on whatever parsed, so one mistake hides no other. */
@@ -75,24 +76,30 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   }));
 
   const problems: ConfigProblem[] = [];
-  const check = (section: string, id: string, factory: AnyFactory, componentConfig: unknown, listing: readonly PipelineView[]) => {
+  const check = (section: Section, id: string, listing: readonly PipelineView[]) => {
+    const factory = parsed.defined[section].get(id);
+    const componentConfig = configOf(parsed, section, id);
+    if (factory === undefined || componentConfig === undefined) return;
     const ctx: GraphContext<unknown> = { id, path: `${section}.${id}`, config: componentConfig, pipelines: listing, extensions };
     problems.push(...(factory.validateInGraph?.(ctx) ?? []));
+    if (section === 'exporters') problems.push(...helperProblems(id, componentConfig, extensions));
   };
-  for (const [id, component] of config.extensions) check('extensions', id, component.factory, component.config, []);
-  for (const [id, component] of config.receivers) check('receivers', id, component.factory, component.config, pipelines.filter((p) => p.receivers.some((r) => r.id === id)));
+  for (const id of defined.extensions.keys()) check('extensions', id, []);
+  for (const id of defined.receivers.keys()) check('receivers', id, pipelines.filter((p) => p.receivers.some((r) => r.id === id)));
   // Processors are instantiated per pipeline, so they are checked per pipeline.
-  for (const pipeline of pipelines) {
-    for (const { id } of pipeline.processors) {
-      const component = config.processors.get(id);
-      if (component !== undefined) check('processors', id, component.factory, component.config, [pipeline]);
-    }
-  }
-  for (const [id, component] of config.exporters) {
-    check('exporters', id, component.factory, component.config, pipelines.filter((p) => p.exporters.some((e) => e.id === id)));
-    problems.push(...helperProblems(id, component.config, extensions));
-  }
-  return unique(problems);
+  for (const pipeline of pipelines) for (const { id } of pipeline.processors) check('processors', id, [pipeline]);
+  for (const id of defined.exporters.keys()) check('exporters', id, pipelines.filter((p) => p.exporters.some((e) => e.id === id)));
+  // What the graph says about a value taken out of a mistaken config is the same mistake again.
+  const removed = SECTIONS.flatMap((section) => [...parsed.partial[section].values()].flatMap((p) => p.removed));
+  return unique(problems.filter((p) => !isUnder(p.path, removed)));
+}
+
+const SECTIONS = ['receivers', 'processors', 'exporters', 'extensions'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** A component's config for the graph checks: as parsed, or with its mistaken values taken out. */
+function configOf(parsed: ParsedConfig, section: Section, id: string): unknown {
+  return parsed.config[section].get(id)?.config ?? parsed.partial[section].get(id)?.config;
 }
 
 /** The framework's checks of the exporter helper's settings, which it adds to every exporter. */
@@ -106,7 +113,7 @@ function helperProblems(id: string, exporterConfig: unknown, extensions: Readonl
 function nodeViews(parsed: ParsedConfig, section: 'receivers' | 'processors' | 'exporters'): Map<string, NodeView> {
   const views = new Map<string, NodeView>();
   for (const [id, factory] of parsed.defined[section]) {
-    const componentConfig = parsed.config[section].get(id)?.config;
+    const componentConfig = configOf(parsed, section, id);
     const view: NodeView = { id, type: factory?.type ?? id, config: componentConfig };
     if (componentConfig !== undefined && factory?.kind === 'receiver' && factory.metadataHeaders !== undefined) view.metadataHeaders = factory.metadataHeaders(componentConfig);
     views.set(id, view);

@@ -69,7 +69,7 @@ function validateInGraph(ctx: GraphContext<RoutingConfig>): ConfigProblem[] {
     const checkIds = (ids: readonly string[], path: string) => {
       for (const [i, exporterId] of ids.entries()) {
         if (!inPipeline.has(exporterId)) {
-          problems.push({ path: `${ctx.path}.${path}[${i}]`, message: `exporter "${exporterId}" is not in pipeline ${pipeline.id}'s exporters (${listed}); add it there` });
+          problems.push({ path: `${ctx.path}.${path}[${i}]`, message: `exporter "${exporterId}" is not among the exporters of pipeline ${pipeline.id} (${listed}); add it there` });
         }
       }
     };
