@@ -16,7 +16,8 @@ export type ExtensionCapability = 'authenticator' | 'storage';
 export interface ExtensionView {
   id: string;
   type: string;
-  provides: readonly ExtensionCapability[];
+  /** Undefined when its type is unknown (that problem is reported on its own). */
+  provides: readonly ExtensionCapability[] | undefined;
   /** Listed in `service.extensions`, so it will be started. */
   enabled: boolean;
 }
@@ -64,11 +65,13 @@ export function extensionReferenceProblem(
   path: string,
 ): ConfigProblem | undefined {
   const extension = extensions.get(id);
-  const offering = [...extensions.values()].filter((e) => e.provides.includes(capability)).map((e) => `"${e.id}"`);
+  const offering = [...extensions.values()].filter((e) => e.provides?.includes(capability)).map((e) => `"${e.id}"`);
   const known = offering.length > 0 ? ` (defined ${capability} extensions: ${offering.join(', ')})` : '';
   if (extension === undefined) return { path, message: `extension "${id}" is not defined under extensions${known}` };
+  if (extension.provides === undefined) return undefined;
   const type = extension.type === id ? '' : ` (${extension.type})`;
-  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}"${type} is not a ${capability} extension${known}` };
+  const article = /^[aeiou]/.test(capability) ? 'an' : 'a';
+  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}"${type} is not ${article} ${capability} extension${known}` };
   if (!extension.enabled) return { path, message: `extension "${id}" is not started: add it to service.extensions` };
   return undefined;
 }

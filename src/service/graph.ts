@@ -59,7 +59,7 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   const { config, defined } = parsed;
   const extensions = new Map<string, ExtensionView>();
   for (const [id, factory] of defined.extensions) {
-    extensions.set(id, { id, type: factory?.type ?? id, provides: (factory?.kind === 'extension' && factory.provides) || [], enabled: config.serviceExtensions.includes(id) });
+    extensions.set(id, { id, type: factory?.type ?? id, provides: factory?.kind === 'extension' ? (factory.provides ?? []) : undefined, enabled: config.serviceExtensions.includes(id) });
   }
   const views = {
     receivers: nodeViews(parsed, 'receivers'),
