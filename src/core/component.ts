@@ -30,6 +30,8 @@ export interface ExampleEnv {
   grpcEndpoint: string;
   /** http://host:port of a server that answers 200 to any POST (OTLP/HTTP, remote write). */
   httpUrl: string;
+  /** The id of an exporter in the pipeline, for processors that name exporters (routing). */
+  exporterId: string;
 }
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';

@@ -85,6 +85,7 @@ export const routingProcessorFactory: ProcessorFactory<RoutingConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   mutatesData: false,
   configSchema: routingConfigSchema,
+  exampleConfig: ({ exporterId }) => ({ default_exporters: [exporterId] }),
   validateInGraph,
   create(ctx) {
     return new RoutingProcessor(ctx.config, ctx.exporters, ctx.id);
