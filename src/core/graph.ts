@@ -75,3 +75,18 @@ export function extensionReferenceProblem(
   if (!extension.enabled) return { path, message: `extension "${id}" is not started: add it to service.extensions` };
   return undefined;
 }
+
+/**
+ * A processor that reads a request header from batch metadata sees it only if every receiver of
+ * its pipelines passes it on: one problem per receiver that does not (and can say so).
+ */
+export function unforwardedHeaderProblems(pipelines: readonly PipelineView[], header: string, path: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const pipeline of pipelines) {
+    for (const receiver of pipeline.receivers) {
+      if (receiver.metadataHeaders === undefined || receiver.metadataHeaders.includes(header)) continue;
+      problems.push({ path, message: `receiver "${receiver.id}" of pipeline ${pipeline.id} does not pass header "${header}" on: add it to receivers.${receiver.id}.metadata_headers` });
+    }
+  }
+  return problems;
+}
