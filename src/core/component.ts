@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Signal } from '../otlp/types.ts';
 import type { Batch } from './batch.ts';
-import type { ConfigProblem, ExtensionCapability, GraphContext } from './graph.ts';
+import type { ConfigProblem, ExtensionCapability, GraphContext, ListenEndpoint } from './graph.ts';
 import type { Telemetry } from './telemetry.ts';
 
 // The component contract. A component is a factory: a type name, the signals it supports, a zod
@@ -137,6 +137,8 @@ export interface ReceiverFactory<C = any> {
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** The request headers it copies into batch metadata, for processors that read them (tenant). */
   metadataHeaders?(config: C): readonly string[];
+  /** The addresses it listens on, so the graph build can refuse two components on one port. */
+  listenEndpoints?(config: C): readonly ListenEndpoint[];
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ReceiverContext<C>): Receiver | Promise<Receiver>;
 }
@@ -150,6 +152,7 @@ export interface ExtensionFactory<C = any> {
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** What it offers the components that name it (an authenticator, a storage for queues). */
   readonly provides?: readonly ExtensionCapability[];
+  listenEndpoints?(config: C): readonly ListenEndpoint[];
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: CreateContext<C>): Extension | Promise<Extension>;
 }

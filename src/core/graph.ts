@@ -42,6 +42,14 @@ export interface PipelineView {
   exporters: readonly NodeView[];
 }
 
+/** An address a component listens on, with the path (inside its config) of the field that sets it. */
+export interface ListenEndpoint {
+  /** Relative to the component's config: `protocols.grpc.endpoint`. */
+  path: string;
+  /** host:port, as validated by config/units.ts's listenEndpoint(). */
+  endpoint: string;
+}
+
 export interface GraphContext<C> {
   /** `type` or `type/name`. */
   id: string;

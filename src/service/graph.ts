@@ -4,6 +4,7 @@ import { helperSettings } from '../config/exporter-settings.ts';
 import { isUnder } from '../config/path.ts';
 import { ConfigError, type RawConfig } from '../config/load.ts';
 import { parseConfig, type ParsedConfig, type PipelineConfig, type ServiceConfig } from '../config/validate.ts';
+import { splitHostPort } from '../net.ts';
 import type { Signal } from '../otlp/types.ts';
 import type { Registry } from '../registry.ts';
 
@@ -89,6 +90,7 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   // Processors are instantiated per pipeline, so they are checked per pipeline.
   for (const pipeline of pipelines) for (const { id } of pipeline.processors) check('processors', id, [pipeline]);
   for (const id of defined.exporters.keys()) check('exporters', id, pipelines.filter((p) => p.exporters.some((e) => e.id === id)));
+  problems.push(...portClashes(parsed));
   // What the graph says about a value taken out of a mistaken config is the same mistake again.
   const removed = SECTIONS.flatMap((section) => [...parsed.partial[section].values()].flatMap((p) => p.removed));
   return unique(problems.filter((p) => !isUnder(p.path, removed)));
@@ -101,6 +103,44 @@ type Section = (typeof SECTIONS)[number];
 function configOf(parsed: ParsedConfig, section: Section, id: string): unknown {
   return parsed.config[section].get(id)?.config ?? parsed.partial[section].get(id)?.config;
 }
+
+/**
+ * Two listeners on one port fail at start (EADDRINUSE); the config already shows it. Only what will
+ * start counts: receivers some pipeline uses, extensions in service.extensions, the metrics address.
+ */
+function portClashes(parsed: ParsedConfig): ConfigProblem[] {
+  const { config } = parsed;
+  const listeners: Array<{ path: string; host: string; port: number }> = [];
+  const add = (path: string, endpoint: string) => {
+    let address;
+    try {
+      address = splitHostPort(endpoint);
+    } catch {
+      return; // reported by its schema
+    }
+    if (address.port === 0) return; // 0 picks a free port
+    listeners.push({ path, host: address.host === 'localhost' ? '127.0.0.1' : address.host, port: address.port });
+  };
+  const used = new Set(config.pipelines.flatMap((p) => p.receivers));
+  for (const [section, ids] of [['receivers', used], ['extensions', new Set(config.serviceExtensions)]] as const) {
+    for (const id of ids) {
+      const factory = parsed.defined[section].get(id);
+      const componentConfig = configOf(parsed, section, id);
+      if (componentConfig === undefined || (factory?.kind !== 'receiver' && factory?.kind !== 'extension')) continue;
+      for (const { path, endpoint } of factory.listenEndpoints?.(componentConfig) ?? []) add(`${section}.${id}.${path}`, endpoint);
+    }
+  }
+  if (config.telemetry.metrics.address !== '') add('service.telemetry.metrics.address', config.telemetry.metrics.address);
+
+  const problems: ConfigProblem[] = [];
+  for (const [i, later] of listeners.entries()) {
+    const earlier = listeners.slice(0, i).find((l) => l.port === later.port && (l.host === later.host || WILDCARD.has(l.host) || WILDCARD.has(later.host)));
+    if (earlier !== undefined) problems.push({ path: later.path, message: `port ${later.port} is already taken by ${earlier.path}` });
+  }
+  return problems;
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /** The framework's checks of the exporter helper's settings, which it adds to every exporter. */
 function helperProblems(id: string, exporterConfig: unknown, extensions: ReadonlyMap<string, ExtensionView>): ConfigProblem[] {

@@ -293,3 +293,46 @@ describe('service start and shutdown', () => {
     expect(stopped.slice(8)).toEqual(['stop ext']);
   });
 });
+
+describe('listening ports', () => {
+  const real = defaultRegistry();
+
+  test('two started listeners on one port are refused at validation, a wildcard host clashing with any other', () => {
+    expect(
+      problemsOf(
+        `
+receivers:
+  otlp: { protocols: { grpc: { endpoint: 127.0.0.1:4317 }, http: { endpoint: 0.0.0.0:4317 } } }
+  otlp/2: { protocols: { http: { endpoint: localhost:13133 } } }
+  otlp/unused: { protocols: { http: { endpoint: 127.0.0.1:4317 } } }
+exporters: { debug: {} }
+extensions: { health_check: {} }
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: ':4317' } }
+  pipelines: { traces: { receivers: [otlp, otlp/2], exporters: [debug] } }
+`,
+        real,
+      ),
+    ).toEqual([
+      'receivers.otlp.protocols.http.endpoint: port 4317 is already taken by receivers.otlp.protocols.grpc.endpoint',
+      'extensions.health_check.endpoint: port 13133 is already taken by receivers.otlp/2.protocols.http.endpoint',
+      'service.telemetry.metrics.address: port 4317 is already taken by receivers.otlp.protocols.grpc.endpoint',
+    ]);
+  });
+
+  test('different hosts on one port, and port 0, are fine', () => {
+    expect(
+      problemsOf(
+        `
+receivers:
+  otlp: { protocols: { grpc: { endpoint: 127.0.0.1:0 }, http: { endpoint: 127.0.0.2:4318 } } }
+  otlp/2: { protocols: { grpc: { endpoint: 127.0.0.1:0 }, http: { endpoint: 127.0.0.1:4318 } } }
+exporters: { debug: {} }
+service: { telemetry: { metrics: { address: '' } }, pipelines: { traces: { receivers: [otlp, otlp/2], exporters: [debug] } } }
+`,
+        real,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -98,6 +98,7 @@ export const healthCheckExtensionFactory: ExtensionFactory<HealthCheckConfig> = 
   type: 'health_check',
   configSchema: healthCheckConfigSchema,
   exampleConfig: () => ({ endpoint: '127.0.0.1:0' }),
+  listenEndpoints: (config) => [{ path: 'endpoint', endpoint: config.endpoint }],
   create(ctx) {
     return new HealthCheck(ctx.config, ctx.host as ServiceHost);
   },

@@ -23,6 +23,10 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
   configSchema: otlpReceiverConfigSchema,
   exampleConfig: () => ({ protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } }),
   metadataHeaders: (config) => [...ALWAYS_KEPT, ...config.metadata_headers],
+  listenEndpoints: ({ protocols }) => [
+    ...(protocols.grpc ? [{ path: 'protocols.grpc.endpoint', endpoint: protocols.grpc.endpoint }] : []),
+    ...(protocols.http ? [{ path: 'protocols.http.endpoint', endpoint: protocols.http.endpoint }] : []),
+  ],
   validateInGraph(ctx) {
     const problems: ConfigProblem[] = [];
     for (const protocol of ['grpc', 'http'] as const) {
