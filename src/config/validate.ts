@@ -231,9 +231,8 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
   let pipelinesMisspelt = false;
   for (const key of Object.keys(serviceRaw)) {
     if (SERVICE_KEYS.includes(key)) continue;
-    const hint = suggestKey(key, SERVICE_KEYS);
-    pipelinesMisspelt ||= hint.includes('"pipelines"');
-    problems.push({ path: `service.${key}`, message: `unknown key "${key}"${hint}` });
+    pipelinesMisspelt ||= closest(key, SERVICE_KEYS) === 'pipelines';
+    problems.push({ path: `service.${key}`, message: `unknown key "${key}"${suggestKey(key, SERVICE_KEYS)}` });
   }
   const telemetry = parseWithProblems(section(telemetrySchema).nullable(), serviceRaw.telemetry, 'service.telemetry');
   problems.push(...telemetry.problems);
@@ -252,7 +251,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
     problems.push({ path: 'service.pipelines', message: 'at least one pipeline is required' });
   }
   for (const [pipelineId, value] of pipelineEntries) {
-    const pipeline = parsePipeline(pipelineId, value, defined, result, problems);
+    const pipeline = parsePipeline(pipelineId, value, defined, problems);
     if (pipeline !== undefined) result.pipelines.push(pipeline);
   }
   return { config: result, problems, defined, partial };
@@ -262,7 +261,6 @@ function parsePipeline(
   pipelineId: string,
   value: unknown,
   defined: ParsedConfig['defined'],
-  result: ServiceConfig,
   problems: ConfigProblem[],
 ): PipelineConfig | undefined {
   const path = `service.pipelines.${pipelineId}`;
@@ -279,9 +277,9 @@ function parsePipeline(
   const misspelt = new Set<string>();
   for (const key of Object.keys(body.data)) {
     if ((PIPELINE_LISTS as readonly string[]).includes(key)) continue;
-    const hint = suggestKey(key, PIPELINE_LISTS);
-    for (const list of PIPELINE_LISTS) if (hint.includes(`"${list}"`)) misspelt.add(list);
-    problems.push({ path: `${path}.${key}`, message: `unknown key "${key}"${hint}` });
+    const meant = closest(key, PIPELINE_LISTS);
+    if (meant !== undefined) misspelt.add(meant);
+    problems.push({ path: `${path}.${key}`, message: `unknown key "${key}"${suggestKey(key, PIPELINE_LISTS)}` });
   }
   const lists = { receivers: [] as string[], processors: [] as string[], exporters: [] as string[] };
   for (const section of PIPELINE_LISTS) {
@@ -316,17 +314,23 @@ function suggestKey(key: string, known: readonly string[]): string {
 }
 
 function suggest(type: string, known: readonly string[], listKnown = true): string {
+  const best = closest(type, known);
+  if (best !== undefined) return ` (did you mean "${best}"?)`;
+  return listKnown && known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+}
+
+/** The known name within two edits of `name`, if any: what a typo most likely meant. */
+function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of known) {
-    const distance = editDistance(type, candidate);
+    const distance = editDistance(name, candidate);
     if (distance < bestDistance) {
       bestDistance = distance;
       best = candidate;
     }
   }
-  if (best !== undefined) return ` (did you mean "${best}"?)`;
-  return listKnown && known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+  return best;
 }
 
 function editDistance(a: string, b: string): number {

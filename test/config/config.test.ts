@@ -74,6 +74,11 @@ service:
     expect(problems.some((p) => p.startsWith('service.pipelines.spans: unknown signal "spans"'))).toBe(true);
   });
 
+  test('a misspelt service.pipelines is one mistake, not also "at least one pipeline is required"', () => {
+    expect(problemsOf(MINIMAL.replace('pipelines:', 'pipeline:'))).toEqual(['service.pipeline: unknown key "pipeline" (did you mean "pipelines"?)']);
+    expect(problemsOf('receivers: { otlp: {} }')).toEqual(['service.pipelines: at least one pipeline is required']);
+  });
+
   test('${env:VAR:-default}, ${VAR}, $$ and typed whole references', () => {
     const raw = loadRawConfig({
       files: [],
