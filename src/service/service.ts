@@ -87,7 +87,16 @@ export class Service {
       const settings = helperSettings(component.config);
       const exporter: Exporter = await factory.create({ ...this.#context(id, component.config), signal });
       const queue = await this.#persistentQueue(id, signal, settings);
-      const helper = new ExporterHelper({ id, signal, exporter, settings, telemetry: this.telemetry, logger: this.#logger, host: this.host, queue });
+      const helper = new ExporterHelper({
+        id,
+        signal,
+        exporter,
+        settings,
+        telemetry: this.telemetry,
+        logger: this.#logger,
+        host: this.host,
+        queue,
+      });
       exporterConsumers.set(`${signal}\u0000${id}`, helper);
       this.#exporters.push({ id, instance: helper });
     }
@@ -152,6 +161,7 @@ export class Service {
     if (storageId === undefined || !settings.sending_queue.enabled) return undefined;
     const storage = this.host.getExtension<{ openQueue?: (exporterId: string, signal: Signal, settings: ExporterHelperSettings) => Promise<ExportQueue> }>(storageId);
     if (storage?.openQueue === undefined) {
+      // The graph build reports this before anything starts; kept for a graph built by hand.
       throw new Error(`exporter ${exporterId}: sending_queue.storage "${storageId}" is not a running storage extension (add it to service.extensions)`);
     }
     return storage.openQueue(exporterId, signal, settings);
