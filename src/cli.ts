@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadRawConfig } from './config/load.ts';
-import { validateConfig } from './config/validate.ts';
+import { ConfigError, readRawConfig } from './config/load.ts';
 import { defaultRegistry } from './components.ts';
 import { createLogger } from './logger.ts';
+import { buildGraph, type Graph } from './service/graph.ts';
 import { Service } from './service/service.ts';
 
 const USAGE = `Usage:
@@ -66,9 +66,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let config;
+  // validate and run build the same graph: run starts nothing unless validate would pass.
+  let graph: Graph;
   try {
-    config = validateConfig(loadRawConfig({ files: values.config, sets: values.set }), registry);
+    graph = buildGraph(readRawConfig({ files: values.config, sets: values.set }), registry);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -77,12 +78,13 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (command === 'validate') {
-    process.stdout.write(`configuration is valid: ${config.pipelines.length} pipeline(s)\n`);
+    process.stdout.write(`configuration is valid: ${graph.pipelines.length} pipeline(s)\n`);
     return 0;
   }
+  const config = graph.config;
 
   const logger = createLogger(config.telemetry.logs.level);
-  const service = new Service(config, { logger });
+  const service = new Service(graph, { logger });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, parse as parseYaml } from 'yaml';
+import type { ConfigProblem } from '../core/component.ts';
 import { expandEnv, type ExpandProblem } from './expand.ts';
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
+export type { ConfigProblem };
 
 /** Every problem found, so the user fixes them in one round. */
 export class ConfigError extends Error {
@@ -26,9 +24,31 @@ export interface LoadOptions {
   texts?: readonly string[];
 }
 
+export interface RawConfig {
+  /** The merged sources, variables expanded (an unset one left empty). */
+  raw: Record<string, unknown>;
+  /**
+   * Problems that leave the rest checkable: unset environment variables. They are reported
+   * together with the schema's problems, not instead of them.
+   */
+  problems: ConfigProblem[];
+}
+
 /** Reads, expands and merges the config sources. Throws ConfigError listing every problem. */
 export function loadRawConfig(options: LoadOptions): Record<string, unknown> {
+  const { raw, problems } = readRawConfig(options);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return raw;
+}
+
+/**
+ * Reads, expands and merges the config sources. Throws ConfigError for what stops everything (an
+ * unreadable file, YAML that does not parse, a malformed --set); returns the rest with the problems
+ * that still let the config be checked.
+ */
+export function readRawConfig(options: LoadOptions): RawConfig {
   const problems: ConfigProblem[] = [];
+  const expandProblems: ExpandProblem[] = [];
   const env = options.env ?? process.env;
   let merged: Record<string, unknown> = {};
   const sources: Array<{ name: string; text: string }> = [];
@@ -53,9 +73,7 @@ export function loadRawConfig(options: LoadOptions): Record<string, unknown> {
       problems.push({ path: '', message: `${source.name}: the top level must be a map` });
       continue;
     }
-    const expandProblems: ExpandProblem[] = [];
     const expanded = expandEnv(value, env, expandProblems) as Record<string, unknown>;
-    problems.push(...expandProblems);
     merged = mergeDeep(merged, expanded);
   }
 
@@ -75,8 +93,8 @@ export function loadRawConfig(options: LoadOptions): Record<string, unknown> {
     merged = mergeDeep(merged, nest(keyPath, value));
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
-  return merged;
+  if (problems.length > 0) throw new ConfigError([...problems, ...expandProblems]);
+  return { raw: merged, problems: expandProblems };
 }
 
 function nest(path: readonly string[], value: unknown): Record<string, unknown> {

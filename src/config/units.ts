@@ -86,3 +86,26 @@ export function size(defaultValue?: string | number) {
 export function section<T extends z.ZodType>(schema: T) {
   return schema.default(() => schema.parse({}) as never);
 }
+
+/**
+ * A listening address, `host:port` (`:port` and `[v6]:port` too). A port is required: gRPC would
+ * otherwise bind 443 without a word, and the Collector refuses it too.
+ */
+export function listenEndpoint(defaultValue: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .superRefine((value, ctx) => {
+      const problem = endpointProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
+const HOST_PORT = /^(?:\[[^\]]+\]|[^:[\]]*):(\d+)$/;
+
+export function endpointProblem(value: string): string | undefined {
+  const match = HOST_PORT.exec(value.trim());
+  if (match === null) return `endpoint "${value}" needs a port (write host:port, e.g. 127.0.0.1:4317 or 0.0.0.0:4317)`;
+  if (Number(match[1]) > 65_535) return `endpoint "${value}": port ${match[1]} is out of range (0-65535)`;
+  return undefined;
+}

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import type { AnyFactory, ComponentKind } from '../core/component.ts';
 import { SIGNALS, type Signal } from '../otlp/types.ts';
 import type { Registry } from '../registry.ts';
-import { ConfigError, type ConfigProblem } from './load.ts';
-import { duration, section } from './units.ts';
+import type { ConfigProblem } from './load.ts';
+import { exporterConfigSchema } from './exporter-settings.ts';
+import { formatPath } from './path.ts';
+import { salvage, type Salvaged } from './salvage.ts';
+import { duration, endpointProblem, section } from './units.ts';
 
 export interface ComponentConfig<F extends AnyFactory = AnyFactory> {
   id: string;
@@ -42,16 +45,20 @@ const SECTIONS = Object.keys(SECTION_KIND) as Section[];
 
 const idList = z.array(z.string().min(1)).default([]);
 
-const pipelineSchema = z
-  .object({ receivers: idList, processors: idList, exporters: idList })
-  .strict();
+const PIPELINE_LISTS = ['receivers', 'processors', 'exporters'] as const;
 
 const telemetrySchema = z
   .object({
     metrics: z
       .object({
         /** host:port of the Prometheus /metrics endpoint; empty turns it off. */
-        address: z.string().default('127.0.0.1:8888'),
+        address: z
+          .string()
+          .default('127.0.0.1:8888')
+          .superRefine((address, ctx) => {
+            const problem = address === '' ? undefined : endpointProblem(address);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          }),
       })
       .strict()
       .default({ address: '127.0.0.1:8888' }),
@@ -68,47 +75,81 @@ const telemetrySchema = z
 
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 
-const serviceSchema = z
-  .object({
-    extensions: idList,
-    telemetry: section(telemetrySchema),
-    pipelines: z.record(z.string(), pipelineSchema.nullable()).default({}),
-  })
-  .strict();
+const TOP_KEYS = [...SECTIONS, 'connectors', 'service'];
+const SERVICE_KEYS = ['extensions', 'telemetry', 'pipelines'];
+const sectionMap = z.record(z.string(), z.unknown());
 
-const topSchema = z
-  .object({
-    receivers: z.record(z.string(), z.unknown()).default({}),
-    processors: z.record(z.string(), z.unknown()).default({}),
-    exporters: z.record(z.string(), z.unknown()).default({}),
-    extensions: z.record(z.string(), z.unknown()).default({}),
-    connectors: z.record(z.string(), z.unknown()).optional(),
-    service: z.unknown(),
-  })
-  .strict();
-
-/** `a.b[2].c` from a zod issue path. */
-export function formatPath(base: string, path: readonly PropertyKey[]): string {
-  let text = base;
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? String(part) : `.${String(part)}`;
-  }
-  return text;
-}
-
+/** zod's issues as problems a person can act on: each with its path, in the config's words. */
 export function zodProblems(base: string, error: z.ZodError): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push({ path: formatPath(base, [...issue.path, key]), message: `unknown key "${key}"` });
-    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      problems.push({ path: formatPath(base, issue.path), message: issue.message });
     } else {
-      problems.push({ path: formatPath(base, issue.path), message: issue.message });
+      problems.push({ path: formatPath(base, issue.path), message: issueMessage(issue) });
     }
   }
   return problems;
+}
+
+/** Parses with the input kept on each issue, so a missing field can be told from a wrong one. */
+export function parseWithProblems<T>(schema: z.ZodType<T>, value: unknown, path: string): { data: T; problems: [] } | { data: undefined; problems: ConfigProblem[] } {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  return parsed.success ? { data: parsed.data, problems: [] } : { data: undefined, problems: zodProblems(path, parsed.error) };
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  // zod's own wording ("Invalid input: expected string, received undefined") names its types;
+  // these name what to write. Custom messages (durations, sizes, components' refinements) pass as written.
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+      if (issue.input === undefined) {
+        const field = issue.path.at(-1);
+        return typeof field === 'string' ? `"${field}" is required (${expected})` : `required: ${expected}`;
+      }
+      return `expected ${expected}, got ${describe(issue.input)}`;
+    }
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `must be ${JSON.stringify(issue.values[0])}, got ${describe(issue.input)}`
+        : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}; got ${describe(issue.input)}`;
+    case 'invalid_format':
+      if (issue.message.startsWith('Invalid')) return `${describe(issue.input)} is not a valid ${issue.format === 'regex' ? 'value' : issue.format === 'url' ? 'URL' : issue.format}`;
+      return issue.message;
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const word = issue.code === 'too_small' ? (issue.inclusive ? 'at least' : 'more than') : issue.inclusive ? 'at most' : 'less than';
+      if (issue.origin === 'string' && issue.code === 'too_small' && Number(bound) === 1) return 'must not be empty';
+      if (issue.origin === 'array' || issue.origin === 'set') return `needs ${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`;
+      if (issue.origin === 'string') return `needs ${word} ${bound} characters`;
+      return `must be ${word} ${bound}, got ${describe(issue.input)}`;
+    }
+    case 'invalid_union':
+      return `${describe(issue.input)} is not an accepted form here`;
+    default:
+      return issue.message;
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a map',
+  record: 'a map',
+};
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"`;
+  return String(value);
 }
 
 export function parseComponentId(id: string): { type: string; name: string | undefined } {
@@ -116,13 +157,28 @@ export function parseComponentId(id: string): { type: string; name: string | und
   return slash < 0 ? { type: id, name: undefined } : { type: id.slice(0, slash), name: id.slice(slash + 1) };
 }
 
-/** Validates a merged raw config against the registry. Throws ConfigError listing every problem. */
-export function validateConfig(raw: Record<string, unknown>, registry: Registry): ServiceConfig {
+export interface ParsedConfig {
+  /** The components whose config passed, and every well-formed pipeline. Complete when problems is empty. */
+  config: ServiceConfig;
+  problems: ConfigProblem[];
+  /** Every id defined in a section, with its factory (undefined for an unknown type), passed or not. */
+  defined: Record<Section, Map<string, AnyFactory | undefined>>;
+  /** Components whose config has mistakes, with those values taken out, for the graph checks alone. */
+  partial: Record<Section, Map<string, Salvaged>>;
+}
+
+/**
+ * Checks a merged raw config against the registry, section by section, so one mistake never hides
+ * another: every problem comes back with its path, beside what did parse. The checks that need the
+ * whole graph (references between components, positions) follow in src/service/graph.ts.
+ */
+export function parseConfig(raw: Record<string, unknown>, registry: Registry): ParsedConfig {
   const problems: ConfigProblem[] = [];
-  const top = topSchema.safeParse(raw);
-  if (!top.success) problems.push(...zodProblems('', top.error));
-  const sections = top.success ? top.data : { receivers: {}, processors: {}, exporters: {}, extensions: {}, service: undefined, connectors: undefined };
-  if (sections.connectors !== undefined && Object.keys(sections.connectors).length > 0) {
+  for (const key of Object.keys(raw)) {
+    if (!TOP_KEYS.includes(key)) problems.push({ path: key, message: `unknown key "${key}"${suggestKey(key, TOP_KEYS)}` });
+  }
+  const connectors = raw.connectors;
+  if (connectors !== undefined && connectors !== null && (typeof connectors !== 'object' || Object.keys(connectors).length > 0)) {
     problems.push({ path: 'connectors', message: 'connectors are not supported; use the routing processor' });
   }
 
@@ -135,10 +191,14 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry)
     pipelines: [],
     telemetry: telemetrySchema.parse({}),
   };
+  const defined: ParsedConfig['defined'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() };
+  const partial: ParsedConfig['partial'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() };
 
   for (const section of SECTIONS) {
     const kind = SECTION_KIND[section];
-    for (const [id, value] of Object.entries(sections[section] ?? {})) {
+    const entries = parseWithProblems(sectionMap.nullish(), raw[section], section);
+    problems.push(...entries.problems);
+    for (const [id, value] of Object.entries(entries.data ?? {})) {
       const path = `${section}.${id}`;
       const { type, name } = parseComponentId(id);
       if (type === '' || name === '') {
@@ -146,80 +206,131 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry)
         continue;
       }
       const factory = registry.find(kind, type);
+      defined[section].set(id, factory);
       if (factory === undefined) {
         problems.push({ path, message: `unknown ${kind} type "${type}"${suggest(type, registry.types(kind))}` });
         continue;
       }
-      const parsed = factory.configSchema.safeParse(value ?? {});
-      if (!parsed.success) {
-        problems.push(...zodProblems(path, parsed.error));
+      const schema = factory.kind === 'exporter' ? exporterConfigSchema(factory) : factory.configSchema;
+      const parsed = schema.safeParse(value ?? {}, { reportInput: true });
+      if (parsed.success) {
+        result[section].set(id, { id, kind, factory, config: parsed.data });
         continue;
       }
-      result[section].set(id, { id, kind, factory, config: parsed.data });
+      problems.push(...zodProblems(path, parsed.error));
+      const salvaged = salvage(schema, value ?? {}, parsed.error, path);
+      if (salvaged !== undefined) partial[section].set(id, salvaged);
     }
   }
 
-  const service = section(serviceSchema).safeParse(sections.service ?? {});
-  if (!service.success) {
-    problems.push(...zodProblems('service', service.error));
-  } else {
-    result.telemetry = service.data.telemetry;
-    for (const [i, id] of service.data.extensions.entries()) {
-      if (!(id in (sections.extensions ?? {}))) problems.push({ path: `service.extensions[${i}]`, message: `extension "${id}" is not defined under extensions` });
-    }
-    result.serviceExtensions = service.data.extensions;
-    const pipelines = service.data.pipelines;
-    if (Object.keys(pipelines).length === 0) problems.push({ path: 'service.pipelines', message: 'at least one pipeline is required' });
-    for (const [pipelineId, pipeline] of Object.entries(pipelines)) {
-      const path = `service.pipelines.${pipelineId}`;
-      const { type: signal } = parseComponentId(pipelineId);
-      if (!(SIGNALS as readonly string[]).includes(signal)) {
-        problems.push({ path, message: `unknown signal "${signal}" (pipelines are traces, metrics or logs, optionally named: traces/gateway)` });
-        continue;
-      }
-      if (pipeline === null) {
-        problems.push({ path, message: 'a pipeline needs receivers and exporters' });
-        continue;
-      }
-      const refs = { receivers: pipeline.receivers, processors: pipeline.processors, exporters: pipeline.exporters } as const;
-      for (const [section, ids] of Object.entries(refs) as Array<[Exclude<Section, 'extensions'>, string[]]>) {
-        if (ids.length === 0 && section !== 'processors') problems.push({ path: `${path}.${section}`, message: `a pipeline needs at least one ${SECTION_KIND[section]}` });
-        const seen = new Set<string>();
-        for (const [i, id] of ids.entries()) {
-          const refPath = `${path}.${section}[${i}]`;
-          if (seen.has(id)) problems.push({ path: refPath, message: `"${id}" is listed twice` });
-          seen.add(id);
-          if (!(id in (sections[section] ?? {}))) {
-            problems.push({ path: refPath, message: `${SECTION_KIND[section]} "${id}" is not defined under ${section}` });
-            continue;
-          }
-          const component = result[section].get(id);
-          if (component === undefined) continue; // its own problem is already reported
-          const signals = (component.factory as { signals: readonly Signal[] }).signals;
-          if (!signals.includes(signal as Signal)) {
-            problems.push({ path: refPath, message: `${SECTION_KIND[section]} "${id}" does not support ${signal} (it supports ${signals.join(', ')})` });
-          }
-        }
-      }
-      result.pipelines.push({ id: pipelineId, signal: signal as Signal, ...refs });
-    }
+  // The service section field by field, and each pipeline on its own: a typo in one leaves the
+  // others, and the references of all, checked.
+  const service = parseWithProblems(sectionMap.nullish(), raw.service, 'service');
+  problems.push(...service.problems);
+  const serviceRaw = service.data ?? {};
+  let pipelinesMisspelt = false;
+  for (const key of Object.keys(serviceRaw)) {
+    if (SERVICE_KEYS.includes(key)) continue;
+    pipelinesMisspelt ||= closest(key, SERVICE_KEYS) === 'pipelines';
+    problems.push({ path: `service.${key}`, message: `unknown key "${key}"${suggestKey(key, SERVICE_KEYS)}` });
+  }
+  const telemetry = parseWithProblems(section(telemetrySchema).nullable(), serviceRaw.telemetry, 'service.telemetry');
+  problems.push(...telemetry.problems);
+  if (telemetry.data) result.telemetry = telemetry.data;
+  const extensions = parseWithProblems(idList.nullable(), serviceRaw.extensions, 'service.extensions');
+  problems.push(...extensions.problems);
+  for (const [i, id] of (extensions.data ?? []).entries()) {
+    if (!defined.extensions.has(id)) problems.push({ path: `service.extensions[${i}]`, message: `extension "${id}" is not defined under extensions` });
+    else result.serviceExtensions.push(id);
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
-  return result;
+  const pipelines = parseWithProblems(sectionMap.nullish(), serviceRaw.pipelines, 'service.pipelines');
+  problems.push(...pipelines.problems);
+  const pipelineEntries = Object.entries(pipelines.data ?? {});
+  if (pipelineEntries.length === 0 && pipelines.problems.length === 0 && !pipelinesMisspelt) {
+    problems.push({ path: 'service.pipelines', message: 'at least one pipeline is required' });
+  }
+  for (const [pipelineId, value] of pipelineEntries) {
+    const pipeline = parsePipeline(pipelineId, value, defined, problems);
+    if (pipeline !== undefined) result.pipelines.push(pipeline);
+  }
+  return { config: result, problems, defined, partial };
 }
 
-function suggest(type: string, known: readonly string[]): string {
+function parsePipeline(
+  pipelineId: string,
+  value: unknown,
+  defined: ParsedConfig['defined'],
+  problems: ConfigProblem[],
+): PipelineConfig | undefined {
+  const path = `service.pipelines.${pipelineId}`;
+  const { type: signal } = parseComponentId(pipelineId);
+  const signalKnown = (SIGNALS as readonly string[]).includes(signal);
+  if (!signalKnown) problems.push({ path, message: `unknown signal "${signal}" (pipelines are traces, metrics or logs, optionally named: traces/gateway)` });
+  if (value === null || value === undefined) {
+    problems.push({ path, message: 'a pipeline needs receivers and exporters' });
+    return undefined;
+  }
+  const body = parseWithProblems(sectionMap, value, path);
+  problems.push(...body.problems);
+  if (body.data === undefined) return undefined;
+  const misspelt = new Set<string>();
+  for (const key of Object.keys(body.data)) {
+    if ((PIPELINE_LISTS as readonly string[]).includes(key)) continue;
+    const meant = closest(key, PIPELINE_LISTS);
+    if (meant !== undefined) misspelt.add(meant);
+    problems.push({ path: `${path}.${key}`, message: `unknown key "${key}"${suggestKey(key, PIPELINE_LISTS)}` });
+  }
+  const lists = { receivers: [] as string[], processors: [] as string[], exporters: [] as string[] };
+  for (const section of PIPELINE_LISTS) {
+    const ids = parseWithProblems(idList, body.data[section], `${path}.${section}`);
+    problems.push(...ids.problems);
+    if (ids.data === undefined) continue;
+    // A misspelt list (`exporter:`) is one mistake, already reported; the empty list is its echo.
+    if (ids.data.length === 0 && section !== 'processors' && !misspelt.has(section)) problems.push({ path: `${path}.${section}`, message: `a pipeline needs at least one ${SECTION_KIND[section]}` });
+    const seen = new Set<string>();
+    for (const [i, id] of ids.data.entries()) {
+      const refPath = `${path}.${section}[${i}]`;
+      if (seen.has(id)) problems.push({ path: refPath, message: `"${id}" is listed twice` });
+      seen.add(id);
+      if (!defined[section].has(id)) {
+        problems.push({ path: refPath, message: `${SECTION_KIND[section]} "${id}" is not defined under ${section}${suggest(id, [...defined[section].keys()], false)}` });
+        continue;
+      }
+      lists[section].push(id);
+      const factory = defined[section].get(id);
+      if (factory === undefined || !signalKnown) continue; // its own problem is already reported
+      const signals = (factory as { signals: readonly Signal[] }).signals;
+      if (!signals.includes(signal as Signal)) {
+        problems.push({ path: refPath, message: `${SECTION_KIND[section]} "${id}" does not support ${signal} (it supports ${signals.join(', ')})` });
+      }
+    }
+  }
+  return signalKnown ? { id: pipelineId, signal: signal as Signal, ...lists } : undefined;
+}
+
+function suggestKey(key: string, known: readonly string[]): string {
+  return suggest(key, known, false);
+}
+
+function suggest(type: string, known: readonly string[], listKnown = true): string {
+  const best = closest(type, known);
+  if (best !== undefined) return ` (did you mean "${best}"?)`;
+  return listKnown && known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+}
+
+/** The known name within two edits of `name`, if any: what a typo most likely meant. */
+function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of known) {
-    const distance = editDistance(type, candidate);
+    const distance = editDistance(name, candidate);
     if (distance < bestDistance) {
       bestDistance = distance;
       best = candidate;
     }
   }
-  return best === undefined ? ` (known: ${known.join(', ')})` : ` (did you mean "${best}"?)`;
+  return best;
 }
 
 function editDistance(a: string, b: string): number {

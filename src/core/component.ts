@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Signal } from '../otlp/types.ts';
 import type { Batch } from './batch.ts';
+import type { ConfigProblem, ExtensionCapability, GraphContext, ListenEndpoint } from './graph.ts';
 import type { Telemetry } from './telemetry.ts';
 
 // The component contract. A component is a factory: a type name, the signals it supports, a zod
@@ -9,6 +10,29 @@ import type { Telemetry } from './telemetry.ts';
 // stops instances; components never read global state. `create` may return a promise, so a
 // factory can import a heavy implementation only when it is configured (the gRPC pieces load
 // @grpc/grpc-js this way): the registry and every schema stay loaded, the rest need not.
+//
+// A check that needs more than the component's own config (an extension it names, the pipeline
+// around it, its position there) goes in the optional `validateInGraph`. The graph build calls it
+// for `sluice validate` and before `run` starts anything, so `create` never meets a mistake that
+// validation could have reported; src/service/graph.ts is the caller.
+
+export type { ConfigProblem, GraphContext };
+
+/**
+ * What the contract test (test/contract/components.test.ts) offers a factory's `exampleConfig`: the
+ * fields a component cannot default (where to send, what to read) are filled from these, giving a
+ * config that passes the schema, starts, and takes a batch.
+ */
+export interface ExampleEnv {
+  /** An empty directory; the example may write the files it names here. */
+  scratchDir: string;
+  /** host:port of a server that accepts OTLP/gRPC exports. */
+  grpcEndpoint: string;
+  /** http://host:port of a server that answers 200 to any POST (OTLP/HTTP, remote write). */
+  httpUrl: string;
+  /** The id of an exporter in the pipeline, for processors that name exporters (routing). */
+  exporterId: string;
+}
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
 
@@ -67,6 +91,9 @@ export interface ProcessorFactory<C = any> {
   /** Whether it edits batches in place; fan-out gives mutators their own copy. */
   readonly mutatesData: boolean;
   readonly configSchema: z.ZodType<C>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  /** Called once per pipeline that lists it (ctx.pipelines then holds that one pipeline). */
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ProcessorContext<C>): Processor | Promise<Processor>;
 }
 
@@ -84,7 +111,14 @@ export interface ExporterFactory<C = any> {
   readonly type: string;
   readonly aliases?: readonly string[];
   readonly signals: readonly Signal[];
+  /**
+   * The exporter's own fields, as a z.object. The framework adds the helper's settings
+   * (`sending_queue`, `retry_on_failure`, `timeout`: src/config/exporter-settings.ts) unless the
+   * schema declares one of those keys itself, which it then reads too.
+   */
   readonly configSchema: z.ZodType<C>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ExporterContext<C>): Exporter | Promise<Exporter>;
 }
 
@@ -100,6 +134,12 @@ export interface ReceiverFactory<C = any> {
   readonly type: string;
   readonly signals: readonly Signal[];
   readonly configSchema: z.ZodType<C>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  /** The request headers it copies into batch metadata, for processors that read them (tenant). */
+  metadataHeaders?(config: C): readonly string[];
+  /** The addresses it listens on, so the graph build can refuse two components on one port. */
+  listenEndpoints?(config: C): readonly ListenEndpoint[];
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ReceiverContext<C>): Receiver | Promise<Receiver>;
 }
 
@@ -109,6 +149,11 @@ export interface ExtensionFactory<C = any> {
   readonly kind: 'extension';
   readonly type: string;
   readonly configSchema: z.ZodType<C>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  /** What it offers the components that name it (an authenticator, a storage for queues). */
+  readonly provides?: readonly ExtensionCapability[];
+  listenEndpoints?(config: C): readonly ListenEndpoint[];
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: CreateContext<C>): Extension | Promise<Extension>;
 }
 

@@ -13,13 +13,14 @@ import type {
   ReceiverFactory,
 } from '../core/component.ts';
 import { Telemetry } from '../core/telemetry.ts';
-import type { ServiceConfig } from '../config/validate.ts';
+import { helperSettings } from '../config/exporter-settings.ts';
 import type { ExporterHelperSettings } from '../exporters/helper/config.ts';
 import { ExporterHelper } from '../exporters/helper/exporter-helper.ts';
 import type { ExportQueue } from '../exporters/helper/memory-queue.ts';
 import type { Signal } from '../otlp/types.ts';
 import { closeServer } from '../net.ts';
 import { fanout, type FanoutTarget } from './fanout.ts';
+import type { Graph } from './graph.ts';
 import { ServiceHost } from './host.ts';
 import { CountingConsumer, ProcessorNode, processorCounters } from './processor-node.ts';
 import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
@@ -44,7 +45,7 @@ export interface ServiceOptions {
 export class Service {
   readonly telemetry: Telemetry;
   readonly host = new ServiceHost();
-  readonly #config: ServiceConfig;
+  readonly #graph: Graph;
   readonly #logger: Logger;
   readonly #extensions: Named<Extension>[] = [];
   readonly #exporters: Named<ExporterHelper>[] = [];
@@ -54,21 +55,22 @@ export class Service {
   #shutdown: Promise<void> | undefined;
   #started = false;
 
-  constructor(config: ServiceConfig, options: ServiceOptions) {
-    this.#config = config;
+  constructor(graph: Graph, options: ServiceOptions) {
+    this.#graph = graph;
     this.#logger = options.logger;
     this.telemetry = options.telemetry ?? new Telemetry();
   }
 
   async start(): Promise<void> {
-    const config = this.#config;
+    const graph = this.#graph;
+    const config = graph.config;
     const startedAt = Date.now();
     registerProcessMetrics(this.telemetry, startedAt);
     if (config.telemetry.metrics.address !== '') {
       this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
     }
 
-    for (const id of config.serviceExtensions) {
+    for (const id of graph.extensions) {
       const component = config.extensions.get(id)!;
       const factory = component.factory as ExtensionFactory;
       const instance = await factory.create(this.#context(id, component.config));
@@ -79,34 +81,30 @@ export class Service {
 
     // Exporters: one per (signal, id), wrapped in the helper.
     const exporterConsumers = new Map<string, ExporterHelper>();
-    for (const pipeline of config.pipelines) {
-      for (const id of pipeline.exporters) {
-        const key = `${pipeline.signal}\u0000${id}`;
-        if (exporterConsumers.has(key)) continue;
-        const component = config.exporters.get(id)!;
-        const factory = component.factory as ExporterFactory;
-        const settings = component.config as ExporterHelperSettings;
-        const exporter: Exporter = await factory.create({ ...this.#context(id, component.config), signal: pipeline.signal });
-        const queue = await this.#persistentQueue(id, pipeline.signal, settings);
-        const helper = new ExporterHelper({
-          id,
-          signal: pipeline.signal,
-          exporter,
-          settings,
-          telemetry: this.telemetry,
-          logger: this.#logger,
-          host: this.host,
-          queue,
-        });
-        exporterConsumers.set(key, helper);
-        this.#exporters.push({ id, instance: helper });
-      }
+    for (const { id, signal } of graph.exporters) {
+      const component = config.exporters.get(id)!;
+      const factory = component.factory as ExporterFactory;
+      const settings = helperSettings(component.config);
+      const exporter: Exporter = await factory.create({ ...this.#context(id, component.config), signal });
+      const queue = await this.#persistentQueue(id, signal, settings);
+      const helper = new ExporterHelper({
+        id,
+        signal,
+        exporter,
+        settings,
+        telemetry: this.telemetry,
+        logger: this.#logger,
+        host: this.host,
+        queue,
+      });
+      exporterConsumers.set(`${signal}\u0000${id}`, helper);
+      this.#exporters.push({ id, instance: helper });
     }
     for (const { instance } of this.#exporters) await instance.start();
 
     // Processor chains, built back to front so each node knows its successor.
     const pipelineHeads = new Map<string, FanoutTarget>();
-    for (const pipeline of config.pipelines) {
+    for (const pipeline of graph.pipelines) {
       const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!]));
       let next: Consumer = fanout([...pipelineExporters.values()].map((consumer) => ({ consumer, mutates: false })));
       let mutates = false;
@@ -134,22 +132,20 @@ export class Service {
     }
 
     // Receivers: one per id, feeding every pipeline that lists it, per signal.
-    const receiverIds = new Set(config.pipelines.flatMap((p) => p.receivers));
-    for (const id of receiverIds) {
-      const component = config.receivers.get(id)!;
+    for (const node of graph.receivers) {
+      const component = config.receivers.get(node.id)!;
       const factory = component.factory as ReceiverFactory;
       const consumers: Partial<Record<Signal, Consumer>> = {};
-      for (const signal of factory.signals) {
-        const targets = config.pipelines.filter((p) => p.signal === signal && p.receivers.includes(id)).map((p) => pipelineHeads.get(p.id)!);
-        if (targets.length > 0) consumers[signal] = fanout(targets);
+      for (const [signal, pipelineIds] of Object.entries(node.pipelines) as Array<[Signal, string[]]>) {
+        consumers[signal] = fanout(pipelineIds.map((id) => pipelineHeads.get(id)!));
       }
-      const receiver = await factory.create({ ...this.#context(id, component.config), consumers });
-      this.#receivers.push({ id, instance: receiver });
+      const receiver = await factory.create({ ...this.#context(node.id, component.config), consumers });
+      this.#receivers.push({ id: node.id, instance: receiver });
     }
     for (const { instance } of this.#receivers) await instance.start?.();
     this.#started = true;
     for (const { id } of [...this.#receivers, ...this.#exporters]) this.host.reportHealth(id, 'ok');
-    this.#logger.info({ pipelines: config.pipelines.map((p) => p.id) }, 'sluice started');
+    this.#logger.info({ pipelines: graph.pipelines.map((p) => p.id) }, 'sluice started');
   }
 
   get started(): boolean {
@@ -165,6 +161,7 @@ export class Service {
     if (storageId === undefined || !settings.sending_queue.enabled) return undefined;
     const storage = this.host.getExtension<{ openQueue?: (exporterId: string, signal: Signal, settings: ExporterHelperSettings) => Promise<ExportQueue> }>(storageId);
     if (storage?.openQueue === undefined) {
+      // The graph build reports this before anything starts; kept for a graph built by hand.
       throw new Error(`exporter ${exporterId}: sending_queue.storage "${storageId}" is not a running storage extension (add it to service.extensions)`);
     }
     return storage.openQueue(exporterId, signal, settings);

@@ -2,15 +2,15 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { defaultRegistry } from '../../src/components.ts';
-import { ConfigError, loadRawConfig } from '../../src/config/load.ts';
-import { validateConfig } from '../../src/config/validate.ts';
+import { ConfigError, loadRawConfig, readRawConfig } from '../../src/config/load.ts';
+import { buildGraph } from '../../src/service/graph.ts';
 import { ROOT, runCli, tempDir } from '../e2e/harness.ts';
 
 const registry = defaultRegistry();
 
 function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
-    validateConfig(loadRawConfig({ files: [], texts: [yaml], env }), registry);
+    buildGraph(readRawConfig({ files: [], texts: [yaml], env }), registry);
     return [];
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -74,6 +74,11 @@ service:
     expect(problems.some((p) => p.startsWith('service.pipelines.spans: unknown signal "spans"'))).toBe(true);
   });
 
+  test('a misspelt service.pipelines is one mistake, not also "at least one pipeline is required"', () => {
+    expect(problemsOf(MINIMAL.replace('pipelines:', 'pipeline:'))).toEqual(['service.pipeline: unknown key "pipeline" (did you mean "pipelines"?)']);
+    expect(problemsOf('receivers: { otlp: {} }')).toEqual(['service.pipelines: at least one pipeline is required']);
+  });
+
   test('${env:VAR:-default}, ${VAR}, $$ and typed whole references', () => {
     const raw = loadRawConfig({
       files: [],
@@ -90,14 +95,14 @@ service:
       texts: [MINIMAL, 'exporters: { debug: { verbosity: detailed } }\nservice: { telemetry: { logs: { level: debug } } }'],
       sets: ['service.telemetry.logs.level=warn'],
     });
-    const config = validateConfig(raw, registry);
+    const { config } = buildGraph({ raw, problems: [] }, registry);
     expect(config.exporters.get('debug')!.config).toMatchObject({ verbosity: 'detailed' });
     expect(config.telemetry.logs.level).toBe('warn');
     expect(config.pipelines).toEqual([{ id: 'traces', signal: 'traces', receivers: ['otlp'], processors: [], exporters: ['debug'] }]);
   });
 
   test('defaults are filled in: durations and sizes become numbers', () => {
-    const config = validateConfig(loadRawConfig({ files: [], texts: [MINIMAL, 'processors: { batch: {} }'] }), registry);
+    const { config } = buildGraph(readRawConfig({ files: [], texts: [MINIMAL, 'processors: { batch: {} }'] }), registry);
     expect(config.processors.get('batch')!.config).toMatchObject({ timeout: 200, send_batch_size: 8192 });
     expect(config.receivers.get('otlp')!.config).toMatchObject({ protocols: { http: { endpoint: '127.0.0.1:4318', max_request_body_size: 20 * 1024 * 1024 } } });
   });

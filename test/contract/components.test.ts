@@ -1,48 +1,74 @@
-import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMPONENTS } from '../../src/components.ts';
-import type { AnyFactory, Consumer } from '../../src/core/component.ts';
-import { Telemetry } from '../../src/core/telemetry.ts';
+import { exporterConfigSchema, helperSettings } from '../../src/config/exporter-settings.ts';
+import { Batch } from '../../src/core/batch.ts';
+import type { AnyFactory, Consumer, ExampleEnv, ExporterFactory, ProcessorFactory } from '../../src/core/component.ts';
+import { internalMetadata } from '../../src/core/metadata.ts';
+import { ITEM_NAMES, Telemetry } from '../../src/core/telemetry.ts';
+import { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
+import { decodeJson } from '../../src/otlp/json.ts';
+import type { Signal } from '../../src/otlp/types.ts';
 import { ServiceHost } from '../../src/service/host.ts';
-import { tempDir } from '../e2e/harness.ts';
+import { freePorts, OtlpSink, tempDir } from '../e2e/harness.ts';
 
-// Run over every registered component: its defaults (plus the few required fields) are valid,
-// shutdown works without start, and start then shutdown works.
+// Run over every registered component, with the fields it cannot default taken from its factory's
+// exampleConfig: that config is valid and unknown keys are not; shutdown works without start, and
+// start then shutdown works; one batch goes through every processor, and through every exporter
+// behind the real exporter helper, with the settings the framework adds to its schema.
 
-/** Fields a component cannot default (where to send, where to read). */
-function writeFile(dir: string, name: string, text: string): string {
-  writeFileSync(`${dir}/${name}`, text);
-  return `${dir}/${name}`;
-}
-
-function minimalConfig(factory: AnyFactory): Record<string, unknown> {
-  const dir = tempDir('contract-');
-  const required: Record<string, Record<string, unknown>> = {
-    'exporter/otlp': { endpoint: '127.0.0.1:1' },
-    'exporter/otlphttp': { endpoint: 'http://127.0.0.1:1' },
-    'exporter/file': { path: `${dir}/out.jsonl` },
-    'exporter/prometheusremotewrite': { endpoint: 'http://127.0.0.1:1/api/v1/write' },
-    'extension/health_check': { endpoint: '127.0.0.1:0' },
-    'extension/file_storage': { directory: dir },
-    'extension/bearertokenauth': { tokens_file: writeFile(dir, 'tokens.yaml', 'tokens:\n  - { token: t0k3n, tenant: acme }\n') },
-    'receiver/otlp': { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
-  };
-  return required[`${factory.kind}/${factory.type}`] ?? {};
-}
-
+const EXPORTER_ID = 'debug';
 const logger = pino({ level: 'silent' });
 const sink: Consumer = { consume: async () => {} };
 
-function create(factory: AnyFactory) {
-  const parsed = factory.configSchema.safeParse(minimalConfig(factory));
+let env: ExampleEnv;
+let httpServer: Server;
+const otlpSink = new OtlpSink();
+const httpPosts: string[] = [];
+
+beforeAll(async () => {
+  const [grpcPort, httpPort] = await freePorts(2);
+  await otlpSink.startGrpc(grpcPort);
+  // Any POST is taken: OTLP/HTTP and remote write alike.
+  httpServer = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      httpPosts.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': String(req.headers['content-type'] ?? 'application/x-protobuf') }).end();
+    });
+  });
+  await new Promise<void>((resolve) => httpServer.listen(httpPort, '127.0.0.1', resolve));
+  env = { scratchDir: tempDir('contract-'), grpcEndpoint: `127.0.0.1:${grpcPort}`, httpUrl: `http://127.0.0.1:${httpPort}`, exporterId: EXPORTER_ID };
+});
+
+afterAll(async () => {
+  await otlpSink.stop();
+  await new Promise((resolve) => httpServer.close(resolve));
+});
+
+/** The schema the framework validates a component with: an exporter's gets the helper's settings. */
+function schemaOf(factory: AnyFactory) {
+  return factory.kind === 'exporter' ? exporterConfigSchema(factory) : factory.configSchema;
+}
+
+function exampleOf(factory: AnyFactory): Record<string, unknown> {
+  return factory.exampleConfig?.(env) ?? {};
+}
+
+function parse(factory: AnyFactory): unknown {
+  const parsed = schemaOf(factory).safeParse(exampleOf(factory));
   expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
-  const base = { id: factory.type, config: parsed.data, telemetry: new Telemetry(), logger, host: new ServiceHost() };
+  return parsed.data;
+}
+
+function create(factory: AnyFactory) {
+  const base = { id: factory.type, config: parse(factory), telemetry: new Telemetry(), logger, host: new ServiceHost() };
   switch (factory.kind) {
     case 'receiver':
       return factory.create({ ...base, consumers: { traces: sink, metrics: sink, logs: sink } });
     case 'processor':
-      return factory.create({ ...base, pipelineId: factory.signals[0], signal: factory.signals[0], next: sink, exporters: new Map([['debug', sink]]) });
+      return factory.create({ ...base, pipelineId: factory.signals[0], signal: factory.signals[0], next: sink, exporters: new Map([[EXPORTER_ID, sink]]) });
     case 'exporter':
       return factory.create({ ...base, signal: factory.signals[0] });
     case 'extension':
@@ -50,13 +76,36 @@ function create(factory: AnyFactory) {
   }
 }
 
+const NOW = '1700000000000000000';
+const RESOURCE = { attributes: [{ key: 'service.name', value: { stringValue: 'contract' } }] };
+const REQUESTS: Record<Signal, string> = {
+  traces: JSON.stringify({
+    resourceSpans: [{ resource: RESOURCE, scopeSpans: [{ spans: [
+      { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'a', kind: 2, startTimeUnixNano: NOW, endTimeUnixNano: NOW },
+      { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b175', parentSpanId: 'eee19b7ec3c1b174', name: 'b', kind: 1, startTimeUnixNano: NOW, endTimeUnixNano: NOW },
+    ] }] }],
+  }),
+  metrics: JSON.stringify({
+    resourceMetrics: [{ resource: RESOURCE, scopeMetrics: [{ metrics: [
+      { name: 'contract.gauge', unit: '1', gauge: { dataPoints: [{ asDouble: 1.5, timeUnixNano: NOW }, { asDouble: 2.5, timeUnixNano: NOW, attributes: [{ key: 'k', value: { stringValue: 'v' } }] }] } },
+    ] }] }],
+  }),
+  logs: JSON.stringify({
+    resourceLogs: [{ resource: RESOURCE, scopeLogs: [{ logRecords: [{ timeUnixNano: NOW, body: { stringValue: 'one' } }, { timeUnixNano: NOW, body: { stringValue: 'two' } }] }] }],
+  }),
+};
+
+function batchOf(signal: Signal): Batch {
+  return Batch.fromRequest(signal, decodeJson(signal, REQUESTS[signal]), internalMetadata('acme'));
+}
+
 describe.each(COMPONENTS.map((f) => [`${f.kind} ${f.type}`, f] as const))('%s', (_name, factory) => {
-  test('the default config (with required fields) is valid', () => {
-    expect(factory.configSchema.safeParse(minimalConfig(factory)).success).toBe(true);
+  test('the example config (the fields it cannot default) is valid', () => {
+    expect(schemaOf(factory).safeParse(exampleOf(factory)).success).toBe(true);
   });
 
   test('unknown keys are refused', () => {
-    expect(factory.configSchema.safeParse({ ...minimalConfig(factory), no_such_option: 1 }).success).toBe(false);
+    expect(schemaOf(factory).safeParse({ ...exampleOf(factory), no_such_option: 1 }).success).toBe(false);
   });
 
   test('shutdown works without start, and twice', async () => {
@@ -69,5 +118,70 @@ describe.each(COMPONENTS.map((f) => [`${f.kind} ${f.type}`, f] as const))('%s', 
     const component = await create(factory);
     await component.start?.();
     await component.shutdown?.();
+  });
+});
+
+const processors = COMPONENTS.filter((f): f is ProcessorFactory => f.kind === 'processor');
+const exporters = COMPONENTS.filter((f): f is ExporterFactory => f.kind === 'exporter');
+
+describe.each(processors.map((f) => [f.type, f] as const))('processor %s takes a batch', (_name, factory) => {
+  test.each(factory.signals.map((s) => [s]))('%s: what it passes on, now or by shutdown, is well-formed and no more than came in', async (signal) => {
+    const out: Batch[] = [];
+    const next: Consumer = { consume: async (batch) => void out.push(batch) };
+    const routed: Batch[] = [];
+    const exporter: Consumer = { consume: async (batch) => void routed.push(batch) };
+    const processor = await factory.create({
+      id: factory.type,
+      config: parse(factory),
+      telemetry: new Telemetry(),
+      logger,
+      host: new ServiceHost(),
+      pipelineId: signal,
+      signal,
+      next,
+      exporters: new Map([[EXPORTER_ID, exporter]]),
+    });
+    await processor.start?.();
+    const input = batchOf(signal);
+    const items = input.itemCount;
+    const result = await processor.process(input);
+    if (result !== null) out.push(result);
+    await processor.shutdown?.();
+    const emitted = [...out, ...routed];
+    for (const batch of emitted) {
+      expect(batch.signal).toBe(signal);
+      batch.bytes(); // encodes: the processor left a request the wire format can carry
+    }
+    expect(emitted.reduce((sum, b) => sum + b.itemCount, 0)).toBeLessThanOrEqual(items);
+    // Routing hands the batch to the exporter it names; the others pass it on themselves.
+    if (factory.type === 'routing') expect(routed).toHaveLength(1);
+  });
+});
+
+describe.each(exporters.map((f) => [f.type, f] as const))('exporter %s behind the real helper', (_name, factory) => {
+  test('the framework added the helper settings to its schema', () => {
+    const config = parse(factory);
+    expect(helperSettings(config).sending_queue).toMatchObject({ enabled: true, queue_size: 1000 });
+    expect(helperSettings(config).retry_on_failure).toMatchObject({ enabled: true });
+    expect(typeof helperSettings(config).timeout).toBe('number');
+  });
+
+  test.each(factory.signals.map((s) => [s]))('%s: one batch is sent and counted, none failed', async (signal) => {
+    const telemetry = new Telemetry();
+    const config = parse(factory);
+    const host = new ServiceHost();
+    const exporter = await factory.create({ id: factory.type, config, telemetry, logger, host, signal });
+    const helper = new ExporterHelper({ id: factory.type, signal, exporter, settings: helperSettings(config), telemetry, logger, host });
+    await helper.start();
+    const deliveredBefore = httpPosts.length + otlpSink.received.length;
+    const batch = batchOf(signal);
+    await helper.consume(batch);
+    await helper.shutdown(Date.now() + 10_000);
+    const items = ITEM_NAMES[signal];
+    const counter = (name: string) => telemetry.counter(name, '', ['exporter']).get({ exporter: factory.type });
+    expect(counter(`otelcol_exporter_send_failed_${items}_total`)).toBe(0);
+    expect(counter(`otelcol_exporter_sent_${items}_total`)).toBe(batch.itemCount);
+    // An exporter with an endpoint reached the stand-in backend.
+    if ((config as { endpoint?: string }).endpoint !== undefined) expect(httpPosts.length + otlpSink.received.length).toBe(deliveredBefore + 1);
   });
 });

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { ExporterFactory } from '../../core/component.ts';
 import { encodeJson } from '../../otlp/json.ts';
-import { exporterHelperFields } from '../helper/config.ts';
 
 export const debugExporterConfigSchema = z
   .object({
     /** basic: a count line per batch; normal: adds resource counts; detailed: the data itself, as OTLP/JSON on stdout. */
     verbosity: z.enum(['basic', 'normal', 'detailed']).default('basic'),
-    ...exporterHelperFields,
   })
   .strict();
 

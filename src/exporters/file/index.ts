@@ -5,13 +5,11 @@ import { z } from 'zod';
 import type { ExporterFactory } from '../../core/component.ts';
 import { retryableError, errorMessage } from '../../core/errors.ts';
 import { encodeJson } from '../../otlp/json.ts';
-import { exporterHelperFields } from '../helper/config.ts';
 
 export const fileExporterConfigSchema = z
   .object({
     /** One OTLP/JSON export request per line; the file is appended to, never truncated. */
     path: z.string().min(1),
-    ...exporterHelperFields,
   })
   .strict();
 
@@ -74,6 +72,7 @@ export const fileExporterFactory: ExporterFactory<FileExporterConfig> = {
   type: 'file',
   signals: ['traces', 'metrics', 'logs'],
   configSchema: fileExporterConfigSchema,
+  exampleConfig: ({ scratchDir }) => ({ path: `${scratchDir}/out.jsonl` }),
   create(ctx) {
     let file: SharedFile | undefined;
     return {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { exporterHelperFields } from '../helper/config.ts';
 import { clientFields } from '../shared/client-config.ts';
 
 export const otlpGrpcExporterConfigSchema = z
@@ -7,7 +6,6 @@ export const otlpGrpcExporterConfigSchema = z
     /** host:port of an OTLP/gRPC server (a scheme, if written, is ignored; TLS follows `tls.insecure`). */
     endpoint: z.string().min(1),
     ...clientFields,
-    ...exporterHelperFields,
   })
   .strict();
 

@@ -7,6 +7,7 @@ export const otlpGrpcExporterFactory: ExporterFactory<OtlpGrpcExporterConfig> = 
   aliases: ['otlp_grpc'],
   signals: ['traces', 'metrics', 'logs'],
   configSchema: otlpGrpcExporterConfigSchema,
+  exampleConfig: ({ grpcEndpoint }) => ({ endpoint: grpcEndpoint, tls: { insecure: true } }),
   async create(ctx) {
     // grpc-js, with node:http2 and node:tls (~6 MiB of RSS), loads only when this exporter is configured.
     const { createOtlpGrpcExporter } = await import('./exporter.ts');

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { exporterHelperFields } from '../helper/config.ts';
 import { clientFields } from '../shared/client-config.ts';
 
 export const otlpHttpExporterConfigSchema = z
@@ -11,7 +10,6 @@ export const otlpHttpExporterConfigSchema = z
     logs_endpoint: z.url().optional(),
     encoding: z.enum(['proto', 'json']).default('proto'),
     ...clientFields,
-    ...exporterHelperFields,
   })
   .strict();
 

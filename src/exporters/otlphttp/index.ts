@@ -28,6 +28,7 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
   aliases: ['otlp_http'],
   signals: ['traces', 'metrics', 'logs'],
   configSchema: otlpHttpExporterConfigSchema,
+  exampleConfig: ({ httpUrl }) => ({ endpoint: httpUrl }),
   create(ctx) {
     const config = ctx.config;
     const url = signalUrl(config, ctx.signal);

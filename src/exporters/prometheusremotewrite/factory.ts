@@ -1,19 +1,18 @@
 import type { ExporterFactory } from '../../core/component.ts';
 import type { ExportMetricsServiceRequest } from '../../otlp/types.ts';
-import { exporterHelperFields } from '../helper/config.ts';
-import { prometheusRemoteWriteConfigSchema } from './config.ts';
+import { prometheusRemoteWriteConfigSchema, type PrometheusRemoteWriteConfig } from './config.ts';
 import { push } from './push.ts';
 
-const { timeout: _sharedTimeout, ...queueAndRetry } = exporterHelperFields;
-export const prometheusRemoteWriteExporterConfigSchema = prometheusRemoteWriteConfigSchema.extend(queueAndRetry);
-
-export const prometheusRemoteWriteExporterFactory: ExporterFactory = {
+// The framework adds sending_queue and retry_on_failure; `timeout` is this exporter's own field
+// (its per-request deadline, as in the Collector), which the helper reads too.
+export const prometheusRemoteWriteExporterFactory: ExporterFactory<PrometheusRemoteWriteConfig> = {
   kind: 'exporter',
   type: 'prometheusremotewrite',
   signals: ['metrics'],
-  configSchema: prometheusRemoteWriteExporterConfigSchema,
+  configSchema: prometheusRemoteWriteConfigSchema,
+  exampleConfig: ({ httpUrl }) => ({ endpoint: `${httpUrl}/api/v1/write` }),
   create(ctx) {
-    const config = ctx.config as import('zod').output<typeof prometheusRemoteWriteExporterConfigSchema>;
+    const config = ctx.config;
     const refused = ctx.telemetry.counter(
       'sluice_prometheusremotewrite_refused_points_total',
       'Metric points that cannot be expressed in Prometheus (delta temporality, exponential histograms), by reason.',

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AuthResult, Authenticator } from '../../core/auth.ts';
 import type { ExtensionFactory } from '../../core/component.ts';
@@ -41,6 +43,12 @@ export const bearerTokenAuthExtensionFactory: ExtensionFactory<BearerTokenAuthCo
   kind: 'extension',
   type: 'bearertokenauth',
   configSchema: bearerTokenAuthConfigSchema,
+  provides: ['authenticator'],
+  exampleConfig({ scratchDir }) {
+    const tokensFile = join(scratchDir, 'tokens.yaml');
+    writeFileSync(tokensFile, 'tokens:\n  - { token: t0k3n, tenant: acme }\n');
+    return { tokens_file: tokensFile };
+  },
   create(ctx) {
     return new BearerTokenAuth(ctx.config, ctx.logger);
   },

@@ -48,6 +48,8 @@ export const fileStorageExtensionFactory: ExtensionFactory<FileStorageConfig> = 
   kind: 'extension',
   type: 'file_storage',
   configSchema: fileStorageConfigSchema,
+  provides: ['storage'],
+  exampleConfig: ({ scratchDir }) => ({ directory: scratchDir }),
   create(ctx) {
     return new FileStorage(ctx.config, ctx.telemetry);
   },

@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import { z } from 'zod';
 import type { ExtensionFactory, HealthState } from '../../core/component.ts';
-import { duration } from '../../config/units.ts';
+import { duration, listenEndpoint } from '../../config/units.ts';
 import { closeServer, http, listen, splitHostPort } from '../../net.ts';
 import type { HealthEvent, ServiceHost } from '../../service/host.ts';
 
 export const healthCheckConfigSchema = z
   .object({
-    endpoint: z.string().default('127.0.0.1:13133'),
+    endpoint: listenEndpoint('127.0.0.1:13133'),
     path: z.string().default('/'),
     /** An exporter is unhealthy after this many failed send attempts in a row… */
     exporter_failure_threshold: z.number().int().min(1).default(5),
@@ -97,6 +97,8 @@ export const healthCheckExtensionFactory: ExtensionFactory<HealthCheckConfig> = 
   kind: 'extension',
   type: 'health_check',
   configSchema: healthCheckConfigSchema,
+  exampleConfig: () => ({ endpoint: '127.0.0.1:0' }),
+  listenEndpoints: (config) => [{ path: 'endpoint', endpoint: config.endpoint }],
   create(ctx) {
     return new HealthCheck(ctx.config, ctx.host as ServiceHost);
   },

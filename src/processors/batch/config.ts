@@ -13,7 +13,7 @@ export const batchConfigSchema = z
      * Keep batches apart by these request metadata keys: `tenant`, or a header name kept by the
      * receiver. One batch then never carries two tenants' data.
      */
-    metadata_keys: z.array(z.string().min(1)).default([]),
+    metadata_keys: z.array(z.string().min(1).transform((key) => key.toLowerCase())).default([]),
     /**
      * Hold each request's acknowledgement until its batch has been handed to every exporter
      * (with a persistent queue: written to disk). Off, a crash loses what waits here, as in the

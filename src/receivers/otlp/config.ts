@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { size } from '../../config/units.ts';
+import { listenEndpoint, size } from '../../config/units.ts';
 
 const authSchema = z
   .object({
@@ -18,7 +18,7 @@ const tlsSchema = z
 
 const grpcSchema = z
   .object({
-    endpoint: z.string().default('127.0.0.1:4317'),
+    endpoint: listenEndpoint('127.0.0.1:4317'),
     /** The Collector's default: 4 MiB per message, checked after decompression too. */
     max_recv_msg_size_mib: z.number().positive().default(4),
     auth: authSchema.optional(),
@@ -28,7 +28,7 @@ const grpcSchema = z
 
 const httpSchema = z
   .object({
-    endpoint: z.string().default('127.0.0.1:4318'),
+    endpoint: listenEndpoint('127.0.0.1:4318'),
     /** Limit on the body both as sent and once decompressed (the latter stops compression bombs). */
     max_request_body_size: size('20MiB'),
     traces_url_path: z.string().default('/v1/traces'),

@@ -1,5 +1,5 @@
 /** Headers every receiver keeps for tenant resolution, whatever `metadata_headers` says. */
-const ALWAYS_KEPT = ['x-scope-orgid'];
+export const ALWAYS_KEPT: readonly string[] = ['x-scope-orgid'];
 
 /** Copies the wanted headers (never credentials) into batch metadata. */
 export function pickHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, wanted: readonly string[]): Record<string, string> {

@@ -1,14 +1,17 @@
 import type { Authenticator } from '../../core/auth.ts';
 import { isAuthenticator } from '../../core/auth.ts';
-import type { Host, ReceiverFactory } from '../../core/component.ts';
+import type { ConfigProblem, Host, ReceiverFactory } from '../../core/component.ts';
+import { extensionReferenceProblem } from '../../core/graph.ts';
 import { RequestAcceptor } from './accept.ts';
 import { otlpReceiverConfigSchema, type OtlpReceiverConfig } from './config.ts';
 import type { OtlpGrpcServer } from './grpc.ts';
+import { ALWAYS_KEPT } from './headers.ts';
 import { OtlpHttpServer } from './http.ts';
 
 function authenticator(host: Host, id: string | undefined): Authenticator | undefined {
   if (id === undefined) return undefined;
   const extension = host.getExtension(id);
+  // validateInGraph reports this before anything starts; kept for a host built by hand (tests).
   if (!isAuthenticator(extension)) throw new Error(`auth.authenticator "${id}" is not a running authenticator extension (add it to service.extensions)`);
   return extension;
 }
@@ -18,6 +21,22 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
   type: 'otlp',
   signals: ['traces', 'metrics', 'logs'],
   configSchema: otlpReceiverConfigSchema,
+  exampleConfig: () => ({ protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } }),
+  metadataHeaders: (config) => [...ALWAYS_KEPT, ...config.metadata_headers],
+  listenEndpoints: ({ protocols }) => [
+    ...(protocols.grpc ? [{ path: 'protocols.grpc.endpoint', endpoint: protocols.grpc.endpoint }] : []),
+    ...(protocols.http ? [{ path: 'protocols.http.endpoint', endpoint: protocols.http.endpoint }] : []),
+  ],
+  validateInGraph(ctx) {
+    const problems: ConfigProblem[] = [];
+    for (const protocol of ['grpc', 'http'] as const) {
+      const id = ctx.config.protocols[protocol]?.auth?.authenticator;
+      if (id === undefined) continue;
+      const problem = extensionReferenceProblem(ctx.extensions, id, 'authenticator', `${ctx.path}.protocols.${protocol}.auth.authenticator`);
+      if (problem !== undefined) problems.push(problem);
+    }
+    return problems;
+  },
   async create(ctx) {
     const { grpc, http } = ctx.config.protocols;
     const servers: Array<OtlpGrpcServer | OtlpHttpServer> = [];

@@ -1,0 +1,198 @@
+import type { ConfigProblem } from '../core/component.ts';
+import { extensionReferenceProblem, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
+import { helperSettings } from '../config/exporter-settings.ts';
+import { isUnder } from '../config/path.ts';
+import { ConfigError, type RawConfig } from '../config/load.ts';
+import { parseConfig, type ParsedConfig, type PipelineConfig, type ServiceConfig } from '../config/validate.ts';
+import { splitHostPort } from '../net.ts';
+import type { Signal } from '../otlp/types.ts';
+import type { Registry } from '../registry.ts';
+
+// The graph build, shared by `sluice validate` and `run`: the schema checks (config/validate.ts),
+// then every check that needs the whole graph (each factory's validateInGraph, and the framework's
+// own on the exporter helper's settings), then the plan of instances the service creates. All
+// problems come back at once; `run` starts nothing unless there are none, so a start never fails
+// for a reason validation could have seen.
+
+export interface ExporterNode {
+  id: string;
+  signal: Signal;
+}
+
+export interface ReceiverNode {
+  id: string;
+  /** The pipelines it feeds, per signal it serves. */
+  pipelines: Partial<Record<Signal, string[]>>;
+}
+
+/** What the service builds, in start order: extensions, exporters, processor chains, receivers. */
+export interface Graph {
+  config: ServiceConfig;
+  /** `service.extensions`, in the order listed. */
+  extensions: readonly string[];
+  /** One exporter instance per (signal, id). */
+  exporters: readonly ExporterNode[];
+  /** One processor chain per pipeline, in pipeline order. */
+  pipelines: readonly PipelineConfig[];
+  /** One receiver instance per id, shared by the pipelines that list it. */
+  receivers: readonly ReceiverNode[];
+}
+
+/** Checks a loaded config all the way through. Throws ConfigError listing every problem, each with its path. */
+export function buildGraph(source: RawConfig, registry: Registry): Graph {
+  const parsed = parseConfig(source.raw, registry);
+  const problems = [...source.problems, ...withoutEchoes(parsed.problems, source.problems), ...checkGraph(parsed)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return plan(parsed.config);
+}
+
+/**
+ * A value left empty by an unset environment variable fails its schema too; that echo says nothing
+ * the variable's own problem does not.
+ */
+function withoutEchoes(problems: readonly ConfigProblem[], unset: readonly ConfigProblem[]): ConfigProblem[] {
+  const roots = unset.map((u) => u.path);
+  return problems.filter((p) => !isUnder(p.path, roots));
+}
+
+/** The checks that need more than one component's config. Runs on whatever parsed, so one mistake hides no other. */
+export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
+  const { config, defined } = parsed;
+  const extensions = new Map<string, ExtensionView>();
+  for (const [id, factory] of defined.extensions) {
+    extensions.set(id, { id, type: factory?.type ?? id, provides: factory?.kind === 'extension' ? (factory.provides ?? []) : undefined, enabled: config.serviceExtensions.includes(id) });
+  }
+  const views = {
+    receivers: nodeViews(parsed, 'receivers'),
+    processors: nodeViews(parsed, 'processors'),
+    exporters: nodeViews(parsed, 'exporters'),
+  };
+  const pipelines: PipelineView[] = config.pipelines.map((p) => ({
+    id: p.id,
+    signal: p.signal,
+    path: `service.pipelines.${p.id}`,
+    receivers: p.receivers.map((id) => views.receivers.get(id)!),
+    processors: p.processors.map((id) => views.processors.get(id)!),
+    exporters: p.exporters.map((id) => views.exporters.get(id)!),
+  }));
+
+  const problems: ConfigProblem[] = [];
+  const check = (section: Section, id: string, listing: readonly PipelineView[]) => {
+    const factory = parsed.defined[section].get(id);
+    const componentConfig = configOf(parsed, section, id);
+    if (factory === undefined || componentConfig === undefined) return;
+    const ctx: GraphContext<unknown> = { id, path: `${section}.${id}`, config: componentConfig, pipelines: listing, extensions };
+    problems.push(...(factory.validateInGraph?.(ctx) ?? []));
+    if (section === 'exporters') problems.push(...helperProblems(id, componentConfig, extensions));
+  };
+  for (const id of defined.extensions.keys()) check('extensions', id, []);
+  for (const id of defined.receivers.keys()) check('receivers', id, pipelines.filter((p) => p.receivers.some((r) => r.id === id)));
+  // Processors are instantiated per pipeline, so they are checked per pipeline.
+  for (const pipeline of pipelines) for (const { id } of pipeline.processors) check('processors', id, [pipeline]);
+  for (const id of defined.exporters.keys()) check('exporters', id, pipelines.filter((p) => p.exporters.some((e) => e.id === id)));
+  problems.push(...portClashes(parsed));
+  // What the graph says about a value taken out of a mistaken config is the same mistake again.
+  const removed = SECTIONS.flatMap((section) => [...parsed.partial[section].values()].flatMap((p) => p.removed));
+  return unique(problems.filter((p) => !isUnder(p.path, removed)));
+}
+
+const SECTIONS = ['receivers', 'processors', 'exporters', 'extensions'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** A component's config for the graph checks: as parsed, or with its mistaken values taken out. */
+function configOf(parsed: ParsedConfig, section: Section, id: string): unknown {
+  return parsed.config[section].get(id)?.config ?? parsed.partial[section].get(id)?.config;
+}
+
+/**
+ * Two listeners on one port fail at start (EADDRINUSE); the config already shows it. Only what will
+ * start counts: receivers some pipeline uses, extensions in service.extensions, the metrics address.
+ */
+function portClashes(parsed: ParsedConfig): ConfigProblem[] {
+  const { config } = parsed;
+  const listeners: Array<{ path: string; host: string; port: number }> = [];
+  const add = (path: string, endpoint: string) => {
+    let address;
+    try {
+      address = splitHostPort(endpoint);
+    } catch {
+      return; // reported by its schema
+    }
+    if (address.port === 0) return; // 0 picks a free port
+    listeners.push({ path, host: address.host === 'localhost' ? '127.0.0.1' : address.host, port: address.port });
+  };
+  const used = new Set(config.pipelines.flatMap((p) => p.receivers));
+  for (const [section, ids] of [['receivers', used], ['extensions', new Set(config.serviceExtensions)]] as const) {
+    for (const id of ids) {
+      const factory = parsed.defined[section].get(id);
+      const componentConfig = configOf(parsed, section, id);
+      if (componentConfig === undefined || (factory?.kind !== 'receiver' && factory?.kind !== 'extension')) continue;
+      for (const { path, endpoint } of factory.listenEndpoints?.(componentConfig) ?? []) add(`${section}.${id}.${path}`, endpoint);
+    }
+  }
+  if (config.telemetry.metrics.address !== '') add('service.telemetry.metrics.address', config.telemetry.metrics.address);
+
+  const problems: ConfigProblem[] = [];
+  for (const [i, later] of listeners.entries()) {
+    const earlier = listeners.slice(0, i).find((l) => l.port === later.port && (l.host === later.host || WILDCARD.has(l.host) || WILDCARD.has(later.host)));
+    if (earlier !== undefined) problems.push({ path: later.path, message: `port ${later.port} is already taken by ${earlier.path}` });
+  }
+  return problems;
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/** The framework's checks of the exporter helper's settings, which it adds to every exporter. */
+function helperProblems(id: string, exporterConfig: unknown, extensions: ReadonlyMap<string, ExtensionView>): ConfigProblem[] {
+  const queue = helperSettings(exporterConfig).sending_queue;
+  if (!queue.enabled || queue.storage === undefined) return [];
+  const problem = extensionReferenceProblem(extensions, queue.storage, 'storage', `exporters.${id}.sending_queue.storage`);
+  return problem === undefined ? [] : [problem];
+}
+
+function nodeViews(parsed: ParsedConfig, section: 'receivers' | 'processors' | 'exporters'): Map<string, NodeView> {
+  const views = new Map<string, NodeView>();
+  for (const [id, factory] of parsed.defined[section]) {
+    const componentConfig = configOf(parsed, section, id);
+    const view: NodeView = { id, type: factory?.type ?? id, config: componentConfig };
+    if (componentConfig !== undefined && factory?.kind === 'receiver' && factory.metadataHeaders !== undefined) view.metadataHeaders = factory.metadataHeaders(componentConfig);
+    views.set(id, view);
+  }
+  return views;
+}
+
+function unique(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The instances a checked config asks for. */
+export function plan(config: ServiceConfig): Graph {
+  const exporters: ExporterNode[] = [];
+  const seen = new Set<string>();
+  for (const pipeline of config.pipelines) {
+    for (const id of pipeline.exporters) {
+      const key = `${pipeline.signal}\u0000${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      exporters.push({ id, signal: pipeline.signal });
+    }
+  }
+  const receivers = new Map<string, ReceiverNode>();
+  for (const pipeline of config.pipelines) {
+    for (const id of pipeline.receivers) {
+      let node = receivers.get(id);
+      if (node === undefined) {
+        node = { id, pipelines: {} };
+        receivers.set(id, node);
+      }
+      (node.pipelines[pipeline.signal] ??= []).push(pipeline.id);
+    }
+  }
+  return { config, extensions: config.serviceExtensions, exporters, pipelines: config.pipelines, receivers: [...receivers.values()] };
+}
