@@ -55,6 +55,10 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
     t.observe('sluice_sampling_buffer_bytes', 'Bytes of buffered spans, bounded by max_buffer_bytes.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().bufferedBytes }]);
     t.observe('sluice_sampling_buffer_traces', 'Traces waiting for a decision.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().bufferedTraces }]);
     t.observe('sluice_sampling_buffer_spans', 'Spans waiting for a decision.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().bufferedSpans }]);
+    t.observe('sluice_sampling_no_trace_id_spans_total', 'Spans with an empty or all-zero trace id, each decided on its own.', ['processor', 'decision'], () => {
+      const { kept, dropped } = sampler.stats().noTraceIdSpans;
+      return [{ labels: { processor, decision: 'kept' }, value: kept }, { labels: { processor, decision: 'dropped' }, value: dropped }];
+    }, 'counter');
     t.observe('sluice_sampling_overload_active', '1 while overload relief (deterministic fallback sampling) is on.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().overload.active ? 1 : 0 }]);
     t.observe('sluice_sampling_key_rate', `Current sampling probability of the ${TOP_KEYS} busiest keys.`, ['processor', 'key'], () =>
       sampler.stats().topKeyRates(TOP_KEYS).map(({ key, rate }) => ({ labels: { processor, key }, value: rate })));

@@ -23,6 +23,11 @@ export class PendingTrace {
   errorReason = '';
   keepRule = -1;
   dropRule = -1;
+  /** The largest valid upstream `th` among the trace's spans (canonical), or ''. */
+  upstreamTh = '';
+  /** The `rv` randomness when a span carried one, as (top 24 bits, low 32 bits); rvHi -1 otherwise. */
+  rvHi = -1;
+  rvLo = 0;
   state: number = TraceState.PENDING;
   // Set while deciding:
   keyState: KeyState | null = null;
