@@ -90,6 +90,13 @@ export const adaptiveSamplingConfigSchema = z.strictObject({
   threshold_precision: z.number().int().min(1).max(12).default(4),
   /** Add the `sampling.reason` string attribute to kept spans. */
   add_reason_attribute: z.boolean().default(false),
+  /**
+   * A file_storage extension id: the buffer gets a write-ahead log there, and spans are
+   * acknowledged only once logged. Unset: acknowledged when buffered in memory.
+   */
+  storage: z.string().min(1).optional(),
+  /** Bound on the write-ahead log; when full, requests are refused with a retryable error. */
+  storage_max_size: size('1GiB'),
 });
 
 export type AdaptiveSamplingConfig = z.output<typeof adaptiveSamplingConfigSchema>;

@@ -2,6 +2,7 @@ import { entryResource, fieldsExcept } from '../../otlp/proto/fields.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import type { AdaptiveSamplingConfig } from './config.ts';
 import { DecisionCache } from './decision-cache.ts';
+import type { Decision, Hold, SettleFn } from './hold.ts';
 import { decisionRecord, KeyRates, type DecisionRecord } from './key-rates.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import { OutputBatch, ResourceGroup, SpanGroup, Stamper, type EmitFn } from './output.ts';
@@ -50,6 +51,8 @@ export interface AdaptiveSamplerOptions {
   /** Milliseconds; defaults to Date.now. Tests inject a fake clock. */
   now?: () => number;
   onLog?: LogFn;
+  /** Durable mode (a write-ahead log under the buffer): see hold.ts. */
+  settle?: SettleFn;
 }
 
 export interface AdaptiveSamplerStats {
@@ -99,6 +102,11 @@ export class AdaptiveSampler {
   /** The span being added; policy attributes are watched here. */
   readonly #facts = new SpanFacts();
   readonly #stamper: Stamper;
+  readonly #settle: SettleFn | null;
+  /** Durable mode: the add() call's log record, references given up, decisions made, this round. */
+  #hold: Hold | null = null;
+  #released: Hold[] = [];
+  #decisions: Decision[] = [];
 
   #bufferedSpans = 0;
   #lastTick: number;
@@ -122,6 +130,7 @@ export class AdaptiveSampler {
     this.#emit = opts.emit;
     this.#now = opts.now ?? Date.now;
     this.#log = opts.onLog ?? null;
+    this.#settle = opts.settle ?? null;
     this.#lastTick = this.#now();
     const slab = Math.min(MAX_SLAB, Math.max(MIN_SLAB, Math.floor(config.max_buffer_bytes / 32)));
     this.#arena = new SpanArena(slab);
@@ -159,16 +168,37 @@ export class AdaptiveSampler {
    * Spans of already-decided traces are emitted or dropped at once. Throws OtlpDecodeError on
    * malformed bytes (the receiver's scan has normally ruled that out).
    */
-  add(request: Uint8Array, metadata: unknown): void {
+  add(request: Uint8Array, metadata: unknown, hold: Hold | null = null): void {
     const now = this.#now();
     const r = new ProtoReader(request);
     const total = request.length;
-    // resource_spans = 1
-    for (let stop = r.nextField(10, total); stop >= 0; stop = r.nextField(10, total)) {
-      this.#addResourceSpans(r, stop, metadata, now);
-      r.pos = stop;
+    if (hold !== null) {
+      // The add itself holds the record until the spans it decided at once are handed on.
+      hold.refs++;
+      this.#hold = hold;
     }
+    try {
+      // resource_spans = 1
+      for (let stop = r.nextField(10, total); stop >= 0; stop = r.nextField(10, total)) {
+        this.#addResourceSpans(r, stop, metadata, now);
+        r.pos = stop;
+      }
+    } finally {
+      this.#hold = null;
+      if (hold !== null) this.#released.push(hold);
+      this.#drain();
+    }
+  }
+
+  /** Emits the round's kept spans, then lets the log's owner settle the round. */
+  #drain(): void {
     this.#batch.drain(this.#emit);
+    if (this.#settle === null || (this.#released.length === 0 && this.#decisions.length === 0)) return;
+    const released = this.#released;
+    const decisions = this.#decisions;
+    this.#released = [];
+    this.#decisions = [];
+    this.#settle(released, decisions);
   }
 
   /** Decides every trace whose time has come. Call it periodically (e.g. every 100 ms). */
@@ -199,7 +229,13 @@ export class AdaptiveSampler {
       });
     }
     this.#pressureSinceLog = 0;
-    this.#batch.drain(this.#emit);
+    this.#drain();
+  }
+
+  /** Restores a decision made before a restart (from the decision log), so late and replayed spans follow it. */
+  restoreDecision(key: string, record: DecisionRecord | null): void {
+    if (record === null) this.#cache.rememberDropped(key);
+    else this.#cache.rememberKept(key, record);
   }
 
   /** Shutdown: decides every buffered trace now and emits the kept ones. Idempotent. */
@@ -212,7 +248,7 @@ export class AdaptiveSampler {
     }
     this.#decideAll(due, now, 'shutdown', true);
     due.length = 0;
-    this.#batch.drain(this.#emit);
+    this.#drain();
   }
 
   /**
@@ -299,6 +335,14 @@ export class AdaptiveSampler {
     trace.spanCount++;
     this.#bufferedSpans++;
     if (facts.hasTraceState) readUpstream(trace, facts.traceState());
+    const hold = this.#hold;
+    if (hold !== null) {
+      const holds = trace.holds ?? (trace.holds = []);
+      if (holds.length === 0 || holds[holds.length - 1] !== hold) {
+        holds.push(hold);
+        hold.refs++;
+      }
+    }
     if (trace.errorReason === ErrorReason.NONE) {
       trace.errorReason = facts.errorReason(cfg.keep_http_5xx, cfg.keep_grpc_errors);
     }
@@ -358,6 +402,7 @@ export class AdaptiveSampler {
       const fallback = this.#withUpstream(this.#overloadRecord, upstream);
       if (atLeast(SPAN_R[0], SPAN_R[1], fallback.tHi, fallback.tLo)) record = fallback;
     }
+    if (this.#settle !== null) this.#decisions.push({ key, record });
     if (record === null) {
       this.#cache.rememberDropped(key);
       this.#overloadDropped++;
@@ -477,6 +522,11 @@ export class AdaptiveSampler {
     }
     this.#bufferedSpans -= n;
     this.#pending.delete(t.key);
+    if (t.holds !== null) {
+      for (let j = 0; j < t.holds.length; j++) this.#released.push(t.holds[j]);
+      t.holds = null;
+    }
+    if (this.#settle !== null) this.#decisions.push({ key: t.key, record });
     t.state = TraceState.DECIDED;
     t.spans = NO_SPANS;
     t.spanCount = 0;
