@@ -93,7 +93,12 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
     const feed = async (): Promise<number> => {
       await wal!.take(taken);
       const n = taken.length;
-      for (let i = 0; i < n; i++) sampler.add(taken[i].record.payload, metadataOf(taken[i].record.tenant), taken[i]);
+      for (let i = 0; i < n; i++) {
+        const hold = taken[i];
+        const payload = hold.payload!;
+        hold.payload = null;
+        sampler.add(payload, metadataOf(hold.record.tenant), hold);
+      }
       taken.length = 0;
       return n;
     };

@@ -14,8 +14,13 @@ import { thresholdToProbability } from './threshold.ts';
 
 /** A span record and the references to it (hold.ts). */
 export interface SpanHold extends Hold {
+  /** The record without its payload: acking needs only the id. */
   readonly record: QueueRecord;
+  /** The request bytes until they are buffered; then null, so a held record pins no copy of them. */
+  payload: Uint8Array | null;
 }
+
+const NO_PAYLOAD = new Uint8Array(0);
 
 export class SamplerWal {
   readonly #spans: PersistentQueue;
@@ -39,9 +44,10 @@ export class SamplerWal {
   /** Span records ready to be buffered (replayed ones first), each with a new hold. */
   async take(into: SpanHold[]): Promise<void> {
     for (let record = await this.#spans.poll(); record !== undefined; record = await this.#spans.poll()) {
-      this.#outstanding.set(record.id, record);
+      const light: QueueRecord = { id: record.id, payload: NO_PAYLOAD, items: record.items, tenant: record.tenant, enqueuedAt: record.enqueuedAt };
+      this.#outstanding.set(record.id, light);
       if (record.id > this.#lastSpanId) this.#lastSpanId = record.id;
-      into.push({ refs: 0, record });
+      into.push({ refs: 0, record: light, payload: record.payload });
     }
   }
 
