@@ -15,6 +15,9 @@ import { fileStorageConfigSchema, type PersistentQueue } from '../../src/storage
 import { adaptiveSamplingConfigSchema } from '../../src/processors/adaptive_sampling/index.ts';
 import { adaptiveSamplingProcessorFactory } from '../../src/processors/adaptive_sampling/factory.ts';
 import { ServiceHost } from '../../src/service/host.ts';
+import { decisionRecord, type DecisionRecord } from '../../src/processors/adaptive_sampling/key-rates.ts';
+import { decodeDecisions, encodeDecisions } from '../../src/processors/adaptive_sampling/wal.ts';
+import { composeThreshold, quantizeProbability } from '../../src/processors/adaptive_sampling/threshold.ts';
 import { tempDir } from '../e2e/harness.ts';
 import { buildTraces, hex, requestOf, type SpanItem } from './sdk-traces.ts';
 
@@ -68,6 +71,20 @@ async function until(check: () => boolean, what: string): Promise<void> {
 const ids = (items: readonly SpanItem[]) => items.map((i) => hex(i.span.spanId));
 
 describe('adaptive_sampling with storage: a write-ahead log under the buffer', () => {
+  test('decision records round-trip: dropped, sampled, composed with upstream, policy with a long UTF-8 reason', () => {
+    const key = (b: number) => String.fromCharCode(...Array.from({ length: 16 }, (_, i) => (b * 31 + i * 17) & 255));
+    const decisions: Array<{ key: string; record: DecisionRecord | null }> = [
+      { key: key(1), record: null },
+      { key: key(2), record: decisionRecord('sampled', quantizeProbability(0.1, 4)) },
+      { key: key(3), record: decisionRecord('sampled', composeThreshold(0.25, '8', 4), true) },
+      { key: key(4), record: decisionRecord('rule:' + 'ü'.repeat(300), { probability: 1, th: '0' }) },
+      { key: '', record: decisionRecord('error', { probability: 1, th: '0' }) },
+    ];
+    const out: Array<{ key: string; record: DecisionRecord | null }> = [];
+    expect(decodeDecisions(encodeDecisions(decisions), (k, record) => out.push({ key: k, record }))).toBe(5);
+    expect(out).toEqual(decisions);
+  });
+
   test('after a crash, buffered spans replay and are decided; decisions made before it are honoured', async () => {
     const dir = tempDir('sampler-wal-');
     const built = await buildTraces([
