@@ -123,6 +123,9 @@ export class AdaptiveSampler {
   #overloadDropped = 0;
   #noTraceIdKept = 0;
   #noTraceIdDropped = 0;
+  /** The randomness #spanUpstream last read, as (top 24 bits, low 32 bits). */
+  #spanRHi = 0;
+  #spanRLo = 0;
   #pressureSinceLog = 0;
 
   constructor(config: AdaptiveSamplingConfig, opts: AdaptiveSamplerOptions) {
@@ -400,7 +403,7 @@ export class AdaptiveSampler {
     } else {
       const upstream = this.#spanUpstream(facts, key);
       const fallback = this.#withUpstream(this.#overloadRecord, upstream);
-      if (atLeast(SPAN_R[0], SPAN_R[1], fallback.tHi, fallback.tLo)) record = fallback;
+      if (atLeast(this.#spanRHi, this.#spanRLo, fallback.tHi, fallback.tLo)) record = fallback;
     }
     if (this.#settle !== null) this.#decisions.push({ key, record });
     if (record === null) {
@@ -445,9 +448,7 @@ export class AdaptiveSampler {
       if (t.record === null && t.reason === '') {
         // The specification's rule: T from the key's rate (composed with upstream), kept iff R >= T.
         const record = this.#withUpstream(t.keyState!.record, t.upstreamTh);
-        const rHi = t.rvHi >= 0 ? t.rvHi : keyRandomnessHi(t.key);
-        const rLo = t.rvHi >= 0 ? t.rvLo : keyRandomnessLo(t.key);
-        if (atLeast(rHi, rLo, record.tHi, record.tLo)) t.record = record;
+        if (traceMeets(t, record.tHi, record.tLo)) t.record = record;
         t.reason = 'sampled';
       }
       if (earlyReason !== null) bump(this.#early, earlyReason);
@@ -460,9 +461,7 @@ export class AdaptiveSampler {
     const cfg = this.#cfg;
     if (t.upstreamTh !== '') {
       // An upstream threshold the trace's randomness does not meet is inconsistent: ignore it.
-      const rHi = t.rvHi >= 0 ? t.rvHi : keyRandomnessHi(t.key);
-      const rLo = t.rvHi >= 0 ? t.rvLo : keyRandomnessLo(t.key);
-      if (!atLeast(rHi, rLo, hex56Hi(t.upstreamTh), hex56Lo(t.upstreamTh))) t.upstreamTh = '';
+      if (!traceMeets(t, hex56Hi(t.upstreamTh), hex56Lo(t.upstreamTh))) t.upstreamTh = '';
     }
     const key = t.samplingKey !== '' ? t.samplingKey : this.#keys.keyOf(null, t.firstGroup);
     const state = this.#rates.stateFor(key);
@@ -549,7 +548,7 @@ export class AdaptiveSampler {
 
   /**
    * The span's own upstream threshold, if consistent with its randomness; leaves that
-   * randomness in SPAN_R. Only spans with a trace_state pay for reading it.
+   * randomness in #spanRHi/#spanRLo. Only spans with a trace_state pay for reading it.
    */
   #spanUpstream(facts: SpanFacts, key: string): string {
     let th = '';
@@ -560,13 +559,13 @@ export class AdaptiveSampler {
       rv = readRandomness(ts);
     }
     if (isRandomness(rv)) {
-      SPAN_R[0] = hex56Hi(rv);
-      SPAN_R[1] = hex56Lo(rv);
+      this.#spanRHi = hex56Hi(rv);
+      this.#spanRLo = hex56Lo(rv);
     } else {
-      SPAN_R[0] = keyRandomnessHi(key);
-      SPAN_R[1] = keyRandomnessLo(key);
+      this.#spanRHi = keyRandomnessHi(key);
+      this.#spanRLo = keyRandomnessLo(key);
     }
-    if (th === '0' || (th !== '' && !atLeast(SPAN_R[0], SPAN_R[1], hex56Hi(th), hex56Lo(th)))) return '';
+    if (th === '0' || (th !== '' && !atLeast(this.#spanRHi, this.#spanRLo, hex56Hi(th), hex56Lo(th)))) return '';
     return th;
   }
 
@@ -618,8 +617,10 @@ export class AdaptiveSampler {
   }
 }
 
-/** The randomness #spanUpstream found, as (top 24 bits, low 32 bits); one per process, no allocation per span. */
-const SPAN_R = [0, 0];
+/** R >= T for a trace: R is its `rv` when a span carried one, else its id's low 56 bits. */
+function traceMeets(t: PendingTrace, tHi: number, tLo: number): boolean {
+  return t.rvHi >= 0 ? atLeast(t.rvHi, t.rvLo, tHi, tLo) : atLeast(keyRandomnessHi(t.key), keyRandomnessLo(t.key), tHi, tLo);
+}
 
 /** Folds one span's trace_state into its trace: the largest valid `th`, the first valid `rv`. */
 function readUpstream(trace: PendingTrace, traceState: string): void {
