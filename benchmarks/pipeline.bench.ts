@@ -60,16 +60,18 @@ await new Promise<void>((r, j) => sinkGrpc.bindAsync(`127.0.0.1:${sinkGrpcPort}`
 // ---- load generators ----
 type Sender = () => Promise<void>;
 
-function httpSender(port: number): Sender {
+/** Sends `nextBody()` (the same request by default) over keep-alive HTTP/1.1. */
+function httpSender(port: number, nextBody: () => Buffer = () => body): Sender {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   return () =>
     new Promise((resolveSend, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      const payload = nextBody();
+      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': payload.length } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolveSend() : reject(new Error(`HTTP ${res.statusCode}`))));
       });
       req.on('error', reject);
-      req.end(body);
+      req.end(payload);
     });
 }
 
@@ -115,6 +117,18 @@ async function paced(send: Sender, spansPerSecond: number, seconds: number): Pro
 }
 
 // ---- the processes under test ----
+/** Starts Sluice through the launcher on a config; resolves once its health endpoint answers. */
+async function launch(configPath: string, health: number): Promise<ChildProcess> {
+  const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
+  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', configPath], { stdio: 'ignore', env });
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function startBare(transport: 'http' | 'node-http' | 'grpc', port: number): Promise<ChildProcess> {
   const child = fork(join(ROOT, 'benchmarks/support/bare-server.ts'), [transport, String(port)], { stdio: 'ignore' });
   await new Promise((r) => child.once('message', r));
@@ -150,14 +164,7 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
 `);
-  const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
-  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return launch(join(dir, 'bench.yaml'), health);
 }
 
 async function measure(child: ChildProcess, run: () => Promise<number>): Promise<{ spans: number; cpu: number; wall: number; peakRss: number }> {
@@ -211,23 +218,12 @@ function freshTraceIdBodies(): () => Buffer {
 
 async function samplingWalRows(): Promise<void> {
   const nextBody = freshTraceIdBodies();
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const sendTo = (port: number): Sender => () =>
-    new Promise((resolveSend, reject) => {
-      const payload = nextBody();
-      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': payload.length } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolveSend() : reject(new Error(`HTTP ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
   const totals = { off: { spans: 0, cpu: 0, wall: 0, rss: 0 }, on: { spans: 0, cpu: 0, wall: 0, rss: 0 } };
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const mode of ['off', 'on'] as const) {
       const [httpPort] = await freePorts(1);
       const sluice = await startSamplingChain(httpPort, mode === 'on');
-      const send = sendTo(httpPort);
+      const send = httpSender(httpPort, nextBody);
       await saturate(send, 1);
       const run = await measure(sluice, () => saturate(send, SECONDS));
       sluice.kill('SIGTERM');
@@ -272,14 +268,7 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [adaptive_sampling, batch], exporters: [otlphttp] }
 `);
-  const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
-  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return launch(join(dir, 'bench.yaml'), health);
 }
 
 const share = (run: { cpu: number; wall: number }) => `${((run.cpu / run.wall) * 100).toFixed(1)}%`;
