@@ -1,6 +1,10 @@
 // Sluice end to end on loopback, against the bare-server transport ceiling in the same run.
 //   node benchmarks/pipeline.bench.ts [--seconds 6] [--only http|grpc] [--node-flags="…"] [--write]
+//   node benchmarks/pipeline.bench.ts --sampling-wal [--seconds 8] [--rounds 2]
 // --only runs one transport's rows (testbed load, then saturated) and skips the persistent-queue rows.
+// --sampling-wal runs only the durable sampling chain (OTLP/HTTP → adaptive_sampling → batch with
+// wait_for_result → otlphttp on file_storage), with the sampler's write-ahead log off and on in
+// alternating rounds of the same run; every request carries 100 new trace ids.
 // --node-flags replaces the Node/V8 flags bin/sluice.js starts Sluice with (--node-flags='' for none).
 // Reports spans per Sluice CPU-second for OTLP/HTTP → otlphttp and OTLP/gRPC → otlp (batch only),
 // the bare server's figure for the same transport, and, at the Collector testbed's load
@@ -15,11 +19,12 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
+import { decodeTraces, encodeTraces } from '../src/otlp/protobuf.ts';
 import { freePorts } from '../test/e2e/harness.ts';
 import { cpuSeconds, machine, rssBytes } from './support/process-stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, write: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, write: { type: 'boolean', default: false }, 'sampling-wal': { type: 'boolean', default: false }, rounds: { type: 'string', default: '2' } } });
 if (values.only !== undefined && values.only !== 'http' && values.only !== 'grpc') throw new Error('--only takes http or grpc');
 if ((values.only !== undefined || values['node-flags'] !== undefined) && values.write) throw new Error('--write records the default run: leave out --only and --node-flags');
 const SECONDS = Number(values.seconds);
@@ -55,16 +60,18 @@ await new Promise<void>((r, j) => sinkGrpc.bindAsync(`127.0.0.1:${sinkGrpcPort}`
 // ---- load generators ----
 type Sender = () => Promise<void>;
 
-function httpSender(port: number): Sender {
+/** Sends `nextBody()` (the same request by default) over keep-alive HTTP/1.1. */
+function httpSender(port: number, nextBody: () => Buffer = () => body): Sender {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   return () =>
     new Promise((resolveSend, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      const payload = nextBody();
+      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': payload.length } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolveSend() : reject(new Error(`HTTP ${res.statusCode}`))));
       });
       req.on('error', reject);
-      req.end(body);
+      req.end(payload);
     });
 }
 
@@ -110,6 +117,18 @@ async function paced(send: Sender, spansPerSecond: number, seconds: number): Pro
 }
 
 // ---- the processes under test ----
+/** Starts Sluice through the launcher on a config; resolves once its health endpoint answers. */
+async function launch(configPath: string, health: number): Promise<ChildProcess> {
+  const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
+  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', configPath], { stdio: 'ignore', env });
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function startBare(transport: 'http' | 'node-http' | 'grpc', port: number): Promise<ChildProcess> {
   const child = fork(join(ROOT, 'benchmarks/support/bare-server.ts'), [transport, String(port)], { stdio: 'ignore' });
   await new Promise((r) => child.once('message', r));
@@ -145,14 +164,7 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
 `);
-  const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
-  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return launch(join(dir, 'bench.yaml'), health);
 }
 
 async function measure(child: ChildProcess, run: () => Promise<number>): Promise<{ spans: number; cpu: number; wall: number; peakRss: number }> {
@@ -174,6 +186,89 @@ async function measure(child: ChildProcess, run: () => Promise<number>): Promise
 async function testbedLoad(child: ChildProcess, send: Sender): Promise<{ spans: number; cpu: number; wall: number; peakRss: number }> {
   await paced(send, 10_000, 1);
   return measure(child, () => paced(send, 10_000, TESTBED_SECONDS));
+}
+
+if (values['sampling-wal']) {
+  await samplingWalRows();
+  process.exit(0);
+}
+
+/** A request template whose 100 trace ids can be rewritten in place, so the sampler sees new traces every request. */
+function freshTraceIdBodies(): () => Buffer {
+  const req = decodeTraces(body);
+  let k = 0;
+  const marker = (i: number) => Buffer.from([0x5a, 0x5a, 0x5a, 0x5a, i >> 8, i & 255, 0xa5, 0xa5, 0x5a, 0x5a, 0x5a, 0x5a, i >> 8, i & 255, 0xa5, 0xa5]);
+  for (const rs of req.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) span.traceId = marker(k++);
+  const template = Buffer.from(encodeTraces(req));
+  const offsets: number[] = [];
+  for (let i = 0; i < k; i++) offsets.push(template.indexOf(marker(i)));
+  let counter = 0;
+  return () => {
+    const out = Buffer.from(template);
+    for (let i = 0; i < offsets.length; i++) {
+      counter++;
+      // Random-looking low bytes: the sampler's randomness is the trace id's low 56 bits.
+      out.writeUInt32BE(counter, offsets[i]);
+      out.writeUInt32BE(Math.imul(counter, 0x9e3779b1) >>> 0, offsets[i] + 8);
+      out.writeUInt32BE(Math.imul(counter ^ 0x5bd1e995, 0x85ebca6b) >>> 0, offsets[i] + 12);
+    }
+    return out;
+  };
+}
+
+async function samplingWalRows(): Promise<void> {
+  const nextBody = freshTraceIdBodies();
+  const totals = { off: { spans: 0, cpu: 0, wall: 0, rss: 0 }, on: { spans: 0, cpu: 0, wall: 0, rss: 0 } };
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const mode of ['off', 'on'] as const) {
+      const [httpPort] = await freePorts(1);
+      const sluice = await startSamplingChain(httpPort, mode === 'on');
+      const send = httpSender(httpPort, nextBody);
+      await saturate(send, 1);
+      const run = await measure(sluice, () => saturate(send, SECONDS));
+      sluice.kill('SIGTERM');
+      const t = totals[mode];
+      t.spans += run.spans;
+      t.cpu += run.cpu;
+      t.wall += run.wall;
+      t.rss = Math.max(t.rss, run.peakRss);
+      console.log(`round ${round + 1}, log ${mode}: ${Math.round(run.spans / run.cpu).toLocaleString('en')} spans/CPU-s, ${Math.round(run.spans / run.wall).toLocaleString('en')} spans/s`);
+    }
+  }
+  const row = (label: string, t: typeof totals.off) =>
+    `| ${label} | ${Math.round(t.spans / t.cpu).toLocaleString('en')} | ${(((t.spans / t.cpu) / (totals.off.spans / totals.off.cpu))).toFixed(2)} | ${Math.round(t.spans / t.wall).toLocaleString('en')} | ${((t.spans / t.wall) / (totals.off.spans / totals.off.wall)).toFixed(2)} | ${(t.rss / 1048576).toFixed(0)} MiB |`;
+  console.log([
+    '| adaptive_sampling write-ahead log | spans / Sluice CPU-s | vs off | spans/s (wall) | vs off | peak RSS |',
+    '|---|---:|---:|---:|---:|---:|',
+    row('off (exporter queue on disk only)', totals.off),
+    row('on (`storage: file_storage`)', totals.on),
+  ].join('\n'));
+  await new Promise<void>((r) => sinkHttp.close(() => r()));
+  sinkGrpc.forceShutdown();
+}
+
+/** The gateway's durable trace chain, reduced to the sampler: fsync 100ms, as gateway.yaml. */
+async function startSamplingChain(httpPort: number, wal: boolean): Promise<ChildProcess> {
+  const [health] = await freePorts(1);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  writeFileSync(join(dir, 'bench.yaml'), `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:${httpPort} } } }
+processors:
+  adaptive_sampling: { decision_wait: 5s, target_traces_per_second: 200${wal ? ', storage: file_storage' : ''} }
+  batch: { timeout: 200ms, send_batch_size: 8192, wait_for_result: true }
+exporters:
+  otlphttp: { endpoint: http://127.0.0.1:${sinkHttpPort}, compression: none, sending_queue: { storage: file_storage, max_size: 1GiB } }
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+  file_storage: { directory: ${join(dir, 'queue')}, fsync: 100ms }
+service:
+  extensions: [health_check, file_storage]
+  telemetry: { metrics: { address: '' }, logs: { level: warn } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [adaptive_sampling, batch], exporters: [otlphttp] }
+`);
+  return launch(join(dir, 'bench.yaml'), health);
 }
 
 const share = (run: { cpu: number; wall: number }) => `${((run.cpu / run.wall) * 100).toFixed(1)}%`;

@@ -118,8 +118,14 @@ function nextRequest(t: RequestTemplate): Uint8Array {
   const b = t.bytes;
   for (const offsets of t.traceIdOffsets) {
     const id = idCounter++;
+    // The sampler's randomness is the id's low 56 bits (the OpenTelemetry rule): they must change
+    // too, or the pool's 2,000 ids would be the only random values the run ever samples by.
+    const hi = Math.imul(id, 0x9e3779b1) >>> 0;
+    const lo = Math.imul(id ^ 0x5bd1e995, 0x85ebca6b) >>> 0;
     for (const o of offsets) {
       b[o] = id & 255; b[o + 1] = (id >>> 8) & 255; b[o + 2] = (id >>> 16) & 255; b[o + 3] = (id >>> 24) & 255;
+      b[o + 8] = hi >>> 24; b[o + 9] = (hi >>> 16) & 255; b[o + 10] = (hi >>> 8) & 255; b[o + 11] = hi & 255;
+      b[o + 12] = lo >>> 24; b[o + 13] = (lo >>> 16) & 255; b[o + 14] = (lo >>> 8) & 255; b[o + 15] = lo & 255;
     }
   }
   return b;

@@ -198,7 +198,7 @@ describe('adaptive sampler, end to end with SDK traces', () => {
     expect(h.sampler.stats().bufferedTraces).toBe(0);
   });
 
-  test('determinism: two samplers with one seed agree; another seed differs', async () => {
+  test('determinism: two samplers agree on every trace; the deprecated seed changes nothing and is logged', async () => {
     const traces = await buildTraces(
       specs(3000, { keys: [{ service: 'a', rootName: 'x', weight: 3 }, { service: 'b', rootName: 'y', weight: 1 }], errorShare: 0.01, slowShare: 0, children: 1 }, 4),
     );
@@ -213,7 +213,10 @@ describe('adaptive sampler, end to end with SDK traces', () => {
     const c = run(8);
     expect(a.length).toBeGreaterThan(50);
     expect(b).toEqual(a);
-    expect(c).not.toEqual(a);
+    expect(c).toEqual(a);
+    const seeded = new Harness({ seed: 3 });
+    expect(seeded.logs.map((l) => l.msg)).toEqual(['adaptive_sampling: `seed` is deprecated and ignored']);
+    expect(new Harness({}).logs).toEqual([]);
   }, 30_000);
 
   test('decision timing: decision_wait after the root, trace_timeout without one, max_spans_per_trace early', async () => {
@@ -269,10 +272,11 @@ describe('adaptive sampler, end to end with SDK traces', () => {
       { service: 'one', rootName: 'r', children: 1, rootDurationMs: 5, errorAt: 0 },
       { service: 'one', rootName: 'r', children: 1, rootDurationMs: 5, errorAt: 0 },
     ]);
-    for (const item of upstream.items) item.span.traceState = 'vendor=a,ot=th:8';
+    // rv above both thresholds: the upstream samplers were consistent
+    for (const item of upstream.items) item.span.traceState = 'vendor=a,ot=th:8;rv:f0000000000000';
     for (const item of restamped.items) {
       item.span.attributes.push({ key: 'sampling.adjusted_count', value: { doubleValue: 4 } });
-      item.span.traceState = 'ot=th:c';
+      item.span.traceState = 'ot=th:c;rv:f0000000000000';
     }
     const h = new Harness({ add_reason_attribute: true });
     h.add([...plain.items, ...upstream.items, ...restamped.items]);
@@ -292,11 +296,11 @@ describe('adaptive sampler, end to end with SDK traces', () => {
       });
     }
     for (const s of h.spansByTrace.get(upstream.id)!) {
-      expect(s.traceState).toBe('ot=th:8,vendor=a');
+      expect(s.traceState).toBe('ot=th:8;rv:f0000000000000,vendor=a');
       expect(attr(s, 'sampling.adjusted_count')).toBe(2);
     }
     for (const s of h.spansByTrace.get(restamped.id)!) {
-      expect(s.traceState).toBe('ot=th:c');
+      expect(s.traceState).toBe('ot=th:c;rv:f0000000000000');
       expect(s.attributes.filter((a) => a.key === 'sampling.adjusted_count')).toEqual([
         { key: 'sampling.adjusted_count', value: { doubleValue: 4 } },
       ]);
@@ -325,6 +329,89 @@ describe('adaptive sampler, end to end with SDK traces', () => {
     const [fresh] = await buildTraces([{ service: 'o', rootName: 'r', children: 1, rootDurationMs: 5 }]);
     h.add(fresh.items);
     expect(h.sampler.stats().bufferedTraces).toBe(1);
+  });
+
+  test('the first window after start is sampled like any other: an SDK sending a burst every 5 s', async () => {
+    const perBurst = 150;
+    const bursts = 8;
+    const keys = [
+      { service: 'api', rootName: 'GET /home', weight: 80 },
+      { service: 'api', rootName: 'GET /search', weight: 17 },
+      { service: 'admin', rootName: 'GET /rare', weight: 3 },
+    ];
+    const all = specs(perBurst * bursts, { keys, errorShare: 0, slowShare: 0, children: 1 }, 21);
+    // five error traces in every burst, as in the report that found the blind spot
+    for (let i = 0; i < all.length; i += perBurst / 5) all[i].errorAt = 0;
+    const traces = await buildTraces(all);
+    const h = new Harness({ target_traces_per_second: 20 }); // adjustment_interval and decision_wait: 5 s
+    for (let b = 0; b < bursts; b++) {
+      h.add(traces.slice(b * perBurst, (b + 1) * perBurst).flatMap((t) => t.items));
+      h.advance(5000);
+    }
+    h.advance(6000);
+    const ordinaryKept: number[] = [];
+    const rareSeen: number[] = [];
+    const rareKept: number[] = [];
+    for (let b = 0; b < bursts; b++) {
+      const burst = traces.slice(b * perBurst, (b + 1) * perBurst).filter((t) => t.spec.errorAt! < 0);
+      ordinaryKept.push(burst.filter((t) => h.emittedCount(t.id) > 0).length);
+      const rare = burst.filter((t) => t.spec.rootName === 'GET /rare');
+      rareSeen.push(rare.length);
+      rareKept.push(rare.filter((t) => h.emittedCount(t.id) > 0).length);
+    }
+    const later = ordinaryKept.slice(2);
+    const mean = later.reduce((a, n) => a + n, 0) / later.length;
+    console.log(`ordinary traces kept per burst: ${ordinaryKept.join(', ')}; rare seen/kept ${rareSeen.join(',')} / ${rareKept.join(',')}`);
+    // 150 traces per 5 s is 30/s against a target of 20/s: about 95 of 145 in every window
+    expect(mean).toBeGreaterThan(80);
+    expect(ordinaryKept[0]).toBeGreaterThan(0.75 * mean);
+    expect(ordinaryKept[0]).toBeLessThan(1.25 * mean);
+    expect(rareSeen[0]).toBeGreaterThan(0);
+    expect(rareKept[0]).toBe(rareSeen[0]); // rare keys rate 1 from the first burst on
+  }, 30_000);
+
+  test('the first window with steady traffic keeps about the target, not everything', async () => {
+    const traces = await buildTraces(specs(3000, { keys: [{ service: 'api', rootName: 'GET /x', weight: 1 }], errorShare: 0, slowShare: 0, children: 1 }, 22));
+    const h = new Harness({ target_traces_per_second: 20 });
+    drive(h, traces, 200); // 200/s for 15 s
+    h.advance(6000);
+    // the first 5 s of decisions (traces whose roots arrived in the first 5 s)
+    const first = traces.slice(0, 1000).filter((t) => h.emittedCount(t.id) > 0).length;
+    const later = traces.slice(2000, 3000).filter((t) => h.emittedCount(t.id) > 0).length;
+    console.log(`steady 200/s, target 20/s: kept ${first} of the first 1000, ${later} of the last 1000`);
+    expect(first).toBeGreaterThan(60);
+    expect(first).toBeLessThan(150);
+    expect(later).toBeGreaterThan(60);
+    expect(later).toBeLessThan(150);
+  }, 30_000);
+
+  test('spans with an empty or all-zero trace id are each decided alone, at once, and counted', async () => {
+    const built = await buildTraces([
+      { service: 's', rootName: 'GET /a', children: 0, rootDurationMs: 5 },
+      { service: 's', rootName: 'GET /b', children: 0, rootDurationMs: 5 },
+      { service: 's', rootName: 'GET /c', children: 0, rootDurationMs: 5, errorAt: 0 },
+      { service: 's', rootName: 'GET /health', children: 0, rootDurationMs: 5, rootAttributes: { 'http.route': '/health' } },
+      { service: 's', rootName: 'GET /d', children: 1, rootDurationMs: 5 },
+    ]);
+    const [a, b, c, health] = built.map((t) => t.items[0]);
+    a.span.traceId = new Uint8Array(0);
+    b.span.traceId = new Uint8Array(16);
+    c.span.traceId = new Uint8Array(16);
+    health.span.traceId = new Uint8Array(16);
+    for (const item of built[4].items) item.span.traceId = new Uint8Array(16); // a parent and child: still one span each
+    const h = new Harness({ add_reason_attribute: true, always_drop: [{ name: 'health', attribute: 'http.route', equals: '/health' }] });
+    h.add([a, b, c, health, ...built[4].items]);
+    const st = h.sampler.stats();
+    expect(st.bufferedTraces).toBe(0);
+    expect(st.noTraceIdSpans).toEqual({ kept: 5, dropped: 1 });
+    expect(st.traces).toEqual({ 'kept:no_trace_id': 4, 'kept:error': 1, 'dropped:rule:health': 1 });
+    const out = h.emitted.flatMap((e) => e.req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    expect(out.map((s) => s.name).sort()).toEqual(['GET /a', 'GET /b', 'GET /c', 'GET /d', 'child-1']);
+    for (const s of out) {
+      expect(s.traceState).toBe('ot=th:0');
+      expect(attr(s, 'sampling.adjusted_count')).toBe(1);
+    }
+    expect(attr(out.find((s) => s.name === 'GET /c')!, 'sampling.reason')).toBe('error');
   });
 
   test('always_keep rules keep matching traces over the budget', async () => {

@@ -3,7 +3,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
 import { decodeTraces } from '../../src/otlp/protobuf.ts';
 import type { ExportTraceServiceRequest, InstrumentationScope, Resource, ResourceSpans, Span } from '../../src/otlp/types.ts';
 
@@ -39,8 +39,11 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-/** Builds the traces with one TracerProvider per service; returns them in spec order. */
-export async function buildTraces(specs: readonly TraceSpec[]): Promise<BuiltTrace[]> {
+/**
+ * Builds the traces with one TracerProvider per service; returns them in spec order. With a
+ * head `sampler`, a trace the SDK dropped comes back with no items.
+ */
+export async function buildTraces(specs: readonly TraceSpec[], opts: { sampler?: Sampler } = {}): Promise<BuiltTrace[]> {
   const providers = new Map<string, { provider: TracerProvider; exporter: InMemorySpanExporter }>();
   const ids: string[] = [];
   for (let i = 0; i < specs.length; i++) {
@@ -51,6 +54,7 @@ export async function buildTraces(specs: readonly TraceSpec[]): Promise<BuiltTra
       const provider = new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': spec.service }),
         spanProcessors: [new SimpleSpanProcessor({ exporter })],
+        sampler: opts.sampler,
       });
       p = { provider, exporter };
       providers.set(spec.service, p);
@@ -79,7 +83,7 @@ export async function buildTraces(specs: readonly TraceSpec[]): Promise<BuiltTra
     exporter.reset();
   }
   return specs.map((spec, i) => {
-    const items = byId.get(ids[i])!;
+    const items = byId.get(ids[i]) ?? [];
     items.sort((a, b) => (a.span.parentSpanId.length === 0 ? -1 : b.span.parentSpanId.length === 0 ? 1 : 0));
     return { spec, id: ids[i], items };
   });

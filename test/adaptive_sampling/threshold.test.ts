@@ -1,11 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import {
+  composeThreshold,
   mergeThreshold,
   quantizeProbability,
   readThreshold,
   thresholdToProbability,
 } from '../../src/processors/adaptive_sampling/threshold.ts';
 import { annotateKept } from '../../src/processors/adaptive_sampling/output.ts';
+import { decisionRecord } from '../../src/processors/adaptive_sampling/key-rates.ts';
 import type { Span } from '../../src/otlp/types.ts';
 
 function span(traceState = '', attrs: Span['attributes'] = []): Span {
@@ -47,34 +49,35 @@ describe('ot=th threshold encoding', () => {
 });
 
 describe('attribution of a kept span', () => {
-  const quarter = { reason: 'sampled', probability: 0.25, th: 'c' };
+  const quarter = decisionRecord('sampled', quantizeProbability(0.25, 4));
 
   test('no upstream rate: adjusted count is 1/p', () => {
     const s = span('vendor=x');
-    annotateKept(s, quarter, null, 4);
+    annotateKept(s, quarter, null);
     expect(s.attributes).toEqual([{ key: 'sampling.adjusted_count', value: { doubleValue: 4 } }]);
     expect(s.traceState).toBe('ot=th:c,vendor=x');
   });
 
-  test('upstream th multiplies', () => {
-    const s = span('ot=th:8');
-    annotateKept(s, quarter, 'sampled', 4);
+  test('a record composed with the upstream th carries the whole chain: th:8 then 1/4 is th:e, count 8', () => {
+    const s = span('ot=th:8;rv:ffffffffffffff');
+    annotateKept(s, decisionRecord('sampled', composeThreshold(0.25, '8', 4), true), 'sampled');
     expect(s.attributes[0].value.doubleValue).toBe(8);
-    expect(s.traceState).toBe('ot=th:e');
+    expect(s.traceState).toBe('ot=th:e;rv:ffffffffffffff');
     expect(s.attributes[1]).toEqual({ key: 'sampling.reason', value: { stringValue: 'sampled' } });
   });
 
-  test('upstream sampling.adjusted_count multiplies and is replaced, not duplicated', () => {
+  test('a count from a stage that was not consistent multiplies, and is replaced, not duplicated', () => {
     const s = span('', [{ key: 'sampling.adjusted_count', value: { doubleValue: 10 } }]);
-    annotateKept(s, quarter, null, 4);
+    annotateKept(s, quarter, null);
     expect(s.attributes).toEqual([{ key: 'sampling.adjusted_count', value: { doubleValue: 40 } }]);
-    expect(thresholdToProbability(readThreshold(s.traceState)!)).toBeCloseTo(1 / 40, 4);
+    // the threshold says what the consistent stage did, so R >= T still holds
+    expect(readThreshold(s.traceState)).toBe('c');
   });
 
-  test('kept-by-policy spans carry count 1 times upstream', () => {
-    const s = span('ot=th:c');
-    annotateKept(s, { reason: 'error', probability: 1, th: '0' }, null, 4);
-    expect(s.attributes[0].value.doubleValue).toBe(4);
+  test('kept-by-policy spans keep the upstream threshold and its count', () => {
+    const s = span('ot=th:c', [{ key: 'sampling.adjusted_count', value: { doubleValue: 4 } }]);
+    annotateKept(s, decisionRecord('error', composeThreshold(1, 'c', 4), true), null);
+    expect(s.attributes).toEqual([{ key: 'sampling.adjusted_count', value: { doubleValue: 4 } }]);
     expect(s.traceState).toBe('ot=th:c');
   });
 });

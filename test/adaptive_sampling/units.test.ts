@@ -5,7 +5,8 @@ import { LatencySketch } from '../../src/processors/adaptive_sampling/latency-sk
 import { compileRules, firstMatchingRule } from '../../src/processors/adaptive_sampling/rules.ts';
 import { SpanFacts } from '../../src/processors/adaptive_sampling/span-facts.ts';
 import { encodeSpan } from '../../src/otlp/protobuf.ts';
-import { traceKey, traceUniform } from '../../src/processors/adaptive_sampling/trace-hash.ts';
+import { traceKey } from '../../src/processors/adaptive_sampling/trace-hash.ts';
+import { keyRandomnessHi, keyRandomnessLo } from '../../src/processors/adaptive_sampling/threshold.ts';
 import type { KeyValue, Span } from '../../src/otlp/types.ts';
 import { prng } from './sdk-traces.ts';
 
@@ -29,31 +30,15 @@ describe('config', () => {
   });
 });
 
-describe('trace hash', () => {
-  test('uniform, deterministic and seed-dependent', () => {
-    const rnd = prng(9);
-    const buckets = new Array(10).fill(0);
-    let differ = 0;
-    const id = new Uint8Array(16);
-    for (let i = 0; i < 100_000; i++) {
-      for (let b = 0; b < 16; b++) id[b] = Math.floor(rnd() * 256);
-      const key = traceKey(id);
-      const u = traceUniform(key, 1);
-      expect(u).toBe(traceUniform(key, 1));
-      buckets[Math.floor(u * 10)]++;
-      if ((u < 0.5) !== (traceUniform(key, 2) < 0.5)) differ++;
-    }
-    for (const n of buckets) expect(Math.abs(n - 10_000)).toBeLessThan(400);
-    expect(differ).toBeGreaterThan(45_000);
-    // structured ids (a counter) are uniform too
-    const seq = new Array(10).fill(0);
-    for (let i = 0; i < 50_000; i++) {
-      id.fill(0);
-      id[15] = i & 255;
-      id[14] = (i >> 8) & 255;
-      seq[Math.floor(traceUniform(traceKey(id), 0) * 10)]++;
-    }
-    for (const n of seq) expect(Math.abs(n - 5000)).toBeLessThan(300);
+describe('trace randomness', () => {
+  test('is the low 56 bits of the trace id: its last seven bytes, as (top 24 bits, low 32 bits)', () => {
+    const id = Uint8Array.from(Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex'));
+    const key = traceKey(id);
+    expect(keyRandomnessHi(key)).toBe(0x48eb21);
+    expect(keyRandomnessLo(key)).toBe(0x1c80319c);
+    // the top byte of the low word must not turn the number negative
+    const high = traceKey(Uint8Array.from(Buffer.from('00000000000000000000000000ffffffff'.slice(2), 'hex')));
+    expect(keyRandomnessLo(high)).toBe(0xffffffff);
   });
 });
 

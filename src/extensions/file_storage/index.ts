@@ -40,6 +40,22 @@ export class FileStorage {
     return exportQueue;
   }
 
+  /**
+   * A write-ahead log for a processor's own state (the sampler's buffer), in `<directory>/<name>`,
+   * with this extension's fsync and segment settings. `block` when full: the owner refuses.
+   */
+  openLog(name: string, maxBytes: number): Promise<PersistentQueue> {
+    return PersistentQueue.open({
+      directory: join(this.#config.directory, name),
+      maxBytes,
+      whenFull: 'block',
+      fsync: this.#config.fsync,
+      segmentBytes: this.#config.segment_size,
+      checkpointIntervalMs: this.#config.checkpoint_interval,
+      cacheBytes: this.#config.cache_size,
+    });
+  }
+
   /** Each queue is closed by its exporter, after draining; nothing is left to do here. */
   shutdown(): void {}
 }

@@ -72,8 +72,12 @@ export const adaptiveSamplingConfigSchema = z.strictObject({
   keep_grpc_errors: z.boolean().default(true),
   always_keep: z.array(attributeRuleSchema).default([]),
   always_drop: z.array(attributeRuleSchema).default([]),
-  /** Mixed into the trace-id hash; instances with one seed and one rate agree on every trace. */
-  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  /**
+   * Deprecated and ignored (a warning is logged): decisions follow OpenTelemetry consistent
+   * probability sampling, whose randomness is the trace id or `rv` and has no seed. Accepted so
+   * that configs written for earlier versions still start.
+   */
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
   /** Trace ids remembered per outcome (kept, dropped) so late spans follow their decision. */
   decision_cache_size: z.number().int().min(0).default(100_000),
   overload: z
@@ -86,6 +90,13 @@ export const adaptiveSamplingConfigSchema = z.strictObject({
   threshold_precision: z.number().int().min(1).max(12).default(4),
   /** Add the `sampling.reason` string attribute to kept spans. */
   add_reason_attribute: z.boolean().default(false),
+  /**
+   * A file_storage extension id: the buffer gets a write-ahead log there, and spans are
+   * acknowledged only once logged. Unset: acknowledged when buffered in memory.
+   */
+  storage: z.string().min(1).optional(),
+  /** Bound on the write-ahead log; when full, requests are refused with a retryable error. */
+  storage_max_size: size('1GiB'),
 });
 
 export type AdaptiveSamplingConfig = z.output<typeof adaptiveSamplingConfigSchema>;

@@ -1,5 +1,5 @@
 import { LatencySketch } from './latency-sketch.ts';
-import { quantizeProbability } from './threshold.ts';
+import { hex56Hi, hex56Lo, quantizeProbability, type QuantizedProbability } from './threshold.ts';
 
 // Per-key dynamic rates, after Refinery's EMA throughput sampler: count the traces reaching the
 // dynamic stage per key, fold the counts into an EMA every adjustment interval, and split the
@@ -10,9 +10,21 @@ import { quantizeProbability } from './threshold.ts';
 /** What a kept trace's spans are stamped with; shared by every trace with the same outcome. */
 export interface DecisionRecord {
   readonly reason: string;
+  /** The probability `th` encodes: the whole chain's, upstream stages included when `composed`. */
   readonly probability: number;
   readonly th: string;
+  /** The threshold as (top 24 bits, low 32 bits), for R >= T. */
+  readonly tHi: number;
+  readonly tLo: number;
+  /** True when the probability already includes an upstream `th`, so no other upstream count multiplies in. */
+  readonly composed: boolean;
 }
+
+export function decisionRecord(reason: string, q: QuantizedProbability, composed = false): DecisionRecord {
+  return { reason, probability: q.probability, th: q.th, tHi: hex56Hi(q.th), tLo: hex56Lo(q.th), composed };
+}
+
+const SAMPLED_ALL = decisionRecord('sampled', { probability: 1, th: '0' });
 
 export const OVERFLOW_KEY = '__overflow__';
 
@@ -23,7 +35,7 @@ export class KeyState {
   /** Traces per second reaching the dynamic stage; -1 until the first fold. */
   ema = -1;
   probability = 1;
-  record: DecisionRecord = { reason: 'sampled', probability: 1, th: '0' };
+  record: DecisionRecord = SAMPLED_ALL;
   sketch: LatencySketch | null = null;
 
   constructor(key: string) {
@@ -46,6 +58,10 @@ export class KeyRates {
   #policyEma = -1;
   #windowStart = -1;
   #warmedUp = false;
+  /** Before warm-up: traces that entered the buffer since the first, and traces decided. */
+  #firstArrival = -1;
+  #arrivals = 0;
+  #decided = 0;
   #dirty = false;
 
   constructor(opts: KeyRatesOptions) {
@@ -68,19 +84,39 @@ export class KeyRates {
 
   countDynamic(state: KeyState): void {
     state.count++;
+    this.#decided++;
     this.#dirty = true;
   }
 
   countPolicyKept(): void {
     this.#policyCount++;
+    this.#decided++;
     this.#dirty = true;
+  }
+
+  /** A trace decided by a drop rule: part of the traffic mix, not of the budget. */
+  countPolicyDropped(): void {
+    this.#decided++;
+  }
+
+  /** A new trace entered the buffer; until the first full interval this measures the traffic rate. */
+  countArrival(now: number): void {
+    if (this.#warmedUp) return;
+    if (this.#firstArrival < 0) this.#firstArrival = now;
+    this.#arrivals++;
   }
 
   /**
    * Called once per tick, after the tick's traces were counted and before they are sampled.
    * `windowStart` is the previous tick's time: the first window opens there when traffic first
-   * reaches the sampler. Until one full interval has been measured, rates are recomputed every
-   * tick from the counts so far, so a cold sampler does not keep everything for a whole interval.
+   * reaches the sampler.
+   *
+   * Until one full interval has been folded, rates are recomputed every tick. Decided traces
+   * give the mix (per key, and policy keeps), but not the rate: they arrive decision_wait late
+   * and all at once when an SDK sends in bursts, so one tick's decisions read as a huge rate.
+   * The rate is the traces that *entered the buffer* since the first one, over that time; by
+   * the first decision that covers decision_wait of traffic, so the first burst is sampled at
+   * the rate its traffic would earn in any later window.
    */
   update(now: number, windowStart: number): void {
     if (this.#windowStart < 0) {
@@ -89,37 +125,52 @@ export class KeyRates {
     }
     const elapsedMs = Math.max(1, now - this.#windowStart);
     if (elapsedMs >= this.#opts.intervalMs) {
-      this.#fold(elapsedMs / 1000);
+      // The first window also holds the first tick's decisions, which were due before it
+      // opened: measured by its own length it would count one SDK burst twice.
+      this.#fold(this.#warmedUp ? 1000 / elapsedMs : this.#firstWindowPerCount(now, elapsedMs));
       this.#windowStart = now;
       this.#warmedUp = true;
-      this.#allocate(false, 1);
+      this.#allocate(1);
     } else if (!this.#warmedUp && this.#dirty) {
-      this.#allocate(true, elapsedMs / 1000);
+      this.#allocate(this.#firstWindowPerCount(now, elapsedMs));
     }
     this.#dirty = false;
   }
 
-  #fold(seconds: number): void {
+  /** Before warm-up: the traces per second one decided trace stands for (arrival rate / decided). */
+  #firstWindowPerCount(now: number, elapsedMs: number): number {
+    const sinceFirst = this.#firstArrival < 0 ? 0 : now - this.#firstArrival;
+    const arrivalSeconds = Math.max(elapsedMs, sinceFirst) / 1000;
+    const arrivalsPerSecond = Math.max(this.#arrivals, this.#decided) / arrivalSeconds;
+    return arrivalsPerSecond / Math.max(1, this.#decided);
+  }
+
+  /** Folds this window's counts into the EMAs; `perCount` turns a count into traces per second. */
+  #fold(perCount: number): void {
     const w = this.#opts.emaWeight;
     for (const [key, s] of this.#states) {
-      const rate = s.count / seconds;
+      const rate = s.count * perCount;
       s.ema = s.ema < 0 ? rate : w * rate + (1 - w) * s.ema;
       s.count = 0;
       // Idle keys age out so max_keys bounds live traffic, not history.
       if (rate === 0 && s.ema < 1e-3) this.#states.delete(key);
     }
-    const policyRate = this.#policyCount / seconds;
+    const policyRate = this.#policyCount * perCount;
     this.#policyEma = this.#policyEma < 0 ? policyRate : w * policyRate + (1 - w) * this.#policyEma;
     this.#policyCount = 0;
   }
 
-  /** Water-filling over log weights; `provisional` reads raw counts over `seconds` instead of EMAs. */
-  #allocate(provisional: boolean, seconds: number): void {
+  /**
+   * Water-filling over log weights. Before warm-up (`perCount` > 0 and no EMA yet) a key's rate
+   * is its count so far times `perCount` (traces per second that one decided trace stands for).
+   */
+  #allocate(perCount: number): void {
+    const provisional = !this.#warmedUp;
     const states: KeyState[] = [];
     const rates: number[] = [];
     let total = 0;
     for (const s of this.#states.values()) {
-      const rate = provisional ? s.count / seconds : Math.max(0, s.ema);
+      const rate = provisional ? s.count * perCount : Math.max(0, s.ema);
       if (rate <= 0) {
         this.#setProbability(s, 1);
         continue;
@@ -128,7 +179,7 @@ export class KeyRates {
       rates.push(rate);
       total += rate;
     }
-    const policyRate = provisional ? this.#policyCount / seconds : Math.max(0, this.#policyEma);
+    const policyRate = provisional ? this.#policyCount * perCount : Math.max(0, this.#policyEma);
     let budget = Math.max(0, this.#opts.targetPerSecond - policyRate);
     if (total <= budget) {
       for (let i = 0; i < states.length; i++) this.#setProbability(states[i], 1);
@@ -167,7 +218,7 @@ export class KeyRates {
     const q = quantizeProbability(p, this.#opts.thresholdPrecision);
     if (q.probability === s.probability && q.th === s.record.th) return;
     s.probability = q.probability;
-    s.record = { reason: 'sampled', probability: q.probability, th: q.th };
+    s.record = decisionRecord('sampled', q);
   }
 
   /** Keys with the most traffic, with their current probability and traces per second. */

@@ -6,7 +6,7 @@ import { lenField, type ProtoWriter } from '../../otlp/proto/writer.ts';
 import type { DecisionRecord } from './key-rates.ts';
 import { numberOf } from './rules.ts';
 import { ADJUSTED_COUNT, REASON } from './span-facts.ts';
-import { mergeThreshold, quantizeProbability, readThreshold, thresholdToProbability } from './threshold.ts';
+import { mergeThreshold } from './threshold.ts';
 
 /**
  * One incoming ResourceSpans entry. Its fields other than scope_spans (the resource, the schema
@@ -65,12 +65,10 @@ function serviceNameOf(attributes: readonly KeyValue[]): string {
  * and merged by `annotateKept`.
  */
 export class Stamper {
-  readonly #precision: number;
   readonly #addReason: boolean;
   readonly #stamps = new WeakMap<DecisionRecord, Uint8Array>();
 
-  constructor(precision: number, addReason: boolean) {
-    this.#precision = precision;
+  constructor(addReason: boolean) {
     this.#addReason = addReason;
   }
 
@@ -78,7 +76,7 @@ export class Stamper {
   stamped(u8: Uint8Array, start: number, end: number, needsMerge: boolean, record: DecisionRecord): Uint8Array {
     if (needsMerge) {
       const span = decodeSpan(u8.subarray(start, end));
-      annotateKept(span, record, this.#addReason ? record.reason : null, this.#precision);
+      annotateKept(span, record, this.#addReason ? record.reason : null);
       return encodeSpan(span);
     }
     let stamp = this.#stamps.get(record);
@@ -119,12 +117,13 @@ function writeStamp(w: ProtoWriter, stamp: Stamp): void {
 }
 
 /**
- * Stamps a decoded span with its rate: `sampling.adjusted_count` = upstream count / p, and the
- * matching `ot=th:` threshold. The upstream count is the span's own `sampling.adjusted_count`
- * when present (a previous Sluice wrote both, so both must not be multiplied in), otherwise the
- * probability of an incoming `th`.
+ * Stamps a decoded span with its rate: the record's `ot=th:` threshold and
+ * `sampling.adjusted_count` = 1/p. A record composed with the trace's upstream threshold already
+ * holds the whole chain's probability. Otherwise a `sampling.adjusted_count` the span carries
+ * (a stage that was not consistent, so no threshold to compose) multiplies in, and the
+ * threshold describes the consistent stages only.
  */
-export function annotateKept(span: Span, record: DecisionRecord, reason: string | null, precision: number): void {
+export function annotateKept(span: Span, record: DecisionRecord, reason: string | null): void {
   const attrs = span.attributes;
   let upstream = 1;
   let countIndex = -1;
@@ -134,23 +133,15 @@ export function annotateKept(span: Span, record: DecisionRecord, reason: string 
     if (key === ADJUSTED_COUNT) {
       countIndex = i;
       const v = numberOf(attrs[i].value);
-      if (v >= 1 && v < Infinity) upstream = v;
+      if (!record.composed && v >= 1 && v < Infinity) upstream = v;
     } else if (key === REASON) {
       reasonIndex = i;
-    }
-  }
-  if (countIndex < 0) {
-    const th = readThreshold(span.traceState);
-    if (th !== undefined) {
-      const p = thresholdToProbability(th);
-      if (p !== undefined && p > 0) upstream = 1 / p;
     }
   }
   const count: KeyValue = { key: ADJUSTED_COUNT, value: { doubleValue: upstream / record.probability } };
   if (countIndex >= 0) attrs[countIndex] = count;
   else attrs.push(count);
-  const th = upstream === 1 ? record.th : quantizeProbability(record.probability / upstream, precision).th;
-  span.traceState = mergeThreshold(span.traceState, th);
+  span.traceState = mergeThreshold(span.traceState, record.th);
   if (reason !== null) {
     const kv: KeyValue = { key: REASON, value: { stringValue: reason } };
     if (reasonIndex >= 0) attrs[reasonIndex] = kv;

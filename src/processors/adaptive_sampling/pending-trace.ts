@@ -1,4 +1,5 @@
 import type { DecisionRecord, KeyState } from './key-rates.ts';
+import type { Hold } from './hold.ts';
 import type { SpanGroup } from './output.ts';
 import type { Slab } from './span-arena.ts';
 
@@ -23,6 +24,13 @@ export class PendingTrace {
   errorReason = '';
   keepRule = -1;
   dropRule = -1;
+  /** The largest valid upstream `th` among the trace's spans (canonical), or ''. */
+  upstreamTh = '';
+  /** The `rv` randomness when a span carried one, as (top 24 bits, low 32 bits); rvHi -1 otherwise. */
+  rvHi = -1;
+  rvLo = 0;
+  /** Durable mode only: the write-ahead-log records holding this trace's spans. */
+  holds: Hold[] | null = null;
   state: number = TraceState.PENDING;
   // Set while deciding:
   keyState: KeyState | null = null;

@@ -2,7 +2,8 @@ import { entryResource, fieldsExcept } from '../../otlp/proto/fields.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import type { AdaptiveSamplingConfig } from './config.ts';
 import { DecisionCache } from './decision-cache.ts';
-import { KeyRates, type DecisionRecord } from './key-rates.ts';
+import type { Decision, Hold, SettleFn } from './hold.ts';
+import { decisionRecord, KeyRates, type DecisionRecord } from './key-rates.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import { OutputBatch, ResourceGroup, SpanGroup, Stamper, type EmitFn } from './output.ts';
 import { PendingTrace, TraceQueue, TraceState } from './pending-trace.ts';
@@ -10,8 +11,21 @@ import { compileRules, firstMatchingRule, type CompiledRule } from './rules.ts';
 import { SamplingKeyBuilder } from './sampling-key.ts';
 import { Slab, SpanArena } from './span-arena.ts';
 import { ErrorReason, SpanFacts } from './span-facts.ts';
-import { quantizeProbability } from './threshold.ts';
-import { traceKeyAt, traceUniform } from './trace-hash.ts';
+import {
+  atLeast,
+  canonicalThreshold,
+  composeThreshold,
+  hex56Hi,
+  hex56Lo,
+  isRandomness,
+  keyRandomnessHi,
+  keyRandomnessLo,
+  quantizeProbability,
+  readRandomness,
+  readThreshold,
+  thresholdBelow,
+} from './threshold.ts';
+import { traceKeyAt } from './trace-hash.ts';
 
 /**
  * Heap cost of bookkeeping, counted into max_buffer_bytes beside the slabs (measured by
@@ -37,6 +51,8 @@ export interface AdaptiveSamplerOptions {
   /** Milliseconds; defaults to Date.now. Tests inject a fake clock. */
   now?: () => number;
   onLog?: LogFn;
+  /** Durable mode (a write-ahead log under the buffer): see hold.ts. */
+  settle?: SettleFn;
 }
 
 export interface AdaptiveSamplerStats {
@@ -50,6 +66,8 @@ export interface AdaptiveSamplerStats {
   /** Traces decided before their time, by cause. */
   earlyDecisions: Record<string, number>;
   overload: { active: boolean; keptTraces: number; droppedTraces: number };
+  /** Spans with an empty or all-zero trace id, each decided on its own. */
+  noTraceIdSpans: { kept: number; dropped: number };
   topKeyRates(n: number): Array<{ key: string; rate: number; tracesPerSecond: number }>;
 }
 
@@ -58,6 +76,7 @@ export interface AdaptiveSamplerStats {
  * spans per trace as bytes, decide each trace once (errors, slow roots and keep rules always
  * kept; drop rules dropped; the rest sampled per key to meet target_traces_per_second), stamp
  * kept spans with their adjusted count, and let late spans follow the remembered decision.
+ * Sampled traces follow OpenTelemetry consistent probability sampling: kept iff R >= T.
  */
 export class AdaptiveSampler {
   readonly #cfg: AdaptiveSamplingConfig;
@@ -75,12 +94,19 @@ export class AdaptiveSampler {
   readonly #keepRules: CompiledRule[];
   readonly #dropRules: CompiledRule[];
   readonly #policyRecords = new Map<string, DecisionRecord>();
+  /** Records composed with an upstream threshold, by reason, own th and upstream th. */
+  #composedRecords = new Map<string, DecisionRecord>();
   readonly #overloadRecord: DecisionRecord;
   readonly #batch = new OutputBatch();
   readonly #due: PendingTrace[] = [];
   /** The span being added; policy attributes are watched here. */
   readonly #facts = new SpanFacts();
   readonly #stamper: Stamper;
+  readonly #settle: SettleFn | null;
+  /** Durable mode: the add() call's log record, references given up, decisions made, this round. */
+  #hold: Hold | null = null;
+  #released: Hold[] = [];
+  #decisions: Decision[] = [];
 
   #bufferedSpans = 0;
   #lastTick: number;
@@ -95,6 +121,11 @@ export class AdaptiveSampler {
   #lateDropped = 0;
   #overloadKept = 0;
   #overloadDropped = 0;
+  #noTraceIdKept = 0;
+  #noTraceIdDropped = 0;
+  /** The randomness #spanUpstream last read, as (top 24 bits, low 32 bits). */
+  #spanRHi = 0;
+  #spanRLo = 0;
   #pressureSinceLog = 0;
 
   constructor(config: AdaptiveSamplingConfig, opts: AdaptiveSamplerOptions) {
@@ -102,6 +133,7 @@ export class AdaptiveSampler {
     this.#emit = opts.emit;
     this.#now = opts.now ?? Date.now;
     this.#log = opts.onLog ?? null;
+    this.#settle = opts.settle ?? null;
     this.#lastTick = this.#now();
     const slab = Math.min(MAX_SLAB, Math.max(MIN_SLAB, Math.floor(config.max_buffer_bytes / 32)));
     this.#arena = new SpanArena(slab);
@@ -116,9 +148,14 @@ export class AdaptiveSampler {
     this.#keys = new SamplingKeyBuilder(config.key_fields, this.#facts);
     this.#keepRules = compileRules(config.always_keep, 'always_keep', this.#facts);
     this.#dropRules = compileRules(config.always_drop, 'always_drop', this.#facts);
-    this.#stamper = new Stamper(config.threshold_precision, config.add_reason_attribute);
+    this.#stamper = new Stamper(config.add_reason_attribute);
     const fallback = quantizeProbability(config.overload.fallback_rate, config.threshold_precision);
-    this.#overloadRecord = { reason: 'overload', probability: fallback.probability, th: fallback.th };
+    this.#overloadRecord = decisionRecord('overload', fallback);
+    if (config.seed !== undefined && this.#log !== null) {
+      this.#log('adaptive_sampling: `seed` is deprecated and ignored', {
+        why: 'decisions follow OpenTelemetry consistent probability sampling (randomness from the trace id or rv), which has no seed; instances agree without one',
+      });
+    }
   }
 
   /** Bytes held by buffered spans: whole slabs plus bookkeeping. Bounded by max_buffer_bytes. */
@@ -134,16 +171,37 @@ export class AdaptiveSampler {
    * Spans of already-decided traces are emitted or dropped at once. Throws OtlpDecodeError on
    * malformed bytes (the receiver's scan has normally ruled that out).
    */
-  add(request: Uint8Array, metadata: unknown): void {
+  add(request: Uint8Array, metadata: unknown, hold: Hold | null = null): void {
     const now = this.#now();
     const r = new ProtoReader(request);
     const total = request.length;
-    // resource_spans = 1
-    for (let stop = r.nextField(10, total); stop >= 0; stop = r.nextField(10, total)) {
-      this.#addResourceSpans(r, stop, metadata, now);
-      r.pos = stop;
+    if (hold !== null) {
+      // The add itself holds the record until the spans it decided at once are handed on.
+      hold.refs++;
+      this.#hold = hold;
     }
+    try {
+      // resource_spans = 1
+      for (let stop = r.nextField(10, total); stop >= 0; stop = r.nextField(10, total)) {
+        this.#addResourceSpans(r, stop, metadata, now);
+        r.pos = stop;
+      }
+    } finally {
+      this.#hold = null;
+      if (hold !== null) this.#released.push(hold);
+      this.#drain();
+    }
+  }
+
+  /** Emits the round's kept spans, then lets the log's owner settle the round. */
+  #drain(): void {
     this.#batch.drain(this.#emit);
+    if (this.#settle === null || (this.#released.length === 0 && this.#decisions.length === 0)) return;
+    const released = this.#released;
+    const decisions = this.#decisions;
+    this.#released = [];
+    this.#decisions = [];
+    this.#settle(released, decisions);
   }
 
   /** Decides every trace whose time has come. Call it periodically (e.g. every 100 ms). */
@@ -174,7 +232,13 @@ export class AdaptiveSampler {
       });
     }
     this.#pressureSinceLog = 0;
-    this.#batch.drain(this.#emit);
+    this.#drain();
+  }
+
+  /** Restores a decision made before a restart (from the decision log), so late and replayed spans follow it. */
+  restoreDecision(key: string, record: DecisionRecord | null): void {
+    if (record === null) this.#cache.rememberDropped(key);
+    else this.#cache.rememberKept(key, record);
   }
 
   /** Shutdown: decides every buffered trace now and emits the kept ones. Idempotent. */
@@ -187,7 +251,7 @@ export class AdaptiveSampler {
     }
     this.#decideAll(due, now, 'shutdown', true);
     due.length = 0;
-    this.#batch.drain(this.#emit);
+    this.#drain();
   }
 
   /**
@@ -221,6 +285,7 @@ export class AdaptiveSampler {
       lateSpans: { kept: this.#lateKept, dropped: this.#lateDropped },
       earlyDecisions: Object.fromEntries(this.#early),
       overload: { active: this.#overload, keptTraces: this.#overloadKept, droppedTraces: this.#overloadDropped },
+      noTraceIdSpans: { kept: this.#noTraceIdKept, dropped: this.#noTraceIdDropped },
       topKeyRates: (n: number) => rates.top(n),
     };
   }
@@ -247,6 +312,7 @@ export class AdaptiveSampler {
   #addSpan(r: ProtoReader, start: number, end: number, group: SpanGroup, now: number): void {
     const facts = this.#facts;
     facts.read(r, start, end);
+    if (facts.hasNoTraceId()) return this.#decideWithoutTrace(facts, group);
     const key = traceKeyAt(r.u8, facts.traceIdStart, facts.traceIdLength);
     let trace = this.#pending.get(key);
     if (trace === undefined) {
@@ -257,6 +323,7 @@ export class AdaptiveSampler {
       trace = new PendingTrace(key, now, group);
       this.#pending.set(key, trace);
       this.#byFirst.push(trace);
+      this.#rates.countArrival(now);
     }
     const length = end - start;
     if (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > this.#cfg.max_buffer_bytes) {
@@ -270,6 +337,15 @@ export class AdaptiveSampler {
     trace.spans.push(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
     trace.spanCount++;
     this.#bufferedSpans++;
+    if (facts.hasTraceState) readUpstream(trace, facts.traceState());
+    const hold = this.#hold;
+    if (hold !== null) {
+      const holds = trace.holds ?? (trace.holds = []);
+      if (holds.length === 0 || holds[holds.length - 1] !== hold) {
+        holds.push(hold);
+        hold.refs++;
+      }
+    }
     if (trace.errorReason === ErrorReason.NONE) {
       trace.errorReason = facts.errorReason(cfg.keep_http_5xx, cfg.keep_grpc_errors);
     }
@@ -308,7 +384,7 @@ export class AdaptiveSampler {
         this.#lateDropped++;
         return;
       }
-      record = this.#policyRecord('late_' + reason);
+      record = this.#spanPolicyRecord('late_' + reason, facts);
     }
     this.#keepNow(facts, group, record);
     this.#lateKept++;
@@ -322,8 +398,14 @@ export class AdaptiveSampler {
   #decideOnOverload(key: string, facts: SpanFacts, group: SpanGroup): void {
     const errorReason = facts.errorReason(this.#cfg.keep_http_5xx, this.#cfg.keep_grpc_errors);
     let record: DecisionRecord | null = null;
-    if (errorReason !== ErrorReason.NONE) record = this.#policyRecord('overload_' + errorReason);
-    else if (traceUniform(key, this.#cfg.seed) < this.#overloadRecord.probability) record = this.#overloadRecord;
+    if (errorReason !== ErrorReason.NONE) {
+      record = this.#spanPolicyRecord('overload_' + errorReason, facts);
+    } else {
+      const upstream = this.#spanUpstream(facts, key);
+      const fallback = this.#withUpstream(this.#overloadRecord, upstream);
+      if (atLeast(this.#spanRHi, this.#spanRLo, fallback.tHi, fallback.tLo)) record = fallback;
+    }
+    if (this.#settle !== null) this.#decisions.push({ key, record });
     if (record === null) {
       this.#cache.rememberDropped(key);
       this.#overloadDropped++;
@@ -358,14 +440,15 @@ export class AdaptiveSampler {
       const cls = this.#classify(t);
       if (cls === CLASS_DYNAMIC) rates.countDynamic(t.keyState!);
       else if (cls === CLASS_KEEP) rates.countPolicyKept();
+      else rates.countPolicyDropped();
     }
     if (updateRates) rates.update(now, this.#lastTick);
-    const seed = this.#cfg.seed;
     for (let i = 0; i < due.length; i++) {
       const t = due[i];
       if (t.record === null && t.reason === '') {
-        const state = t.keyState!;
-        if (traceUniform(t.key, seed) < state.probability) t.record = state.record;
+        // The specification's rule: T from the key's rate (composed with upstream), kept iff R >= T.
+        const record = this.#withUpstream(t.keyState!.record, t.upstreamTh);
+        if (traceMeets(t, record.tHi, record.tLo)) t.record = record;
         t.reason = 'sampled';
       }
       if (earlyReason !== null) bump(this.#early, earlyReason);
@@ -376,6 +459,10 @@ export class AdaptiveSampler {
   /** The policy stage: sets record/reason for policy outcomes, keyState for every trace. */
   #classify(t: PendingTrace): number {
     const cfg = this.#cfg;
+    if (t.upstreamTh !== '') {
+      // An upstream threshold the trace's randomness does not meet is inconsistent: ignore it.
+      if (!traceMeets(t, hex56Hi(t.upstreamTh), hex56Lo(t.upstreamTh))) t.upstreamTh = '';
+    }
     const key = t.samplingKey !== '' ? t.samplingKey : this.#keys.keyOf(null, t.firstGroup);
     const state = this.#rates.stateFor(key);
     t.keyState = state;
@@ -391,11 +478,11 @@ export class AdaptiveSampler {
       }
     }
     if (t.errorReason !== ErrorReason.NONE) {
-      t.record = this.#policyRecord(t.errorReason);
+      t.record = this.#withUpstream(this.#policyRecord(t.errorReason), t.upstreamTh);
     } else if (slow) {
-      t.record = this.#policyRecord('slow');
+      t.record = this.#withUpstream(this.#policyRecord('slow'), t.upstreamTh);
     } else if (t.keepRule >= 0) {
-      t.record = this.#policyRecord('rule:' + this.#keepRules[t.keepRule].name);
+      t.record = this.#withUpstream(this.#policyRecord('rule:' + this.#keepRules[t.keepRule].name), t.upstreamTh);
     } else if (t.dropRule >= 0) {
       t.reason = 'rule:' + this.#dropRules[t.dropRule].name;
       return CLASS_DROP;
@@ -434,6 +521,11 @@ export class AdaptiveSampler {
     }
     this.#bufferedSpans -= n;
     this.#pending.delete(t.key);
+    if (t.holds !== null) {
+      for (let j = 0; j < t.holds.length; j++) this.#released.push(t.holds[j]);
+      t.holds = null;
+    }
+    if (this.#settle !== null) this.#decisions.push({ key: t.key, record });
     t.state = TraceState.DECIDED;
     t.spans = NO_SPANS;
     t.spanCount = 0;
@@ -442,10 +534,104 @@ export class AdaptiveSampler {
   #policyRecord(reason: string): DecisionRecord {
     let record = this.#policyRecords.get(reason);
     if (record === undefined) {
-      record = { reason, probability: 1, th: '0' };
+      record = decisionRecord(reason, { probability: 1, th: '0' });
       this.#policyRecords.set(reason, record);
     }
     return record;
+  }
+
+  /** A policy record for a span decided alone (late, overload, no trace id), composed with its own upstream. */
+  #spanPolicyRecord(reason: string, facts: SpanFacts): DecisionRecord {
+    const key = traceKeyAt(facts.r.u8, facts.traceIdStart, facts.traceIdLength);
+    return this.#withUpstream(this.#policyRecord(reason), this.#spanUpstream(facts, key));
+  }
+
+  /**
+   * The span's own upstream threshold, if consistent with its randomness; leaves that
+   * randomness in #spanRHi/#spanRLo. Only spans with a trace_state pay for reading it.
+   */
+  #spanUpstream(facts: SpanFacts, key: string): string {
+    let th = '';
+    let rv: string | undefined;
+    if (facts.hasTraceState) {
+      const ts = facts.traceState();
+      th = canonicalThreshold(readThreshold(ts));
+      rv = readRandomness(ts);
+    }
+    if (isRandomness(rv)) {
+      this.#spanRHi = hex56Hi(rv);
+      this.#spanRLo = hex56Lo(rv);
+    } else {
+      this.#spanRHi = keyRandomnessHi(key);
+      this.#spanRLo = keyRandomnessLo(key);
+    }
+    if (th === '0' || (th !== '' && !atLeast(this.#spanRHi, this.#spanRLo, hex56Hi(th), hex56Lo(th)))) return '';
+    return th;
+  }
+
+  /**
+   * `record` after an upstream stage that sampled at threshold `upstream` (the specification's
+   * proportional downstream rule): probability p × P(upstream), threshold never below upstream.
+   */
+  #withUpstream(record: DecisionRecord, upstream: string): DecisionRecord {
+    if (upstream === '' || upstream === '0') return record;
+    const cacheKey = record.reason + '\n' + record.th + '\n' + upstream;
+    let composed = this.#composedRecords.get(cacheKey);
+    if (composed === undefined) {
+      // Bounded: keys and upstream thresholds are few in practice, but neither is capped.
+      if (this.#composedRecords.size >= 4096) this.#composedRecords = new Map();
+      composed = decisionRecord(record.reason, composeThreshold(record.probability, upstream, this.#cfg.threshold_precision), true);
+      this.#composedRecords.set(cacheKey, composed);
+    }
+    return composed;
+  }
+
+  /**
+   * A span with an empty or all-zero trace id has no trace to wait for and no randomness to
+   * sample consistently by, so it is decided alone, at once: drop rules apply, and otherwise it
+   * is kept (count 1; reason error, a keep rule, or `no_trace_id`) and spends the budget like a
+   * policy keep.
+   */
+  #decideWithoutTrace(facts: SpanFacts, group: SpanGroup): void {
+    const cfg = this.#cfg;
+    let reason: string = facts.errorReason(cfg.keep_http_5xx, cfg.keep_grpc_errors);
+    if (reason === ErrorReason.NONE && this.#keepRules.length > 0) {
+      const rule = firstMatchingRule(this.#keepRules, facts, group.resourceAttributes);
+      if (rule >= 0) reason = 'rule:' + this.#keepRules[rule].name;
+    }
+    if (reason === ErrorReason.NONE && this.#dropRules.length > 0) {
+      const rule = firstMatchingRule(this.#dropRules, facts, group.resourceAttributes);
+      if (rule >= 0) {
+        bump(this.#dropped, 'rule:' + this.#dropRules[rule].name);
+        this.#spansDropped++;
+        this.#noTraceIdDropped++;
+        return;
+      }
+    }
+    if (reason === ErrorReason.NONE) reason = 'no_trace_id';
+    this.#rates.countPolicyKept();
+    bump(this.#kept, reason);
+    this.#keepNow(facts, group, this.#spanPolicyRecord(reason, facts));
+    this.#spansKept++;
+    this.#noTraceIdKept++;
+  }
+}
+
+/** R >= T for a trace: R is its `rv` when a span carried one, else its id's low 56 bits. */
+function traceMeets(t: PendingTrace, tHi: number, tLo: number): boolean {
+  return t.rvHi >= 0 ? atLeast(t.rvHi, t.rvLo, tHi, tLo) : atLeast(keyRandomnessHi(t.key), keyRandomnessLo(t.key), tHi, tLo);
+}
+
+/** Folds one span's trace_state into its trace: the largest valid `th`, the first valid `rv`. */
+function readUpstream(trace: PendingTrace, traceState: string): void {
+  const th = canonicalThreshold(readThreshold(traceState));
+  if (th !== '' && th !== '0' && (trace.upstreamTh === '' || thresholdBelow(trace.upstreamTh, th))) trace.upstreamTh = th;
+  if (trace.rvHi < 0) {
+    const rv = readRandomness(traceState);
+    if (isRandomness(rv)) {
+      trace.rvHi = hex56Hi(rv);
+      trace.rvLo = hex56Lo(rv);
+    }
   }
 }
 

@@ -66,6 +66,8 @@ export class SpanFacts {
   statusCode = 0;
   hasException = false;
   hasTraceState = false;
+  #traceStateStart = 0;
+  #traceStateEnd = 0;
 
   constructor() {
     this.watch('http.response.status_code');
@@ -116,7 +118,9 @@ export class SpanFacts {
         case TAG_TRACE_STATE: {
           const n = r.length(end);
           this.hasTraceState = n > 0;
+          this.#traceStateStart = r.pos;
           r.pos += n;
+          this.#traceStateEnd = r.pos;
           break;
         }
         case TAG_PARENT: {
@@ -227,6 +231,19 @@ export class SpanFacts {
     const v = decodeAnyValue(r, this.#slotEnd[slot], 0);
     r.pos = save;
     return v;
+  }
+
+  /** The span's trace_state; read only when hasTraceState, since it costs a string. */
+  traceState(): string {
+    return this.hasTraceState ? this.r.decodeUtf8(this.#traceStateStart, this.#traceStateEnd) : '';
+  }
+
+  /** True when the trace id is empty or all zeros: such a span belongs to no trace. */
+  hasNoTraceId(): boolean {
+    const u8 = this.r.u8;
+    const end = this.traceIdStart + this.traceIdLength;
+    for (let i = this.traceIdStart; i < end; i++) if (u8[i] !== 0) return false;
+    return true;
   }
 
   name(): string {

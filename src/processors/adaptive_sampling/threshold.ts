@@ -1,7 +1,12 @@
-// OpenTelemetry consistent-probability attribution (tracestate `ot=th:`): a 56-bit rejection
-// threshold T = (1 - p) * 2^56, written in hex without trailing zeros. Rates are rounded to the
+// OpenTelemetry consistent probability sampling (tracestate `ot=th:`/`rv:`): a 56-bit rejection
+// threshold T = (1 - p) * 2^56, written in hex without trailing zeros, and a 56-bit randomness R
+// (the `rv` sub-key, else the trace id's low 56 bits). A trace is kept exactly when R >= T, so
+// every consistent sampler at the same rate keeps the same traces. Rates are rounded to the
 // threshold's precision *before* deciding, so the decision, the `th` value and
 // `sampling.adjusted_count` all describe the same probability.
+//
+// 56-bit values travel as two exact doubles, the top 24 bits and the low 32 bits: a double
+// cannot hold 56 bits, and a BigInt per trace would allocate.
 
 /** The smallest probability a 56-bit threshold can express. */
 export const MIN_PROBABILITY = 2 ** -56;
@@ -44,15 +49,87 @@ export function thresholdToProbability(th: string): number | undefined {
 
 /** The `th` sub-key of the `ot` tracestate member, or undefined. */
 export function readThreshold(traceState: string): string | undefined {
+  return readOtSubkey(traceState, 'th:');
+}
+
+/** The `rv` sub-key of the `ot` tracestate member, or undefined. */
+export function readRandomness(traceState: string): string | undefined {
+  return readOtSubkey(traceState, 'rv:');
+}
+
+function readOtSubkey(traceState: string, prefix: string): string | undefined {
   if (traceState.length === 0) return undefined;
   const ot = otMemberValue(traceState);
   if (ot === undefined) return undefined;
   const subkeys = ot.split(';');
   for (let i = 0; i < subkeys.length; i++) {
     const s = subkeys[i];
-    if (s.startsWith('th:')) return s.slice(3);
+    if (s.startsWith(prefix)) return s.slice(3);
   }
   return undefined;
+}
+
+const HEX = /^[0-9a-f]+$/;
+
+/** A valid `th` value in canonical form (trailing zeros removed, "0" for T = 0), or ''. */
+export function canonicalThreshold(th: string | undefined): string {
+  if (th === undefined || th.length === 0 || th.length > 14 || !HEX.test(th)) return '';
+  const trimmed = th.replace(/0+$/, '');
+  return trimmed.length === 0 ? '0' : trimmed;
+}
+
+/** Whether `rv` is a valid randomness value: exactly 14 lowercase hex digits. */
+export function isRandomness(rv: string | undefined): rv is string {
+  return rv !== undefined && rv.length === 14 && HEX.test(rv);
+}
+
+/** Top 24 bits of a 56-bit hex value (a `th` is right-padded with zeros to 14 digits). */
+export function hex56Hi(hex: string): number {
+  return parseInt(hex.padEnd(14, '0').slice(0, 6), 16);
+}
+
+/** Low 32 bits of a 56-bit hex value. */
+export function hex56Lo(hex: string): number {
+  return parseInt(hex.padEnd(14, '0').slice(6), 16);
+}
+
+/** Top 24 bits of the randomness in a trace key (one char per id byte): bytes n-7 .. n-5. */
+export function keyRandomnessHi(key: string): number {
+  const n = key.length;
+  return (byteAt(key, n - 7) << 16) | (byteAt(key, n - 6) << 8) | byteAt(key, n - 5);
+}
+
+/** Low 32 bits of the randomness in a trace key: the last four id bytes. */
+export function keyRandomnessLo(key: string): number {
+  const n = key.length;
+  return byteAt(key, n - 4) * 0x1000000 + ((byteAt(key, n - 3) << 16) | (byteAt(key, n - 2) << 8) | byteAt(key, n - 1));
+}
+
+function byteAt(key: string, i: number): number {
+  return i >= 0 ? key.charCodeAt(i) & 0xff : 0;
+}
+
+/** R >= T, with both as (top 24 bits, low 32 bits). */
+export function atLeast(rHi: number, rLo: number, tHi: number, tLo: number): boolean {
+  return rHi > tHi || (rHi === tHi && rLo >= tLo);
+}
+
+/** Whether threshold `a` is below threshold `b` (both canonical `th` values). */
+export function thresholdBelow(a: string, b: string): boolean {
+  return a.padEnd(14, '0') < b.padEnd(14, '0');
+}
+
+/**
+ * The proportional downstream rule of the specification: a stage sampling at p what arrived with
+ * threshold `upstream` keeps p × P(upstream), and never lowers the threshold (a lower one would
+ * claim traces the earlier stage already dropped).
+ */
+export function composeThreshold(p: number, upstream: string, precision: number): QuantizedProbability {
+  const p0 = upstream === '' ? 1 : thresholdToProbability(upstream)!;
+  if (p >= 1) return upstream === '' ? ONE : { probability: p0, th: upstream };
+  const q = quantizeProbability(p * p0, precision);
+  if (upstream !== '' && thresholdBelow(q.th, upstream)) return { probability: p0, th: upstream };
+  return q;
 }
 
 function otMemberValue(traceState: string): string | undefined {
