@@ -258,6 +258,26 @@ service: { extensions: [${started}], pipelines: { traces: { receivers: [otlp], e
   });
 });
 
+describe('the sampler\'s write-ahead log', () => {
+  test('adaptive_sampling.storage must name a started storage extension', () => {
+    const yaml = (extensions: string, started: string) => `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
+processors: { adaptive_sampling: { storage: wal } }
+exporters: { debug: {} }
+extensions: { ${extensions} }
+service: { extensions: [${started}], pipelines: { traces: { receivers: [otlp], processors: [adaptive_sampling], exporters: [debug] } } }
+`;
+    const real = defaultRegistry();
+    expect(problemsOf(yaml('health_check: { endpoint: 127.0.0.1:0 }', ''), real)).toEqual([
+      'processors.adaptive_sampling.storage: extension "wal" is not defined under extensions',
+    ]);
+    expect(problemsOf(yaml('file_storage/wal: { directory: /tmp/x }', '').replace('storage: wal', 'storage: file_storage/wal'), real)).toEqual([
+      'processors.adaptive_sampling.storage: extension "file_storage/wal" is not started: add it to service.extensions',
+    ]);
+    expect(problemsOf(yaml('file_storage/wal: { directory: /tmp/x }', 'file_storage/wal').replace('storage: wal', 'storage: file_storage/wal'), real)).toEqual([]);
+  });
+});
+
 describe('service start and shutdown', () => {
   test('start: extensions, exporters, processors, receivers; shutdown the reverse; data flows through the helper', async () => {
     events.length = 0;

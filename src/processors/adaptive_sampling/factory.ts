@@ -1,5 +1,6 @@
 import { Batch } from '../../core/batch.ts';
 import type { ProcessorFactory } from '../../core/component.ts';
+import { extensionReferenceProblem } from '../../core/graph.ts';
 import { errorMessage, PipelineError } from '../../core/errors.ts';
 import { internalMetadata, type RequestMetadata } from '../../core/metadata.ts';
 import { queueDirectoryName, type PersistentQueue } from '../../storage/index.ts';
@@ -40,6 +41,11 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
   signals: ['traces'],
   mutatesData: false, // reads the request bytes and emits new requests; the batch itself is never edited
   configSchema: adaptiveSamplingConfigSchema,
+  validateInGraph(ctx) {
+    if (ctx.config.storage === undefined) return [];
+    const problem = extensionReferenceProblem(ctx.extensions, ctx.config.storage, 'storage', `${ctx.path}.storage`);
+    return problem === undefined ? [] : [problem];
+  },
   async create(ctx) {
     const pending = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
