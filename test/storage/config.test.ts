@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { fileStorageConfigSchema, persistentQueueSettingsSchema, queueDirectoryName } from '../../src/storage/index.ts';
+import { fileStorageConfigSchema, persistentQueueSettingsSchema, queueDirectoryName } from '../../src/extensions/file_storage/disk-queue/index.ts';
 
 test('file_storage defaults', () => {
   expect(fileStorageConfigSchema.parse({})).toEqual({

@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PersistentQueue } from '../../src/storage/index.ts';
-import type { PersistentQueueOptions, QueueRecord } from '../../src/storage/index.ts';
+import { PersistentQueue } from '../../src/extensions/file_storage/disk-queue/index.ts';
+import type { PersistentQueueOptions, QueueRecord } from '../../src/extensions/file_storage/disk-queue/index.ts';
 
 export async function makeTempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sluice-queue-test-'));

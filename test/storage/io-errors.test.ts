@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import type { WalFile, WalFileOpener } from '../../src/storage/index.ts';
+import type { WalFile, WalFileOpener } from '../../src/extensions/file_storage/disk-queue/index.ts';
 import { drainAvailable, makeTempDir, openQueue, payloadOf, removeDir, textOf } from './helpers.ts';
 
 let dir: string;

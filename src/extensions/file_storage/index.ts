@@ -3,7 +3,7 @@ import type { ExtensionFactory } from '../../core/component.ts';
 import type { Telemetry } from '../../core/telemetry.ts';
 import type { ExporterHelperSettings } from '../../exporters/helper/config.ts';
 import type { Signal } from '../../otlp/types.ts';
-import { fileStorageConfigSchema, PersistentQueue, queueDirectoryName, type FileStorageConfig } from '../../storage/index.ts';
+import { fileStorageConfigSchema, PersistentQueue, queueDirectoryName, type FileStorageConfig } from './disk-queue/index.ts';
 import { PersistentExportQueue } from './persistent-export-queue.ts';
 
 /** Hands each exporter that names it in `sending_queue.storage` its own write-ahead-logged queue. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, parseDuration, size } from '../config/units.ts';
+import { duration, parseDuration, size } from '../../../config/units.ts';
 import type { FsyncPolicy } from './options.ts';
 
 // `fsync` defaults to 100ms: a killed process loses nothing (written data sits in the page
