@@ -5,7 +5,8 @@ import { errorMessage, isRetryable, PipelineError, retryableError, type ExportEr
 import { ITEM_NAMES, type BoundCounter, type Telemetry } from '../../core/telemetry.ts';
 import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from './config.ts';
-import { MemoryQueue, type ExportQueue, type QueueEntry } from './memory-queue.ts';
+import type { ExportQueue, QueueEntry } from '../../core/storage.ts';
+import { MemoryQueue } from './memory-queue.ts';
 import { backoffDelay, sleep } from './retry.ts';
 
 export interface ExporterHelperOptions {

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { ExtensionFactory } from '../../core/component.ts';
 import type { Telemetry } from '../../core/telemetry.ts';
-import type { ExporterHelperSettings } from '../../exporters/helper/config.ts';
+import type { PersistentQueueBounds, StorageExtension } from '../../core/storage.ts';
 import type { Signal } from '../../otlp/types.ts';
 import { fileStorageConfigSchema, PersistentQueue, queueDirectoryName, type FileStorageConfig } from './disk-queue/index.ts';
 import { PersistentExportQueue } from './persistent-export-queue.ts';
 
 /** Hands each exporter that names it in `sending_queue.storage` its own write-ahead-logged queue. */
-export class FileStorage {
+export class FileStorage implements StorageExtension {
   readonly #config: FileStorageConfig;
   readonly #telemetry: Telemetry;
   readonly #queues: Array<{ exporter: string; signal: Signal; queue: PersistentExportQueue }> = [];
@@ -25,11 +25,11 @@ export class FileStorage {
     telemetry.observe('sluice_exporter_queue_items', 'Telemetry items held by a persistent queue.', ['exporter', 'data_type'], stat((q) => q.stats.items));
   }
 
-  async openQueue(exporterId: string, signal: Signal, settings: ExporterHelperSettings): Promise<PersistentExportQueue> {
+  async openQueue(exporterId: string, signal: Signal, bounds: PersistentQueueBounds): Promise<PersistentExportQueue> {
     const queue = await PersistentQueue.open({
       directory: join(this.#config.directory, queueDirectoryName(exporterId, signal)),
-      maxBytes: settings.sending_queue.max_size,
-      whenFull: settings.sending_queue.when_full,
+      maxBytes: bounds.maxBytes,
+      whenFull: bounds.whenFull,
       fsync: this.#config.fsync,
       segmentBytes: this.#config.segment_size,
       checkpointIntervalMs: this.#config.checkpoint_interval,

@@ -1,9 +1,8 @@
 import type { Server } from 'node:http';
 import { z } from 'zod';
-import type { ExtensionFactory, HealthState } from '../../core/component.ts';
+import type { ExtensionFactory, HealthEvent, HealthState, Host } from '../../core/component.ts';
 import { duration } from '../../config/units.ts';
 import { closeServer, http, listen, splitHostPort } from '../../net.ts';
-import type { HealthEvent, ServiceHost } from '../../service/host.ts';
 
 export const healthCheckConfigSchema = z
   .object({
@@ -32,7 +31,7 @@ export class HealthCheck {
   #server: Server | undefined;
   #running = false;
 
-  constructor(config: HealthCheckConfig, host: ServiceHost) {
+  constructor(config: HealthCheckConfig, host: Host) {
     this.#config = config;
     host.onHealth((event) => this.#record(event));
   }
@@ -98,6 +97,6 @@ export const healthCheckExtensionFactory: ExtensionFactory<HealthCheckConfig> = 
   type: 'health_check',
   configSchema: healthCheckConfigSchema,
   create(ctx) {
-    return new HealthCheck(ctx.config, ctx.host as ServiceHost);
+    return new HealthCheck(ctx.config, ctx.host);
   },
 };
