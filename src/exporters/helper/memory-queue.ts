@@ -1,4 +1,5 @@
 import type { Batch } from '../../core/batch.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import type { ExportQueue, OfferResult, QueueEntry } from '../../core/storage.ts';
 
 /** A bounded FIFO of batches. A full queue refuses; it never grows and never drops silently. */
@@ -10,9 +11,11 @@ export class MemoryQueue implements ExportQueue {
   #handingOver = 0;
   #waiters: Array<(ready: boolean) => void> = [];
   #closed = false;
+  readonly #clock: Clock;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, clock: Clock = systemClock) {
     this.capacity = capacity;
+    this.#clock = clock;
   }
 
   /** Entries no consumer has been woken for; one being handed to a consumer does not take a slot. */
@@ -27,7 +30,7 @@ export class MemoryQueue implements ExportQueue {
   async offer(batch: Batch): Promise<OfferResult> {
     const waiter = this.#waiters.shift();
     if (waiter === undefined && (this.#closed || this.size >= this.capacity)) return 'full';
-    this.#items.push({ batch, enqueuedAt: Date.now() });
+    this.#items.push({ batch, enqueuedAt: this.#clock.now() });
     if (waiter !== undefined) {
       this.#handingOver++;
       waiter(true);
