@@ -1,6 +1,7 @@
-// The prometheusremotewrite exporter engine: config, OTLP → Prometheus conversion, WriteRequest
-// encoding and push. Queueing, retry and registration come from the exporter helper.
+// The prometheusremotewrite exporter: its factory, and the engine (config, OTLP → Prometheus
+// conversion, WriteRequest encoding and push). Queueing and retry come from the exporter helper.
 
+export { prometheusRemoteWriteExporterFactory, prometheusRemoteWriteExporterConfigSchema } from './factory.ts';
 export { prometheusRemoteWriteConfigSchema } from './config.ts';
 export type { PrometheusRemoteWriteConfig, PrometheusRemoteWriteConfigInput } from './config.ts';
 export { toTimeSeries, converterFor, PrometheusConverter, REFUSAL_REASONS } from './convert.ts';

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { exporterHelperFields } from '../helper/config.ts';
+
+export const debugExporterConfigSchema = z
+  .object({
+    /** basic: a count line per batch; normal: adds resource counts; detailed: the data itself, as OTLP/JSON on stdout. */
+    verbosity: z.enum(['basic', 'normal', 'detailed']).default('basic'),
+    ...exporterHelperFields,
+  })
+  .strict();
+
+export type DebugExporterConfig = z.output<typeof debugExporterConfigSchema>;

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { exporterHelperFields } from '../helper/config.ts';
+
+export const fileExporterConfigSchema = z
+  .object({
+    /** One OTLP/JSON export request per line; the file is appended to, never truncated. */
+    path: z.string().min(1),
+    ...exporterHelperFields,
+  })
+  .strict();
+
+export type FileExporterConfig = z.output<typeof fileExporterConfigSchema>;

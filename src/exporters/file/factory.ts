@@ -1,0 +1,11 @@
+import type { ExporterFactory } from '../../core/component.ts';
+import { fileExporterConfigSchema, type FileExporterConfig } from './config.ts';
+import { createFileExporter } from './file-exporter.ts';
+
+export const fileExporterFactory: ExporterFactory<FileExporterConfig> = {
+  kind: 'exporter',
+  type: 'file',
+  signals: ['traces', 'metrics', 'logs'],
+  configSchema: fileExporterConfigSchema,
+  create: createFileExporter,
+};
