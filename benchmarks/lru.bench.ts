@@ -17,9 +17,33 @@ for (let i = 0; i < OPS; i++) {
   ids.push(repeat ? ids[i - 1 - (i % 997)] : (i * 2654435761).toString(16).padStart(16, '0').repeat(2));
 }
 
-function decisionMap(): number {
-  const cache = new DecisionCache(CAPACITY);
-  const record = { rate: 1, reason: 'probabilistic' } as never;
+/** The sampler's decision-cache surface, so both variants run through one driver. */
+interface Decisions {
+  kept(id: string): unknown;
+  wasDropped(id: string): boolean;
+  rememberKept(id: string, record: never): void;
+  rememberDropped(id: string): void;
+}
+
+class LruDecisions implements Decisions {
+  readonly #kept = new LRUCache<string, object>({ max: CAPACITY });
+  readonly #dropped = new LRUCache<string, true>({ max: CAPACITY });
+  kept(id: string): unknown {
+    return this.#kept.get(id);
+  }
+  wasDropped(id: string): boolean {
+    return this.#dropped.has(id);
+  }
+  rememberKept(id: string, record: never): void {
+    this.#kept.set(id, record);
+  }
+  rememberDropped(id: string): void {
+    this.#dropped.set(id, true);
+  }
+}
+
+function decide(cache: Decisions): number {
+  const record = { probability: 1, reason: 'probabilistic', th: '0' } as never;
   let hits = 0;
   for (let i = 0; i < OPS; i++) {
     const id = ids[i];
@@ -33,42 +57,13 @@ function decisionMap(): number {
   return hits;
 }
 
-function decisionLru(): number {
-  const kept = new LRUCache<string, object>({ max: CAPACITY });
-  const dropped = new LRUCache<string, true>({ max: CAPACITY });
-  const record = { rate: 1 };
-  let hits = 0;
-  for (let i = 0; i < OPS; i++) {
-    const id = ids[i];
-    if (kept.get(id) !== undefined || dropped.has(id)) {
-      hits++;
-      continue;
-    }
-    if ((i & 15) === 0) kept.set(id, record);
-    else dropped.set(id, true);
-  }
-  return hits;
-}
-
 // Label values: a cap of 1000 per key; 95% of values are among the first 900 seen.
 const LABEL_LIMIT = 1000;
 const values: string[] = [];
 for (let i = 0; i < OPS; i++) values.push(i % 20 === 0 ? `user-${i}` : `user-${i % 900}`);
 
-function capMap(): number {
-  const seen = new Map<string, number>();
-  let refused = 0;
-  for (let i = 0; i < OPS; i++) {
-    const value = values[i];
-    if (seen.get(value) !== undefined || seen.size < LABEL_LIMIT) seen.set(value, i);
-    else refused++;
-  }
-  return refused;
-}
-
-function capLru(): number {
-  // An LRU cap is not the same rule (it would evict a quiet value to admit a new one); measured for cost only.
-  const seen = new LRUCache<string, number>({ max: LABEL_LIMIT });
+/** Admits a value while it is known or there is room; the rest are refused. */
+function cap(seen: { get(value: string): number | undefined; set(value: string, at: number): unknown; readonly size: number }): number {
   let refused = 0;
   for (let i = 0; i < OPS; i++) {
     const value = values[i];
@@ -97,10 +92,11 @@ function compare(title: string, variants: Record<string, () => number>, rounds =
 }
 
 compare(`decision cache, ${CAPACITY.toLocaleString('en-US')} entries per map, ${OPS.toLocaleString('en-US')} lookups`, {
-  'Map/Set + FIFO ring (baseline, in use)': decisionMap,
-  'lru-cache LRUCache': decisionLru,
+  'Map/Set + FIFO ring (baseline, in use)': () => decide(new DecisionCache(CAPACITY)),
+  'lru-cache LRUCache': () => decide(new LruDecisions()),
 });
 compare(`label cap, ${LABEL_LIMIT} values`, {
-  'Map with a size check (baseline, in use)': capMap,
-  'lru-cache LRUCache': capLru,
+  'Map with a size check (baseline, in use)': () => cap(new Map<string, number>()),
+  // An LRU cap is not the same rule (it would evict a quiet value to admit a new one); measured for cost only.
+  'lru-cache LRUCache': () => cap(new LRUCache<string, number>({ max: LABEL_LIMIT })),
 });

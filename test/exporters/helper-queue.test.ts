@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { Exporter } from '../../src/core/component.ts';
 import { PipelineError } from '../../src/core/errors.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
+import type { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
 import { MemoryQueue } from '../../src/exporters/helper/memory-queue.ts';
 import { metricValue } from '../e2e/harness.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -31,6 +32,18 @@ describe('memory queue', () => {
     expect(await queue.offer(itemsBatch(1))).toBe('full');
   });
 });
+
+/** A started helper (one consumer, room for 4) whose push never settles, holding a 1-item batch in flight. */
+async function stuckWithOneInFlight(id: string): Promise<{ helper: ExporterHelper; clock: ManualClock; telemetry: Telemetry }> {
+  const clock = new ManualClock();
+  const telemetry = new Telemetry();
+  const exporter: Exporter = { push: () => new Promise<void>(() => {}) };
+  const helper = testHelper({ id, exporter, telemetry, timeout: 0, numConsumers: 1, queueSize: 4, clock });
+  await helper.start();
+  await helper.consume(itemsBatch(1));
+  await clock.advance(0);
+  return { helper, clock, telemetry };
+}
 
 describe('exporter helper queue', () => {
   test('a full queue refuses with a retryable PipelineError and counts enqueue_failed; the queued batches are still sent', async () => {
@@ -64,13 +77,7 @@ describe('exporter helper queue', () => {
   });
 
   test('the oldest batch’s age is read from the clock', async () => {
-    const clock = new ManualClock();
-    const telemetry = new Telemetry();
-    const exporter: Exporter = { push: () => new Promise<void>(() => {}) };
-    const helper = testHelper({ id: 'aging', exporter, telemetry, timeout: 0, numConsumers: 1, queueSize: 4, clock });
-    await helper.start();
-    await helper.consume(itemsBatch(1));
-    await clock.advance(0);
+    const { helper, clock, telemetry } = await stuckWithOneInFlight('aging');
     await helper.consume(itemsBatch(1));
     await clock.advance(2_500);
     expect(metricValue(telemetry.render(), 'sluice_exporter_queue_oldest_age_seconds', { exporter: 'aging' })).toBe(2.5);
@@ -80,13 +87,7 @@ describe('exporter helper queue', () => {
   });
 
   test('at the shutdown deadline, what the memory queue still holds is counted as failed', async () => {
-    const clock = new ManualClock();
-    const telemetry = new Telemetry();
-    const exporter: Exporter = { push: () => new Promise<void>(() => {}) };
-    const helper = testHelper({ id: 'stuck', exporter, telemetry, timeout: 0, numConsumers: 1, queueSize: 4, clock });
-    await helper.start();
-    await helper.consume(itemsBatch(1));
-    await clock.advance(0);
+    const { helper, clock, telemetry } = await stuckWithOneInFlight('stuck');
     await helper.consume(itemsBatch(2));
     await helper.consume(itemsBatch(4));
     const done = helper.shutdown(clock.now() + 1_000);
