@@ -94,7 +94,7 @@ export class ExporterHelper implements Consumer {
     if (result === 'ok') return;
     this.#metrics.enqueueFailed(batch.itemCount);
     if (result === 'dropped') {
-      this.#failureLog.log('warn', 'dropped', { items: batch.itemCount }, 'sending queue full: batch dropped by when_full policy');
+      this.#failureLog.log('warn', 'when_full', { items: batch.itemCount }, 'sending queue full: batch dropped by when_full policy');
       return;
     }
     throw new PipelineError('overloaded', `exporter ${this.id}: sending queue is ${result === 'full' ? 'full' : 'unavailable'}`, QUEUE_FULL_RETRY_AFTER_MS);
