@@ -6,8 +6,8 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PersistentQueue } from '../src/storage/index.ts';
-import type { FsyncPolicy } from '../src/storage/index.ts';
+import { PersistentQueue } from '../src/extensions/file_storage/disk-queue/index.ts';
+import type { FsyncPolicy } from '../src/extensions/file_storage/disk-queue/index.ts';
 
 interface BenchRecord {
   payload: Uint8Array;

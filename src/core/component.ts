@@ -49,10 +49,20 @@ export interface Lifecycle {
 
 export type HealthState = 'starting' | 'ok' | 'degraded' | 'failed' | 'stopped';
 
+export interface HealthEvent {
+  componentId: string;
+  state: HealthState;
+  message: string | undefined;
+  /** Epoch ms. */
+  at: number;
+}
+
 export interface Host {
   /** A started extension instance by id, for components that depend on one (auth, storage). */
   getExtension<T = unknown>(id: string): T | undefined;
   reportHealth(componentId: string, state: HealthState, message?: string): void;
+  /** Every reportHealth call, for extensions that watch health (health_check). */
+  onHealth(listener: (event: HealthEvent) => void): void;
   /** Called by the memory limiter; components that buffer (the sampler) may shed load. */
   onOverload(listener: (overloaded: boolean) => void): void;
   setOverload(overloaded: boolean): void;

@@ -1,11 +1,4 @@
-import type { HealthState, Host } from '../core/component.ts';
-
-export interface HealthEvent {
-  componentId: string;
-  state: HealthState;
-  message: string | undefined;
-  at: number;
-}
+import type { HealthEvent, HealthState, Host } from '../core/component.ts';
 
 /** What components may ask of the running service. */
 export class ServiceHost implements Host {
@@ -27,7 +20,7 @@ export class ServiceHost implements Host {
   }
 
   reportHealth(componentId: string, state: HealthState, message?: string): void {
-    const event = { componentId, state, message, at: Date.now() };
+    const event: HealthEvent = { componentId, state, message, at: Date.now() };
     for (const listener of this.#healthListeners) listener(event);
   }
 

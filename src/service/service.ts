@@ -16,7 +16,7 @@ import { Telemetry } from '../core/telemetry.ts';
 import { helperSettings } from '../config/exporter-settings.ts';
 import type { ExporterHelperSettings } from '../exporters/helper/config.ts';
 import { ExporterHelper } from '../exporters/helper/exporter-helper.ts';
-import type { ExportQueue } from '../exporters/helper/memory-queue.ts';
+import { isStorageExtension, type ExportQueue } from '../core/storage.ts';
 import type { Signal } from '../otlp/types.ts';
 import { closeServer } from '../net.ts';
 import { fanout, type FanoutTarget } from './fanout.ts';
@@ -29,9 +29,6 @@ interface Named<T> {
   id: string;
   instance: T;
 }
-
-/** Builds a persistent queue for an exporter when its sending_queue names a storage extension. */
-export type QueueFactory = (storage: unknown, exporterId: string, signal: Signal, settings: ExporterHelperSettings) => Promise<ExportQueue>;
 
 export interface ServiceOptions {
   logger: Logger;
@@ -159,12 +156,12 @@ export class Service {
   async #persistentQueue(exporterId: string, signal: Signal, settings: ExporterHelperSettings): Promise<ExportQueue | undefined> {
     const storageId = settings.sending_queue?.storage;
     if (storageId === undefined || !settings.sending_queue.enabled) return undefined;
-    const storage = this.host.getExtension<{ openQueue?: (exporterId: string, signal: Signal, settings: ExporterHelperSettings) => Promise<ExportQueue> }>(storageId);
-    if (storage?.openQueue === undefined) {
+    const storage = this.host.getExtension(storageId);
+    if (!isStorageExtension(storage)) {
       // The graph build reports this before anything starts; kept for a graph built by hand.
       throw new Error(`exporter ${exporterId}: sending_queue.storage "${storageId}" is not a running storage extension (add it to service.extensions)`);
     }
-    return storage.openQueue(exporterId, signal, settings);
+    return storage.openQueue(exporterId, signal, { maxBytes: settings.sending_queue.max_size, whenFull: settings.sending_queue.when_full });
   }
 
   /** Graceful: receivers stop, processors flush, exporters drain until the deadline. Idempotent. */

@@ -11,7 +11,8 @@ import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
 import { FileStorage } from '../../src/extensions/file_storage/index.ts';
 import { encodeTraces } from '../../src/otlp/protobuf.ts';
-import { fileStorageConfigSchema, type PersistentQueue } from '../../src/storage/index.ts';
+import { fileStorageConfigSchema } from '../../src/extensions/file_storage/index.ts';
+import type { RecordLog } from '../../src/core/storage.ts';
 import { adaptiveSamplingConfigSchema } from '../../src/processors/adaptive_sampling/index.ts';
 import { adaptiveSamplingProcessorFactory } from '../../src/processors/adaptive_sampling/factory.ts';
 import { ServiceHost } from '../../src/service/host.ts';
@@ -23,9 +24,9 @@ import { buildTraces, hex, requestOf, type SpanItem } from './sdk-traces.ts';
 
 /** file_storage whose logs the test can close under a live processor. */
 class CrashableStorage extends FileStorage {
-  readonly opened: PersistentQueue[] = [];
-  override async openLog(name: string, maxBytes: number): Promise<PersistentQueue> {
-    const q = await super.openLog(name, maxBytes);
+  readonly opened: RecordLog[] = [];
+  override async openLog(owner: string, name: string, maxBytes: number): Promise<RecordLog> {
+    const q = await super.openLog(owner, name, maxBytes);
     this.opened.push(q);
     return q;
   }
@@ -46,7 +47,7 @@ class Sink implements Consumer {
 
 async function open(dir: string, config: Record<string, unknown>, next: Consumer): Promise<{ processor: Processor; storage: CrashableStorage }> {
   const host = new ServiceHost();
-  const storage = new CrashableStorage(fileStorageConfigSchema.parse({ directory: dir, fsync: 'never' }), new Telemetry());
+  const storage = new CrashableStorage(fileStorageConfigSchema.parse({ directory: dir, fsync: 'never' }), new Telemetry(), pino({ level: 'silent' }));
   host.addExtension('file_storage', storage);
   const processor = await adaptiveSamplingProcessorFactory.create({
     id: 'adaptive_sampling', config: adaptiveSamplingConfigSchema.parse({ storage: 'file_storage', ...config }), telemetry: new Telemetry(),

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
-import { newOutcome, type RequestMetadata } from '../../src/core/metadata.ts';
+import { internalMetadata } from '../../src/core/metadata.ts';
 import { countItems, decodeTraces, scanRequest } from '../../src/otlp/index.ts';
 import { mergeBatches } from '../../src/processors/batch/merge.ts';
 import { sdkTraces } from '../otlp/sdk-fixtures.ts';
 
-const metadata = (): RequestMetadata => ({ tenant: undefined, principal: undefined, clientAddress: '', headers: {}, receivedAt: 0, transport: 'internal', outcome: newOutcome() });
+const metadata = () => internalMetadata();
 
 async function parts(sizes: number[]): Promise<Batch<'traces'>[]> {
   const out: Batch<'traces'>[] = [];

@@ -9,6 +9,9 @@ import type {
 import { AggregationTemporality } from '../../src/otlp/types.ts';
 import { cardinalityLimitConfigSchema } from '../../src/processors/cardinality_limit/index.ts';
 import type { CardinalityLimitConfig, CardinalityLimitConfigInput } from '../../src/processors/cardinality_limit/index.ts';
+import { attrs, metric, metricsRequest, scopeMetrics } from '../support/otlp.ts';
+
+export { attrs };
 
 export const DELTA = AggregationTemporality.DELTA;
 export const CUMULATIVE = AggregationTemporality.CUMULATIVE;
@@ -17,23 +20,17 @@ export function config(input: CardinalityLimitConfigInput = {}): CardinalityLimi
   return cardinalityLimitConfigSchema.parse(input);
 }
 
-export function attrs(record: Record<string, string | number | boolean>): KeyValue[] {
-  return Object.entries(record).map(([key, v]) => ({
-    key,
-    value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : { intValue: BigInt(v) },
-  }));
-}
 
 export function numberPoint(attributes: KeyValue[], value: number, time = 2000n, start = 1000n): NumberDataPoint {
   return { attributes, startTimeUnixNano: start, timeUnixNano: time, asInt: BigInt(value), exemplars: [], flags: 0 };
 }
 
 export function sumMetric(name: string, points: NumberDataPoint[], temporality: number = DELTA, isMonotonic = true): Metric {
-  return { name, description: '', unit: '', sum: { dataPoints: points, aggregationTemporality: temporality, isMonotonic }, metadata: [] };
+  return metric(name, { sum: { dataPoints: points, aggregationTemporality: temporality, isMonotonic } });
 }
 
 export function gaugeMetric(name: string, points: NumberDataPoint[]): Metric {
-  return { name, description: '', unit: '', gauge: { dataPoints: points }, metadata: [] };
+  return metric(name, { gauge: { dataPoints: points } });
 }
 
 export const BOUNDS = [10, 100, 1000];
@@ -56,19 +53,11 @@ export function histogramPoint(attributes: KeyValue[], counts: number[], sum: nu
 }
 
 export function histogramMetric(name: string, points: HistogramDataPoint[], temporality: number = DELTA): Metric {
-  return { name, description: '', unit: '', histogram: { dataPoints: points, aggregationTemporality: temporality }, metadata: [] };
+  return metric(name, { histogram: { dataPoints: points, aggregationTemporality: temporality } });
 }
 
 export function request(metrics: Metric[], resourceAttributes: KeyValue[] = attrs({ 'service.name': 'svc' })): ExportMetricsServiceRequest {
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: resourceAttributes, droppedAttributesCount: 0, entityRefs: [] },
-        scopeMetrics: [{ scope: { name: 'test', version: '1', attributes: [], droppedAttributesCount: 0 }, metrics, schemaUrl: '' }],
-        schemaUrl: '',
-      },
-    ],
-  };
+  return metricsRequest(resourceAttributes, [scopeMetrics(metrics)]);
 }
 
 export function allMetrics(req: ExportMetricsServiceRequest): Metric[] {

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GRPC_SERVICE_PATHS } from '../../src/receivers/otlp/grpc.ts';
+import { GRPC_SERVICE_PATHS } from '../../src/otlp/grpc-paths.ts';
 import { sdkSpans } from '../otlp/sdk-fixtures.ts';
 import { freePorts, metricValue, OtlpSink, type RunningSluice, scrapeMetrics, serviceYaml, startSluice } from './harness.ts';
 

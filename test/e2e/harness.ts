@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeJson } from '../../src/otlp/json.ts';
 import { decodeRequest } from '../../src/otlp/protobuf.ts';
 import type { RequestBySignal, Signal } from '../../src/otlp/types.ts';
-import { GRPC_SERVICE_PATHS } from '../../src/receivers/otlp/grpc.ts';
+import { GRPC_SERVICE_PATHS } from '../../src/otlp/grpc-paths.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI, as npm start and bin/sluice.js run it; test/support/build-dist.ts rebuilds it before the suite. */

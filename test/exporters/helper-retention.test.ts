@@ -13,8 +13,8 @@ import { Batch } from '../../src/core/batch.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
 import { PersistentExportQueue } from '../../src/extensions/file_storage/persistent-export-queue.ts';
-import type { ExportQueue } from '../../src/exporters/helper/memory-queue.ts';
-import { PersistentQueue } from '../../src/storage/index.ts';
+import type { ExportQueue } from '../../src/core/storage.ts';
+import { PersistentQueue } from '../../src/extensions/file_storage/disk-queue/index.ts';
 import { testHelper } from './helper-fixtures.ts';
 
 setFlagsFromString('--expose-gc');

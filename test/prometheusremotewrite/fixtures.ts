@@ -1,7 +1,6 @@
 // Hand-built OTLP metric batches for the prometheusremotewrite tests.
 import protobuf from 'protobufjs';
 import type {
-  AnyValue,
   ExportMetricsServiceRequest,
   HistogramDataPoint,
   KeyValue,
@@ -17,23 +16,15 @@ import type {
   PrometheusRemoteWriteConfigInput,
 } from '../../src/exporters/prometheusremotewrite/config.ts';
 import type { Label, TimeSeries } from '../../src/exporters/prometheusremotewrite/series.ts';
+import { attrs, metric as sharedMetric, metricsRequest, scopeMetrics, type Scalar } from '../support/otlp.ts';
+
+export { attrs };
 
 export const T_NS = 1_700_000_000_123_456_789n;
 export const T_MS = 1_700_000_000_123;
 
 export function config(overrides: Partial<PrometheusRemoteWriteConfigInput> = {}): PrometheusRemoteWriteConfig {
   return prometheusRemoteWriteConfigSchema.parse({ endpoint: 'http://127.0.0.1:19091/api/v1/write', ...overrides });
-}
-
-function anyValue(value: string | number | boolean | bigint): AnyValue {
-  if (typeof value === 'string') return { stringValue: value };
-  if (typeof value === 'boolean') return { boolValue: value };
-  if (typeof value === 'bigint') return { intValue: value };
-  return { doubleValue: value };
-}
-
-export function attrs(record: Record<string, string | number | boolean | bigint>): KeyValue[] {
-  return Object.entries(record).map(([key, value]) => ({ key, value: anyValue(value) }));
 }
 
 export function numberPoint(value: number | bigint, attributes: KeyValue[] = [], flags = 0, time = T_NS): NumberDataPoint {
@@ -83,7 +74,7 @@ export function summaryPoint(quantiles: [number, number][], sum: number, count: 
 }
 
 function metric(name: string, unit: string, data: Partial<Metric>): Metric {
-  return { name, description: `${name} help`, unit, metadata: [], ...data };
+  return sharedMetric(name, data, unit, `${name} help`);
 }
 
 export function gauge(name: string, unit: string, points: NumberDataPoint[]): Metric {
@@ -114,18 +105,11 @@ export function summary(name: string, unit: string, points: SummaryDataPoint[]):
 }
 
 export function scope(metrics: Metric[], name = 'checkout-lib', version = '1.2.3'): ScopeMetrics {
-  return { scope: { name, version, attributes: [], droppedAttributesCount: 0 }, metrics, schemaUrl: '' };
+  return scopeMetrics(metrics, name, version);
 }
 
-export function request(
-  resource: Record<string, string | number | boolean | bigint>,
-  scopes: ScopeMetrics[],
-): ExportMetricsServiceRequest {
-  return {
-    resourceMetrics: [
-      { resource: { attributes: attrs(resource), droppedAttributesCount: 0, entityRefs: [] }, scopeMetrics: scopes, schemaUrl: '' },
-    ],
-  };
+export function request(resource: Record<string, Scalar>, scopes: ScopeMetrics[]): ExportMetricsServiceRequest {
+  return metricsRequest(attrs(resource), scopes);
 }
 
 export const CHECKOUT = { 'service.name': 'checkout', 'service.namespace': 'shop', 'service.instance.id': 'pod-1', 'host.name': 'node-a' };

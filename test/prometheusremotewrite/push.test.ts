@@ -2,14 +2,16 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ExportError } from '../../src/core/errors.ts';
-import { parseRetryAfter, push } from '../../src/exporters/prometheusremotewrite/push.ts';
+import { push } from '../../src/exporters/prometheusremotewrite/push.ts';
+import { parseRetryAfter } from '../../src/exporters/shared/http-client.ts';
+import { freePorts } from '../e2e/harness.ts';
 import { snappyUncompress } from '../../src/exporters/prometheusremotewrite/snappy.ts';
 import { CHECKOUT, config, decodeWriteRequest, gauge, numberPoint, request, scope, sum } from './fixtures.ts';
 
 // A local stand-in for a remote-write endpoint; the path picks the answer.
-const PORT = 19091;
-const CLOSED_PORT = 19092;
-const base = `http://127.0.0.1:${PORT}`;
+let PORT: number;
+let CLOSED_PORT: number;
+let base: string;
 
 interface Received {
   path: string;
@@ -22,6 +24,8 @@ let server: Server;
 const RETRY_DATE = new Date(Date.now() + 120_000).toUTCString();
 
 beforeAll(async () => {
+  [PORT, CLOSED_PORT] = await freePorts(2);
+  base = `http://127.0.0.1:${PORT}`;
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -136,11 +140,9 @@ describe('push', () => {
   });
 
   test('a timeout is retryable', async () => {
-    const started = Date.now();
     const error = await pushExpectingError('/slow', { timeout: '200ms' });
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('timed out after 200ms');
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('a batch above max_batch_size_bytes goes out as several requests', async () => {

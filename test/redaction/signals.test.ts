@@ -2,45 +2,19 @@ import { describe, expect, test } from 'vitest';
 import { MissingHashKeyError, SUMMARY_ATTRIBUTE } from '../../src/processors/redaction/index.ts';
 import type {
   AnyValue,
-  ExportLogsServiceRequest,
   ExportMetricsServiceRequest,
-  ExportTraceServiceRequest,
   KeyValue,
-  LogRecord,
   NumberDataPoint,
-  Span,
 } from '../../src/otlp/types.ts';
+import { logRecord, logsRequest, resource, span, tracesRequest } from '../support/otlp.ts';
 import { attrs, kv, redactorWith, str } from './helpers.ts';
 
 const EMAIL = 'jane.doe@example.com';
 const KEY_ENV = { SLUICE_REDACTION_KEY: 'test-key-1' };
 
-function resource(attributes: KeyValue[]) {
-  return { attributes, droppedAttributesCount: 0, entityRefs: [] };
-}
-
-function span(attributes: KeyValue[], extra: Partial<Span> = {}): Span {
-  return {
-    traceId: new Uint8Array(16), spanId: new Uint8Array(8), traceState: '', parentSpanId: new Uint8Array(0), flags: 0,
-    name: 'GET /users', kind: 2, startTimeUnixNano: 1n, endTimeUnixNano: 2n, attributes, droppedAttributesCount: 0,
-    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined, ...extra,
-  };
-}
-
-function traces(spans: Span[], resourceAttributes: KeyValue[] = []): ExportTraceServiceRequest {
-  return { resourceSpans: [{ resource: resource(resourceAttributes), scopeSpans: [{ scope: undefined, spans, schemaUrl: '' }], schemaUrl: '' }] };
-}
-
-function log(body: AnyValue | undefined, attributes: KeyValue[] = []): LogRecord {
-  return {
-    timeUnixNano: 1n, observedTimeUnixNano: 1n, severityNumber: 9, severityText: 'INFO', body, attributes,
-    droppedAttributesCount: 0, flags: 0, traceId: new Uint8Array(0), spanId: new Uint8Array(0), eventName: '',
-  };
-}
-
-function logs(records: LogRecord[], resourceAttributes: KeyValue[] = []): ExportLogsServiceRequest {
-  return { resourceLogs: [{ resource: resource(resourceAttributes), scopeLogs: [{ scope: undefined, logRecords: records, schemaUrl: '' }], schemaUrl: '' }] };
-}
+const traces = tracesRequest;
+const log = logRecord;
+const logs = logsRequest;
 
 function point(attributes: KeyValue[], value: number): NumberDataPoint {
   return { attributes, startTimeUnixNano: 1n, timeUnixNano: 2n, asInt: BigInt(value), exemplars: [], flags: 0 };

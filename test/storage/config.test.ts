@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { fileStorageConfigSchema, persistentQueueSettingsSchema, queueDirectoryName } from '../../src/storage/index.ts';
+import { sendingQueueSchema } from '../../src/exporters/helper/config.ts';
+import { fileStorageConfigSchema, queueDirectoryName } from '../../src/extensions/file_storage/config.ts';
 
 test('file_storage defaults', () => {
   expect(fileStorageConfigSchema.parse({})).toEqual({
@@ -29,10 +30,10 @@ test('file_storage reports every problem with its path, including an unknown key
 });
 
 test('sending_queue persistent settings: defaults and validation', () => {
-  expect(persistentQueueSettingsSchema.parse({})).toEqual({ max_size: 256 * 1024 * 1024, when_full: 'block' });
-  expect(persistentQueueSettingsSchema.parse({ max_size: '1GiB', when_full: 'drop_oldest' })).toEqual({ max_size: 1024 ** 3, when_full: 'drop_oldest' });
-  expect(persistentQueueSettingsSchema.safeParse({ when_full: 'drop' }).success).toBe(false);
-  expect(persistentQueueSettingsSchema.safeParse({ max_size: 0 }).success).toBe(false);
+  expect(sendingQueueSchema.parse({ storage: 'file_storage' })).toMatchObject({ max_size: 256 * 1024 * 1024, when_full: 'block' });
+  expect(sendingQueueSchema.parse({ max_size: '1GiB', when_full: 'drop_oldest' })).toMatchObject({ max_size: 1024 ** 3, when_full: 'drop_oldest' });
+  expect(sendingQueueSchema.safeParse({ when_full: 'drop' }).success).toBe(false);
+  expect(sendingQueueSchema.safeParse({ max_size: 0 }).success).toBe(false);
 });
 
 test('queue directory names are file-name safe and distinct per exporter id', () => {

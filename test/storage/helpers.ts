@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PersistentQueue } from '../../src/storage/index.ts';
-import type { PersistentQueueOptions, QueueRecord } from '../../src/storage/index.ts';
+import { PersistentQueue } from '../../src/extensions/file_storage/disk-queue/index.ts';
+import type { PersistentQueueOptions, QueueRecord, WalFile, WalFileOpener } from '../../src/extensions/file_storage/disk-queue/index.ts';
 
 export async function makeTempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sluice-queue-test-'));
@@ -45,4 +45,42 @@ export async function segmentBytesOnDisk(dir: string): Promise<number> {
   let total = 0;
   for (const name of await segmentFiles(dir)) total += (await stat(join(dir, name))).size;
   return total;
+}
+
+/** Real files whose operations fail on demand, as a full or failing disk would make them. */
+export class FaultyDisk {
+  failWrites: string | undefined;
+  failSyncs: string | undefined;
+  failOpens: string | undefined;
+  failReads: string | undefined;
+
+  readonly opener: WalFileOpener = async (path, flags) => {
+    if (this.failOpens !== undefined) throw errno(this.failOpens);
+    const file = await open(path, flags);
+    const faulty: WalFile = {
+      writev: async (buffers, position) => {
+        if (this.failWrites !== undefined) {
+          // A partial write before the failure, as ENOSPC mid-batch leaves behind.
+          await file.write(Buffer.from('torn'), 0, 4, position);
+          throw errno(this.failWrites);
+        }
+        return file.writev(buffers, position);
+      },
+      read: async (buffer, offset, length, position) => {
+        if (this.failReads !== undefined) throw errno(this.failReads);
+        return file.read(buffer, offset, length, position);
+      },
+      datasync: async () => {
+        if (this.failSyncs !== undefined) throw errno(this.failSyncs);
+        return file.datasync();
+      },
+      truncate: (length) => file.truncate(length),
+      close: () => file.close(),
+    };
+    return faulty;
+  };
+}
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected`), { code });
 }

@@ -1,7 +1,5 @@
-import { open } from 'node:fs/promises';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import type { WalFile, WalFileOpener } from '../../src/storage/index.ts';
-import { drainAvailable, makeTempDir, openQueue, payloadOf, removeDir, textOf } from './helpers.ts';
+import { drainAvailable, FaultyDisk, makeTempDir, openQueue, payloadOf, removeDir, textOf } from './helpers.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -10,44 +8,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await removeDir(dir);
 });
-
-/** Real files whose operations fail on demand, as a full or failing disk would make them. */
-class FaultyDisk {
-  failWrites: string | undefined;
-  failSyncs: string | undefined;
-  failOpens: string | undefined;
-  failReads: string | undefined;
-
-  readonly opener: WalFileOpener = async (path, flags) => {
-    if (this.failOpens !== undefined) throw errno(this.failOpens);
-    const file = await open(path, flags);
-    const faulty: WalFile = {
-      writev: async (buffers, position) => {
-        if (this.failWrites !== undefined) {
-          // A partial write before the failure, as ENOSPC mid-batch leaves behind.
-          await file.write(Buffer.from('torn'), 0, 4, position);
-          throw errno(this.failWrites);
-        }
-        return file.writev(buffers, position);
-      },
-      read: async (buffer, offset, length, position) => {
-        if (this.failReads !== undefined) throw errno(this.failReads);
-        return file.read(buffer, offset, length, position);
-      },
-      datasync: async () => {
-        if (this.failSyncs !== undefined) throw errno(this.failSyncs);
-        return file.datasync();
-      },
-      truncate: (length) => file.truncate(length),
-      close: () => file.close(),
-    };
-    return faulty;
-  };
-}
-
-function errno(code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: injected`), { code });
-}
 
 test('ENOSPC on write: enqueue resolves io_error, nothing throws, earlier records stay readable', async () => {
   const disk = new FaultyDisk();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { PersistentQueue } from '../../src/storage/index.ts';
-import type { QueueRecord } from '../../src/storage/index.ts';
+import { PersistentQueue } from '../../src/extensions/file_storage/disk-queue/index.ts';
+import type { QueueRecord } from '../../src/extensions/file_storage/disk-queue/index.ts';
 import { drainAvailable, makeTempDir, openQueue, payloadOf, removeDir, textOf } from './helpers.ts';
 
 let dir: string;

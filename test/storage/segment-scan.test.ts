@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import { decodeRecordAt, encodeRecord, encodeSegmentHeader } from '../../src/storage/record-codec.ts';
-import { scanSegment } from '../../src/storage/segment-scan.ts';
+import { decodeRecordAt, encodeRecord, encodeSegmentHeader } from '../../src/extensions/file_storage/disk-queue/record-codec.ts';
+import { scanSegment } from '../../src/extensions/file_storage/disk-queue/segment-scan.ts';
 
 const everyIdUnacked = () => true;
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReloadLogLevel } from '../../src/extensions/bearertokenauth/watched-file.ts';
+import type { ReloadLogLevel } from '../../src/common/watched-file.ts';
 
 export interface LogLine {
   level: ReloadLogLevel;

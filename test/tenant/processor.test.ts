@@ -8,6 +8,7 @@ import { Telemetry } from '../../src/core/telemetry.ts';
 import { encodeTraces } from '../../src/otlp/protobuf.ts';
 import { tenantConfigSchema } from '../../src/processors/tenant/config.ts';
 import { TenantProcessor } from '../../src/processors/tenant/processor.ts';
+import { attrs, span, tracesRequest } from '../support/otlp.ts';
 import { makeTempDir } from './helpers.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -16,27 +17,8 @@ afterEach(async () => {
 });
 
 function oneSpanRequest(): Uint8Array {
-  return encodeTraces({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }], droppedAttributesCount: 0, entityRefs: [] },
-        scopeSpans: [
-          {
-            scope: undefined,
-            schemaUrl: '',
-            spans: [
-              {
-                traceId: new Uint8Array(16).fill(1), spanId: new Uint8Array(8).fill(2), traceState: '', parentSpanId: new Uint8Array(0),
-                flags: 0, name: 'GET /', kind: 2, startTimeUnixNano: 1n, endTimeUnixNano: 2n, attributes: [], droppedAttributesCount: 0,
-                events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
-              },
-            ],
-          },
-        ],
-        schemaUrl: '',
-      },
-    ],
-  });
+  const one = span([], { traceId: new Uint8Array(16).fill(1), spanId: new Uint8Array(8).fill(2), name: 'GET /' });
+  return encodeTraces(tracesRequest([one], attrs({ 'service.name': 'shop' })));
 }
 
 describe('tenant processor accounting', () => {

@@ -1,7 +1,7 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WatchedFile } from '../../src/extensions/bearertokenauth/watched-file.ts';
+import { WatchedFile } from '../../src/common/watched-file.ts';
 import { collectLogs, makeTempDir } from './helpers.ts';
 
 describe('WatchedFile', () => {

@@ -13,7 +13,7 @@ export const sendingQueueSchema = z
     /** A file_storage extension id: the queue then lives on disk and survives a crash. */
     storage: z.string().optional(),
     /** Capacity in bytes of the persistent queue. */
-    max_size: size('256MiB'),
+    max_size: size('256MiB').pipe(z.number().int().min(1, 'max_size must be positive')),
     /** What a full persistent queue does: refuse (retryable, backpressure), or drop and count. */
     when_full: z.enum(['block', 'drop_newest', 'drop_oldest']).default('block'),
   })

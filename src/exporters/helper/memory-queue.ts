@@ -1,47 +1,6 @@
 import type { Batch } from '../../core/batch.ts';
-
-export interface QueueEntry {
-  batch: Batch;
-  enqueuedAt: number;
-}
-
-/**
- * ok: queued. full: refused, the sender should retry. dropped: refused by an explicit drop policy
- * (counted; the client is not asked to retry). error: storage failed (retryable).
- */
-export type OfferResult = 'ok' | 'full' | 'dropped' | 'error';
-
-/** What the exporter helper needs from a queue; the in-memory and the on-disk queue both provide it. */
-export interface ExportQueue {
-  offer(batch: Batch): Promise<OfferResult>;
-  /** The oldest waiting entry, now; undefined when none is waiting. It never waits for one to arrive. */
-  poll(): Promise<QueueEntry | undefined>;
-  /**
-   * Resolves true once poll() may find an entry (another consumer may still get there first),
-   * false once the queue is closed and empty. It carries no entry on purpose. An idle consumer
-   * parks here for several seconds at low rates, so its promise is promoted to the old
-   * generation; a batch handed over through it would stay reachable from that dead promise
-   * until the next mark-compact, and so would every request body the batch holds
-   * (benchmarks/RESULTS.md, "The sending queue pinned every batch until a mark-compact").
-   */
-  whenReady(): Promise<boolean>;
-  /** The entry was delivered, or failed for good. */
-  ack(entry: QueueEntry): void;
-  /** The entry could not be delivered before shutdown; a persistent queue keeps it. */
-  release(entry: QueueEntry): void;
-  readonly size: number;
-  readonly capacity: number;
-  /** Whether entries released at shutdown survive to the next start. */
-  readonly persistent: boolean;
-  readonly oldestEnqueuedAt: number | undefined;
-  /** Bytes held and the byte bound, where the queue measures them (the persistent queue does). */
-  readonly sizeBytes?: number;
-  readonly capacityBytes?: number;
-  /** Stops new offers; take() returns undefined once the queue is empty. */
-  close(): Promise<void>;
-  /** Releases resources once the consumers have stopped (flushes a persistent queue's checkpoint). */
-  dispose?(): Promise<void>;
-}
+import { systemClock, type Clock } from '../../core/clock.ts';
+import type { ExportQueue, OfferResult, QueueEntry } from '../../core/storage.ts';
 
 /** A bounded FIFO of batches. A full queue refuses; it never grows and never drops silently. */
 export class MemoryQueue implements ExportQueue {
@@ -52,9 +11,11 @@ export class MemoryQueue implements ExportQueue {
   #handingOver = 0;
   #waiters: Array<(ready: boolean) => void> = [];
   #closed = false;
+  readonly #clock: Clock;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, clock: Clock = systemClock) {
     this.capacity = capacity;
+    this.#clock = clock;
   }
 
   /** Entries no consumer has been woken for; one being handed to a consumer does not take a slot. */
@@ -69,7 +30,7 @@ export class MemoryQueue implements ExportQueue {
   async offer(batch: Batch): Promise<OfferResult> {
     const waiter = this.#waiters.shift();
     if (waiter === undefined && (this.#closed || this.size >= this.capacity)) return 'full';
-    this.#items.push({ batch, enqueuedAt: Date.now() });
+    this.#items.push({ batch, enqueuedAt: this.#clock.now() });
     if (waiter !== undefined) {
       this.#handingOver++;
       waiter(true);

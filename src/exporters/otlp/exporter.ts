@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Exporter, ExporterContext } from '../../core/component.ts';
 import { permanentError, retryableError } from '../../core/errors.ts';
 import { decodeExportResponse } from '../../otlp/protobuf.ts';
-import { GRPC_SERVICE_PATHS } from '../../receivers/otlp/grpc.ts';
-import { decodeRetryInfoDelay } from '../../receivers/otlp/status.ts';
+import { GRPC_SERVICE_PATHS } from '../../otlp/grpc-paths.ts';
+import { decodeRetryInfoDelay } from '../../otlp/rpc-status.ts';
 import { readTlsFiles } from '../shared/client-config.ts';
 import type { OtlpGrpcExporterConfig } from './config.ts';
 

@@ -1,5 +1,6 @@
 import type { ExporterFactory } from '../../core/component.ts';
 import type { ExportMetricsServiceRequest } from '../../otlp/types.ts';
+import { HttpClient } from '../shared/http-client.ts';
 import { prometheusRemoteWriteConfigSchema, type PrometheusRemoteWriteConfig } from './config.ts';
 import { push } from './push.ts';
 
@@ -18,10 +19,14 @@ export const prometheusRemoteWriteExporterFactory: ExporterFactory<PrometheusRem
       'Metric points that cannot be expressed in Prometheus (delta temporality, exponential histograms), by reason.',
       ['exporter', 'reason'],
     );
+    const client = new HttpClient(new URL(config.endpoint));
     return {
       async push(batch, abortSignal) {
-        const result = await push(batch.request as ExportMetricsServiceRequest, batch.metadata.tenant, config, fetch, abortSignal);
+        const result = await push(batch.request as ExportMetricsServiceRequest, batch.metadata.tenant, config, client, abortSignal);
         for (const refusal of result.refused) refused.add(refusal.points, { exporter: ctx.id, reason: refusal.reason });
+      },
+      shutdown() {
+        client.close();
       },
     };
   },

@@ -36,13 +36,3 @@ export function readTlsFiles(tls: ClientTls): TlsFiles {
     key: tls.key_file ? readFileSync(tls.key_file) : undefined,
   };
 }
-
-/** Seconds or an HTTP date, as Retry-After allows; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined | null): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = Array.isArray(value) ? value[0] : value;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}

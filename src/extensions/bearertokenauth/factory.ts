@@ -5,11 +5,7 @@ import type { AuthResult, Authenticator } from '../../core/auth.ts';
 import type { ExtensionFactory } from '../../core/component.ts';
 import { bearerTokenAuthConfigSchema, type BearerTokenAuthConfig } from './config.ts';
 import { TokenStore } from './token-store.ts';
-import type { ReloadLog } from './watched-file.ts';
-
-export function reloadLogger(logger: Logger): ReloadLog {
-  return (level, message, fields) => logger[level](fields, message);
-}
+import { reloadLogger } from '../../common/watched-file.ts';
 
 /** The receiver-facing side of the token store: 401 reasons never echo what the client sent. */
 class BearerTokenAuth implements Authenticator {

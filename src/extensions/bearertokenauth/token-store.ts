@@ -2,7 +2,7 @@ import type { BearerTokenAuthConfig } from './config.ts';
 import { CredentialReader, type HeaderBag } from './credentials.ts';
 import { TokenIndex } from './token-index.ts';
 import { parseTokensFile, sha256 } from './tokens-file.ts';
-import { WatchedFile, type ReloadLog } from './watched-file.ts';
+import { WatchedFile, type ReloadLog } from '../../common/watched-file.ts';
 
 export type AuthResult =
   | { ok: true; principal: string; tokenHash: string }

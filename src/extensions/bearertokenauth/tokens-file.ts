@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { tenantIdSchema } from './tenant-id.ts';
-import { FileContentError, parseYamlWith } from './yaml-source.ts';
+import { tenantIdSchema } from '../../core/tenant-id.ts';
+import { FileContentError, parseYamlWith } from '../../common/yaml-file.ts';
 
 // The tokens file. Plain tokens are hashed inside the schema transform, so the validated value
 // that leaves this module, and everything built from it, holds digests only.

@@ -1,8 +1,8 @@
 import { Batch } from '../../core/batch.ts';
 import { internalMetadata } from '../../core/metadata.ts';
-import type { ExportQueue, OfferResult, QueueEntry } from '../../exporters/helper/memory-queue.ts';
+import type { ExportQueue, OfferResult, QueueEntry } from '../../core/storage.ts';
 import type { Signal } from '../../otlp/types.ts';
-import type { PersistentQueue, QueueRecord } from '../../storage/index.ts';
+import type { PersistentQueue, QueueRecord } from './disk-queue/index.ts';
 
 interface PersistentEntry extends QueueEntry {
   record: QueueRecord;

@@ -1,9 +1,8 @@
 import type { Server } from 'node:http';
 import { z } from 'zod';
-import type { ExtensionFactory, HealthState } from '../../core/component.ts';
+import type { ExtensionFactory, HealthEvent, HealthState, Host } from '../../core/component.ts';
 import { duration, listenEndpoint } from '../../config/units.ts';
 import { closeServer, http, listen, splitHostPort } from '../../net.ts';
-import type { HealthEvent, ServiceHost } from '../../service/host.ts';
 
 export const healthCheckConfigSchema = z
   .object({
@@ -32,7 +31,7 @@ export class HealthCheck {
   #server: Server | undefined;
   #running = false;
 
-  constructor(config: HealthCheckConfig, host: ServiceHost) {
+  constructor(config: HealthCheckConfig, host: Host) {
     this.#config = config;
     host.onHealth((event) => this.#record(event));
   }
@@ -100,6 +99,6 @@ export const healthCheckExtensionFactory: ExtensionFactory<HealthCheckConfig> = 
   exampleConfig: () => ({ endpoint: '127.0.0.1:0' }),
   listenEndpoints: (config) => [{ path: 'endpoint', endpoint: config.endpoint }],
   create(ctx) {
-    return new HealthCheck(ctx.config, ctx.host as ServiceHost);
+    return new HealthCheck(ctx.config, ctx.host);
   },
 };

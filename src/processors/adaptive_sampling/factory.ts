@@ -3,7 +3,7 @@ import type { ProcessorFactory } from '../../core/component.ts';
 import { extensionReferenceProblem } from '../../core/graph.ts';
 import { errorMessage, PipelineError } from '../../core/errors.ts';
 import { internalMetadata, type RequestMetadata } from '../../core/metadata.ts';
-import { queueDirectoryName, type PersistentQueue } from '../../storage/index.ts';
+import { isLogStorageExtension } from '../../core/storage.ts';
 import { adaptiveSamplingConfigSchema, type AdaptiveSamplingConfig } from './config.ts';
 import type { Decision, Hold } from './hold.ts';
 import { AdaptiveSampler } from './sampler.ts';
@@ -15,19 +15,15 @@ const TOP_KEYS = 20;
 /** Retry-After for a refusal while the write-ahead log is full. */
 const WAL_FULL_RETRY_AFTER_MS = 1000;
 
-interface LogStorage {
-  openLog?: (name: string, maxBytes: number) => Promise<PersistentQueue>;
-}
-
 async function openWal(config: AdaptiveSamplingConfig, ctx: { id: string; pipelineId: string; host: { getExtension<T>(id: string): T | undefined } }): Promise<SamplerWal | null> {
   if (config.storage === undefined) return null;
-  const storage = ctx.host.getExtension<LogStorage>(config.storage);
-  if (storage?.openLog === undefined) {
+  const storage = ctx.host.getExtension(config.storage);
+  if (!isLogStorageExtension(storage)) {
     throw new Error(`processor ${ctx.id}: storage "${config.storage}" is not a running file_storage extension (add it to service.extensions)`);
   }
   // Per pipeline and processor id: processors are instantiated per pipeline.
-  const base = queueDirectoryName(`${ctx.pipelineId}/${ctx.id}`, 'sampler');
-  return new SamplerWal(await storage.openLog(base + '-spans', config.storage_max_size), await storage.openLog(base + '-decisions', config.storage_max_size));
+  const owner = `${ctx.pipelineId}/${ctx.id}`;
+  return new SamplerWal(await storage.openLog(owner, 'sampler-spans', config.storage_max_size), await storage.openLog(owner, 'sampler-decisions', config.storage_max_size));
 }
 
 function splitReason(entry: string): { decision: string; reason: string } {

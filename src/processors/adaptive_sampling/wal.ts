@@ -1,10 +1,10 @@
-import type { PersistentQueue, QueueRecord } from '../../storage/index.ts';
+import type { LogRecord as QueueRecord, RecordLog } from '../../core/storage.ts';
 import type { Decision, Hold } from './hold.ts';
 import { decisionRecord, type DecisionRecord } from './key-rates.ts';
 import { thresholdToProbability } from './threshold.ts';
 
-// The sampler's write-ahead log, on the storage engine the exporters' queues use (segments,
-// checksummed records, checkpoints, recovery): no new file format. Two logs per sampler:
+// The sampler's write-ahead log, a RecordLog from the storage extension: the engine the exporters'
+// queues use (segments, checksummed records, checkpoints, recovery), so no new file format. Two logs per sampler:
 // - spans: every request, as its OTLP bytes, appended before the client is acknowledged. A
 //   record leaves when every trace with spans in it is decided and its kept spans are handed
 //   on; at start, what is left is replayed into the buffer.
@@ -23,15 +23,15 @@ export interface SpanHold extends Hold {
 const NO_PAYLOAD = new Uint8Array(0);
 
 export class SamplerWal {
-  readonly #spans: PersistentQueue;
-  readonly #decisions: PersistentQueue;
+  readonly #spans: RecordLog;
+  readonly #decisions: RecordLog;
   /** Span records handed out and not yet acked, by id (Map order is id order). */
   readonly #outstanding = new Map<number, QueueRecord>();
   /** Decision records not yet acked, oldest first, each with the newest span record id it may serve. */
   readonly #decisionRecords: Array<{ record: QueueRecord; spanCeiling: number }> = [];
   #lastSpanId = -1;
 
-  constructor(spans: PersistentQueue, decisions: PersistentQueue) {
+  constructor(spans: RecordLog, decisions: RecordLog) {
     this.#spans = spans;
     this.#decisions = decisions;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../config/units.ts';
-import { tenantIdSchema } from '../../extensions/bearertokenauth/tenant-id.ts';
+import { tenantIdSchema } from '../../core/tenant-id.ts';
 
 export const TENANT_SOURCES = ['auth', 'header', 'resource'] as const;
 export type TenantSource = (typeof TENANT_SOURCES)[number];

@@ -6,7 +6,7 @@ import { rejectItems } from '../../core/metadata.ts';
 import type { Counter, Telemetry } from '../../core/telemetry.ts';
 import { countItems as countRequestItems, rewriteResources } from '../../otlp/protobuf.ts';
 import { RESOURCE_FIELD, type RequestBySignal, type Resource, type Signal } from '../../otlp/types.ts';
-import { reloadLogger } from '../../extensions/bearertokenauth/factory.ts';
+import { reloadLogger } from '../../common/watched-file.ts';
 import type { TenantConfig } from './config.ts';
 import { enrichResource } from './enrich.ts';
 import { QuotaLimiter } from './quota.ts';

@@ -1,4 +1,4 @@
-import { isValidTenantId } from '../../extensions/bearertokenauth/tenant-id.ts';
+import { isValidTenantId } from '../../core/tenant-id.ts';
 import type { Resource } from '../../otlp/types.ts';
 import type { TenantConfig, TenantSource } from './config.ts';
 import type { TenantEntry } from './tenants-file.ts';

@@ -1,4 +1,4 @@
-import { WatchedFile, type ReloadLog } from '../../extensions/bearertokenauth/watched-file.ts';
+import { WatchedFile, type ReloadLog } from '../../common/watched-file.ts';
 import { parseTenantsFile, type TenantEntry, type TenantQuotas, type TenantsFile } from './tenants-file.ts';
 
 export interface TenantTableOptions {

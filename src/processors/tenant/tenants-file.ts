@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { size } from '../../config/units.ts';
-import { tenantIdSchema } from '../../extensions/bearertokenauth/tenant-id.ts';
-import { FileContentError, parseYamlWith } from '../../extensions/bearertokenauth/yaml-source.ts';
+import { tenantIdSchema } from '../../core/tenant-id.ts';
+import { FileContentError, parseYamlWith } from '../../common/yaml-file.ts';
 import type { AnyValue, KeyValue } from '../../otlp/types.ts';
 
 // The tenants file, validated and compiled once per load into immutable TenantEntry objects:

@@ -9,13 +9,8 @@ import type { Signal } from '../../otlp/types.ts';
 import type { RequestAcceptor } from './accept.ts';
 import type { GrpcSettings } from './config.ts';
 import { pickHeaders } from './headers.ts';
-import { encodeRpcStatus, GRPC_CODE } from './status.ts';
-
-export const GRPC_SERVICE_PATHS: Record<Signal, string> = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
+import { GRPC_SERVICE_PATHS } from '../../otlp/grpc-paths.ts';
+import { encodeRpcStatus, GRPC_CODE } from '../../otlp/rpc-status.ts';
 
 const identity = (bytes: Buffer): Buffer => bytes;
 

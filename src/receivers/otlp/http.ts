@@ -14,7 +14,7 @@ import { BodyError, decompress } from './body.ts';
 import type { HttpSettings } from './config.ts';
 import { nodeExchange, type HttpExchange } from './exchange.ts';
 import { closingResponse, Http1Server } from './http1.ts';
-import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from './status.ts';
+import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from '../../otlp/rpc-status.ts';
 import { pickHeaders } from './headers.ts';
 
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */

@@ -1,8 +1,8 @@
-// The storage package's whole public surface: the persistent queue engine and its config schemas.
+// The disk queue engine's whole public surface (the file_storage extension's config lives beside it, in ../config.ts).
 export { PersistentQueue } from './persistent-queue.ts';
 export type { QueueRecord } from './queue-entry.ts';
 export type { EnqueueResult, FsyncPolicy, PersistentQueueOptions, QueueStats, WhenFull } from './options.ts';
-export { fileStorageConfigSchema, persistentQueueSettingsSchema, queueDirectoryName } from './config.ts';
-export type { FileStorageConfig, PersistentQueueSettings } from './config.ts';
+export { fileStorageConfigSchema, queueDirectoryName } from '../config.ts';
+export type { FileStorageConfig } from '../config.ts';
 export { DirectoryLockedError } from './dir-lock.ts';
 export type { WalFile, WalFileOpener } from './fs-util.ts';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { expect, test } from 'vitest';
-import { GRPC_CODE } from '../../src/receivers/otlp/status.ts';
+import { GRPC_CODE } from '../../src/otlp/rpc-status.ts';
 
 // status.ts writes the gRPC codes as numbers so the HTTP receiver never loads grpc-js; they must
 // still be grpc-js's own.

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
 
 // A small config file that is reloaded without a restart. Kept free of any tenant or auth
-// knowledge so the token store and the tenant table share one mechanism (it can move to a
-// common folder as is).
+// knowledge so the token store and the tenant table share one mechanism.
 //
 // Two triggers, because neither is enough alone:
 // - fs.watch on the parent directory, not the file: editors and config-management tools save by
@@ -31,6 +31,11 @@ export interface WatchedFileOptions<T> {
   onLog?: ReloadLog;
   /** Coalesces the burst of events a single save produces. Default 50 ms. */
   debounceMs?: number;
+}
+
+/** Reload outcomes into a component's pino logger. */
+export function reloadLogger(logger: Logger): ReloadLog {
+  return (level, message, fields) => logger[level](fields, message);
 }
 
 const NO_LOG: ReloadLog = () => {};

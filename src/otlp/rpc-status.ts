@@ -1,4 +1,4 @@
-import type { RefusalKind } from '../../core/errors.ts';
+import type { RefusalKind } from '../core/errors.ts';
 
 // How a refusal reads on each transport, per the OTLP specification's failure semantics:
 // retryable refusals are 429/503 + Retry-After over HTTP, and UNAVAILABLE or RESOURCE_EXHAUSTED

@@ -24,6 +24,8 @@ export interface PersistentQueueOptions {
   checkpointIntervalMs?: number;
   /** Payloads kept in memory after writing, so a consumer that keeps up never reads the disk. Default 16 MiB. */
   cacheBytes?: number;
+  /** Told of every disk error (ENOSPC, EIO) after it is counted in `ioErrors`. */
+  onIoError?: (operation: string, error: unknown) => void;
   /** Test seam for injecting I/O failures. Defaults to `fs.promises.open`. */
   openFile?: WalFileOpener;
 }

@@ -85,6 +85,7 @@ export class PersistentQueue {
   #droppedOldest = 0;
   #droppedNewest = 0;
   #ioErrors = 0;
+  readonly #onIoError: ((operation: string, error: unknown) => void) | undefined;
 
   #pumping: Promise<void> | undefined;
   #backgroundSync: Promise<void> | undefined;
@@ -105,6 +106,7 @@ export class PersistentQueue {
     this.#whenFull = options.whenFull;
     this.#cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     this.#openFile = options.openFile ?? defaultFileOpener;
+    this.#onIoError = options.onIoError;
     this.#releaseLock = releaseLock;
     this.#segments = recovered.segments;
     this.#active = recovered.active;
@@ -313,7 +315,7 @@ export class PersistentQueue {
     while (this.#pumping !== undefined) await this.#pumping;
     await this.#backgroundSync;
     if (this.#active !== undefined) {
-      await this.#active.sync().catch(() => this.#ioErrors++);
+      await this.#active.sync().catch((error: unknown) => this.#ioError('sync', error));
     }
     this.#checkpointDirty = true;
     await this.#checkpoint();
@@ -325,9 +327,9 @@ export class PersistentQueue {
 
   #kick(): void {
     this.#pumping ??= this.#pump()
-      .catch(() => {
+      .catch((error: unknown) => {
         // #pump handles its own I/O errors; this only keeps a bug from becoming an unhandled rejection.
-        this.#ioErrors++;
+        this.#ioError('write', error);
       })
       .finally(() => {
       this.#pumping = undefined;
@@ -362,7 +364,7 @@ export class PersistentQueue {
       try {
         segment = await this.#segmentFor(batch[start]);
       } catch (error) {
-        this.#ioErrors++;
+        this.#ioError('open segment', error);
         this.#fail(batch, start, batch.length, error as Error);
         return;
       }
@@ -382,7 +384,7 @@ export class PersistentQueue {
         segment.appended(bytes, end - start);
         if (this.#fsync === 'always') await segment.sync();
       } catch (error) {
-        this.#ioErrors++;
+        this.#ioError('write', error);
         await this.#abandonTail(segment, position, end - start);
         this.#fail(batch, start, end, error as Error);
         start = end;
@@ -443,6 +445,12 @@ export class PersistentQueue {
     }
   }
 
+  /** Counts a disk error and tells the owner, who logs it (a full disk must not go unseen). */
+  #ioError(operation: string, error: unknown): void {
+    this.#ioErrors++;
+    this.#onIoError?.(operation, error);
+  }
+
   /** The segment to append `next` to, rolling to a new file when the active one is full. */
   async #segmentFor(next: PendingWrite): Promise<Segment> {
     const active = this.#active;
@@ -452,7 +460,7 @@ export class PersistentQueue {
     if (active !== undefined) {
       this.#active = undefined;
       // A sealed segment is synced once, so the interval policy's window only ever covers the newest file.
-      if (this.#fsync !== 'never') await active.sync().catch(() => this.#ioErrors++);
+      if (this.#fsync !== 'never') await active.sync().catch((error: unknown) => this.#ioError('sync', error));
       if (active.seal()) this.#retire(active);
     }
     const firstId = next.entry.id;
@@ -485,10 +493,10 @@ export class PersistentQueue {
     if (segment === undefined || !segment.unsynced || this.#backgroundSync !== undefined) return;
     this.#backgroundSync = segment
       .sync()
-      .catch(() => {
+      .catch((error: unknown) => {
         // Whether the data reached the disk is now unknown (the kernel may have dropped the dirty
         // pages); later records go to a fresh file rather than trusting this one.
-        this.#ioErrors++;
+        this.#ioError('sync', error);
         if (this.#active === segment) this.#active = undefined;
         if (!segment.sealed && segment.seal()) this.#retire(segment);
       })
@@ -548,8 +556,8 @@ export class PersistentQueue {
     try {
       const { bytesRead } = await entry.segment.file.read(buf, 0, entry.size, entry.offset);
       if (bytesRead !== entry.size) return undefined;
-    } catch {
-      this.#ioErrors++;
+    } catch (error) {
+      this.#ioError('read', error);
       return undefined;
     }
     const record = decodeRecordAt(buf, 0);
@@ -587,7 +595,7 @@ export class PersistentQueue {
   #retire(segment: Segment): void {
     const index = this.#segments.indexOf(segment);
     if (index >= 0) this.#segments.splice(index, 1);
-    segment.delete().catch(() => this.#ioErrors++);
+    segment.delete().catch((error: unknown) => this.#ioError('delete segment', error));
   }
 
   /** Persists which ids are resolved, when that changed since the last checkpoint. */
@@ -597,8 +605,8 @@ export class PersistentQueue {
     this.#checkpointDirty = false;
     const checkpoint = this.#currentCheckpoint();
     this.#checkpointing = writeCheckpoint(this.#directory, checkpoint, this.#fsync !== 'never')
-      .catch(() => {
-        this.#ioErrors++;
+      .catch((error: unknown) => {
+        this.#ioError('checkpoint', error);
         this.#checkpointDirty = true;
       })
       .finally(() => {

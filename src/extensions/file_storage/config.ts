@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration, parseDuration, size } from '../config/units.ts';
-import type { FsyncPolicy } from './options.ts';
+import { duration, parseDuration, size } from '../../config/units.ts';
+import type { FsyncPolicy } from './disk-queue/options.ts';
 
 // `fsync` defaults to 100ms: a killed process loses nothing (written data sits in the page
 // cache, which outlives the process), a power loss or kernel crash loses at most the last
@@ -32,15 +32,7 @@ export const fileStorageConfigSchema = z.strictObject({
   cache_size: size('16MiB'),
 });
 
-/** `exporters.<id>.sending_queue` options that apply when the queue is persistent. */
-export const persistentQueueSettingsSchema = z.strictObject({
-  /** Bound on queued bytes (as stored on disk). */
-  max_size: size('256MiB').pipe(z.number().int().min(1, 'max_size must be positive')),
-  when_full: z.enum(['block', 'drop_newest', 'drop_oldest']).default('block'),
-});
-
 export type FileStorageConfig = z.output<typeof fileStorageConfigSchema>;
-export type PersistentQueueSettings = z.output<typeof persistentQueueSettingsSchema>;
 
 /**
  * The per-queue folder name under `file_storage.directory`: `<exporter id>-<signal>`, with

@@ -1,0 +1,12 @@
+import type { ExporterFactory } from '../../core/component.ts';
+import { fileExporterConfigSchema, type FileExporterConfig } from './config.ts';
+import { createFileExporter } from './file-exporter.ts';
+
+export const fileExporterFactory: ExporterFactory<FileExporterConfig> = {
+  kind: 'exporter',
+  type: 'file',
+  signals: ['traces', 'metrics', 'logs'],
+  configSchema: fileExporterConfigSchema,
+  exampleConfig: ({ scratchDir }) => ({ path: `${scratchDir}/out.jsonl` }),
+  create: createFileExporter,
+};
