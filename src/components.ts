@@ -5,6 +5,7 @@ import { otlpGrpcExporterFactory } from './exporters/otlp/index.ts';
 import { otlpHttpExporterFactory } from './exporters/otlphttp/index.ts';
 import { fileExporterFactory } from './exporters/file/index.ts';
 import { debugExporterFactory } from './exporters/debug/index.ts';
+import { loadBalancingExporterFactory } from './exporters/loadbalancing/index.ts';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremotewrite/factory.ts';
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
@@ -31,6 +32,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   otlpHttpExporterFactory,
   fileExporterFactory,
   debugExporterFactory,
+  loadBalancingExporterFactory,
   prometheusRemoteWriteExporterFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
