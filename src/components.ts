@@ -15,6 +15,7 @@ import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
 import { adaptiveSamplingProcessorFactory } from './processors/adaptive_sampling/factory.ts';
 import { redactionProcessorFactory } from './processors/redaction/factory.ts';
+import { resourceProcessorFactory } from './processors/resource/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -28,6 +29,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   routingProcessorFactory,
   cardinalityLimitProcessorFactory,
   adaptiveSamplingProcessorFactory,
+  resourceProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,

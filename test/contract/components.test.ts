@@ -23,6 +23,8 @@ function minimalConfig(factory: AnyFactory): Record<string, unknown> {
     'exporter/otlphttp': { endpoint: 'http://127.0.0.1:1' },
     'exporter/file': { path: `${dir}/out.jsonl` },
     'exporter/prometheusremotewrite': { endpoint: 'http://127.0.0.1:1/api/v1/write' },
+    'exporter/loadbalancing': { resolver: { static: { hostnames: ['127.0.0.1:1', '127.0.0.1:2'] } } },
+    'processor/resource': { attributes: [{ key: 'k8s.node.name', value: 'node-1', action: 'insert' }] },
     'extension/health_check': { endpoint: '127.0.0.1:0' },
     'extension/file_storage': { directory: dir },
     'extension/bearertokenauth': { tokens_file: writeFile(dir, 'tokens.yaml', 'tokens:\n  - { token: t0k3n, tenant: acme }\n') },
