@@ -1,4 +1,4 @@
-import type { Batch } from '../../core/batch.ts';
+import { Batch } from '../../core/batch.ts';
 import type { ExportQueue, OfferResult, QueueEntry } from '../helper/memory-queue.ts';
 
 /**
@@ -9,20 +9,31 @@ import type { ExportQueue, OfferResult, QueueEntry } from '../helper/memory-queu
  * While retiring, the helper's consumers find nothing (poll → undefined, whenReady → false), an
  * entry the helper releases after its interrupted send is kept for re-routing, and the queue
  * reports itself persistent so the helper does not count those entries as lost.
+ *
+ * It also joins waiting entries into one request (up to `maxMergeBytes`, one tenant at a time):
+ * the router cuts every incoming request into one part per backend, and without this each part
+ * would be its own, ever smaller, export call. Joining costs nothing (the parts become the chunks
+ * of one batch) and happens only when entries are already waiting, so it adds no delay.
  */
 export class BackendQueue implements ExportQueue {
   readonly #inner: ExportQueue;
+  readonly #maxMergeBytes: number;
   readonly #offers = new Set<Promise<OfferResult>>();
   /** Entries released by the helper while retiring, for an inner queue that forgets them (memory). */
   readonly #released: QueueEntry[] = [];
+  /** A joined entry → the inner entries it stands for (each acked or released with it). */
+  readonly #joined = new WeakMap<QueueEntry, QueueEntry[]>();
+  /** An entry taken from the inner queue that did not fit the last join; the next poll starts with it. */
+  #carry: QueueEntry | undefined;
   #retiring = false;
 
-  constructor(inner: ExportQueue) {
+  constructor(inner: ExportQueue, maxMergeBytes: number) {
     this.#inner = inner;
+    this.#maxMergeBytes = maxMergeBytes;
   }
 
   get size(): number {
-    return this.#inner.size;
+    return this.#inner.size + (this.#carry === undefined ? 0 : 1);
   }
 
   get capacity(): number {
@@ -54,21 +65,53 @@ export class BackendQueue implements ExportQueue {
     return offer;
   }
 
-  poll(): Promise<QueueEntry | undefined> {
-    return this.#retiring ? Promise.resolve(undefined) : this.#inner.poll();
+  async poll(): Promise<QueueEntry | undefined> {
+    if (this.#retiring) return undefined;
+    const first = this.#carry ?? (await this.#inner.poll());
+    this.#carry = undefined;
+    if (first === undefined) return undefined;
+    let bytes = sizeOf(first.batch);
+    if (bytes >= this.#maxMergeBytes || this.#inner.size === 0) return first;
+    const entries = [first];
+    while (bytes < this.#maxMergeBytes) {
+      const next = await this.#inner.poll();
+      if (next === undefined) break;
+      const size = sizeOf(next.batch);
+      if (bytes + size > this.#maxMergeBytes || next.batch.metadata.tenant !== first.batch.metadata.tenant) {
+        this.#carry = next;
+        break;
+      }
+      entries.push(next);
+      bytes += size;
+    }
+    if (entries.length === 1) return first;
+    const chunks: Uint8Array[] = [];
+    let items = 0;
+    for (const entry of entries) {
+      chunks.push(...entry.batch.byteChunks());
+      items += entry.batch.itemCount;
+    }
+    const joined: QueueEntry = { batch: Batch.fromChunks(first.batch.signal, chunks, items, first.batch.metadata), enqueuedAt: first.enqueuedAt };
+    this.#joined.set(joined, entries);
+    return joined;
   }
 
   whenReady(): Promise<boolean> {
-    return this.#retiring ? Promise.resolve(false) : this.#inner.whenReady();
+    if (this.#retiring) return Promise.resolve(false);
+    return this.#carry === undefined ? this.#inner.whenReady() : Promise.resolve(true);
   }
 
   ack(entry: QueueEntry): void {
-    this.#inner.ack(entry);
+    const entries = this.#joined.get(entry);
+    if (entries === undefined) this.#inner.ack(entry);
+    else for (const e of entries) this.#inner.ack(e);
   }
 
   release(entry: QueueEntry): void {
-    if (this.#retiring && !this.#inner.persistent) this.#released.push(entry);
-    else this.#inner.release(entry);
+    for (const e of this.#joined.get(entry) ?? [entry]) {
+      if (this.#retiring && !this.#inner.persistent) this.#released.push(e);
+      else this.#inner.release(e);
+    }
   }
 
   close(): Promise<void> {
@@ -94,8 +137,16 @@ export class BackendQueue implements ExportQueue {
   async drain(take: (entry: QueueEntry) => Promise<boolean>): Promise<void> {
     // An offer that began before the ring changed lands here; wait for it so it is not stranded.
     while (this.#offers.size > 0) await Promise.allSettled([...this.#offers]);
-    for (let entry = this.#released.shift(); entry !== undefined; entry = this.#released.shift()) {
-      if (!(await take(entry))) return;
+    // Taken from the inner queue already: the carried entry, and (memory) the released ones.
+    const taken = this.#released.splice(0);
+    if (this.#carry !== undefined) taken.unshift(this.#carry);
+    this.#carry = undefined;
+    for (let i = 0; i < taken.length; i++) {
+      if (!(await take(taken[i]))) {
+        for (let j = i; j < taken.length; j++) this.#inner.release(taken[j]);
+        return;
+      }
+      this.#inner.ack(taken[i]);
     }
     for (let entry = await this.#inner.poll(); entry !== undefined; entry = await this.#inner.poll()) {
       if (!(await take(entry))) {
@@ -110,4 +161,11 @@ export class BackendQueue implements ExportQueue {
   async disposeInner(): Promise<void> {
     await this.#inner.dispose?.();
   }
+}
+
+function sizeOf(batch: Batch): number {
+  const chunks = batch.byteChunks();
+  let n = 0;
+  for (let i = 0; i < chunks.length; i++) n += chunks[i].length;
+  return n;
 }

@@ -17,6 +17,11 @@ import { HashRing } from './ring.ts';
 
 /** How long the final shutdown lets backends drain: the exporter helper does not pass its deadline on. */
 const SHUTDOWN_DRAIN_MS = 20_000;
+/**
+ * Waiting parts for one backend are sent together up to this size: well under the 4 MiB a
+ * receiver accepts by default (the Collector's and Sluice's max_recv_msg_size_mib), decompressed.
+ */
+const MAX_JOIN_BYTES = 1 << 20;
 /** Back-off between attempts to place parts that a full backend queue refused. */
 const REFUSED_BACKOFF_MS = 50;
 const REFUSED_BACKOFF_MAX_MS = 1_000;
@@ -246,7 +251,7 @@ export class LoadBalancingExporter implements Exporter {
     const id = `${ctx.id}/${endpoint}`;
     const exporter = this.#createBackendExporter({ ...ctx, id, config: { ...settings, endpoint } });
     let queue: BackendQueue | undefined;
-    if (settings.sending_queue.enabled) queue = new BackendQueue(await this.#openQueue(id, settings));
+    if (settings.sending_queue.enabled) queue = new BackendQueue(await this.#openQueue(id, settings), MAX_JOIN_BYTES);
     const helper = new ExporterHelper({ id, signal: this.#signal, exporter, settings, telemetry: ctx.telemetry, logger: ctx.logger, host: this.#backendHost, queue });
     return { endpoint, id, helper, queue, failing: false };
   }
