@@ -224,6 +224,8 @@ ${serviceYaml({ logLevel: 'warn', health: lb.health, metrics: lb.metrics, extens
     const sending = sendSpread(during.spans, 120, lbPorts, 3);
     const added = await startGateway(gateways[3]);
     running.push(added);
+    // The gateway about to stop holds undecided traces: its shutdown must decide and send them.
+    await waitFor(async () => metricSum(await scrapeMetrics(gateways[1].metrics), 'sluice_sampling_buffer_traces') > 0, 5_000, 'buffered traces at the gateway to stop');
     dns.records.set('gateways.test', ['127.0.0.2', '127.0.0.4', '127.0.0.5']);
     const stoppedExit = live[1].stop('SIGTERM');
     const newSet = ['127.0.0.2', '127.0.0.4', '127.0.0.5'].map((a) => `${a}:${grpcPort}`);
