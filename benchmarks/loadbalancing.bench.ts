@@ -7,17 +7,17 @@
 // resolver, a queue per backend). The backends live in this process and answer at once.
 // Reports spans per Sluice CPU-second at saturation and the ratio (target ≥ 0.6), then the tier's
 // CPU share and peak RSS at a steady 20k spans/s (the basis of deploy/kubernetes's requests).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
-import { freePorts } from '../test/e2e/harness.ts';
-import { cpuSeconds, machine, rssBytes } from './support/process-stats.ts';
+import { freePorts, LAUNCHER, startSluice, type RunningSluice } from '../test/e2e/harness.ts';
+import { measure, paced, saturate, type Sender } from './support/load.ts';
+import { machine } from './support/process-stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, write: { type: 'boolean', default: false } } });
@@ -42,7 +42,6 @@ for (const port of sinkPorts) {
   sinks.push(server);
 }
 
-type Sender = () => Promise<void>;
 /** Sends until accepted: a refusal for load (a full queue) waits 20 ms and sends again, as a client would. */
 function retrying(once: () => Promise<boolean>): Sender {
   return async () => {
@@ -70,39 +69,13 @@ function httpSender(port: number): Sender {
   }));
 }
 
-async function saturate(send: Sender, seconds: number, concurrency = 16): Promise<number> {
-  const end = Date.now() + seconds * 1000;
-  let requests = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < end) {
-      await send();
-      requests++;
-    }
-  }));
-  return requests * SPANS_PER_REQUEST;
-}
-
-async function paced(send: Sender, spansPerSecond: number, seconds: number): Promise<number> {
-  const perSecond = spansPerSecond / SPANS_PER_REQUEST;
-  const total = Math.round(perSecond * seconds);
-  const start = Date.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = start + (i * 1000) / perSecond - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(send());
-  }
-  await Promise.all(pending);
-  return total * SPANS_PER_REQUEST;
-}
-
-async function startSluice(variant: 'passthrough' | 'loadbalancing', grpcPort: number, httpPort: number, batch: boolean): Promise<ChildProcess> {
+async function startTier(variant: 'passthrough' | 'loadbalancing', grpcPort: number, httpPort: number, batch: boolean): Promise<RunningSluice> {
   const [health] = await freePorts(1);
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-lb-bench-'));
   const exporter = variant === 'passthrough'
     ? `otlp: { endpoint: 127.0.0.1:${sinkPorts[0]}, tls: { insecure: true }, compression: none }`
     : `loadbalancing: { protocol: { otlp: { tls: { insecure: true }, compression: none } }, resolver: { static: { hostnames: [${sinkPorts.map((p) => `127.0.0.1:${p}`).join(', ')}] } } }`;
-  writeFileSync(join(dir, 'bench.yaml'), `
+  // Through the launcher, as npm start and the image run Sluice.
+  return startSluice(`
 receivers:
   otlp:
     protocols:
@@ -119,29 +92,7 @@ service:
   telemetry: { metrics: { address: '' }, logs: { level: warn } }
   pipelines:
     traces: { receivers: [otlp], processors: [${batch ? 'batch' : ''}], exporters: [${variant === 'passthrough' ? 'otlp' : 'loadbalancing'}] }
-`);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), '--config', join(dir, 'bench.yaml')], { stdio: 'ignore' });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function measure(child: ChildProcess, run: () => Promise<number>) {
-  const pid = child.pid!;
-  await new Promise((r) => setTimeout(r, 300));
-  let peakRss = rssBytes(pid);
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(pid))), 100);
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  const spans = await run();
-  await new Promise((r) => setTimeout(r, 400));
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(pid) - cpu0;
-  clearInterval(sampler);
-  return { spans, cpu, wall, peakRss };
+`, { healthPort: health, entry: LAUNCHER });
 }
 
 const rows: string[] = [];
@@ -150,17 +101,17 @@ for (const [transport, batch] of [['grpc', false], ['grpc', true], ['http', fals
   const perCpu: Record<string, number> = {};
   for (const variant of ['passthrough', 'loadbalancing'] as const) {
     const [grpcPort, httpPort] = await freePorts(2);
-    const sluice = await startSluice(variant, grpcPort, httpPort, batch);
+    const tier = await startTier(variant, grpcPort, httpPort, batch);
+    const sluice = tier.process;
     const send = transport === 'grpc' ? grpcSender(grpcPort) : httpSender(httpPort);
-    await saturate(send, 1);
-    const run = await measure(sluice, () => saturate(send, SECONDS));
+    await saturate(send, 1, SPANS_PER_REQUEST);
+    const run = await measure(sluice, () => saturate(send, SECONDS, SPANS_PER_REQUEST));
     perCpu[variant] = run.spans / run.cpu;
     if (variant === 'loadbalancing' && transport === 'grpc' && batch) {
-      const steady = await measure(sluice, () => paced(send, 20_000, 10));
+      const steady = await measure(sluice, () => paced(send, 20_000, 10, SPANS_PER_REQUEST));
       steadyRows.push(`| OTLP/gRPC → batch → loadbalancing (3 backends) at 20k spans/s | ${((steady.cpu / steady.wall) * 100).toFixed(1)}% of a core | ${(steady.peakRss / 1048576).toFixed(0)} MiB peak RSS |`);
     }
-    sluice.kill('SIGTERM');
-    await new Promise((r) => sluice.once('exit', r));
+    await tier.stop();
   }
   const label = `${transport === 'grpc' ? 'OTLP/gRPC in' : 'OTLP/HTTP in'}${batch ? ', batch' : ', no processor'}`;
   rows.push(`| ${label} | ${Math.round(perCpu.passthrough).toLocaleString('en')} | ${Math.round(perCpu.loadbalancing).toLocaleString('en')} | ${(perCpu.loadbalancing / perCpu.passthrough).toFixed(2)} |`);

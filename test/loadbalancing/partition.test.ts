@@ -71,36 +71,23 @@ describe('partitionRequest', () => {
     expect(parts.filter((p) => p !== undefined)).toHaveLength(owners.size);
   });
 
+  /** Every third-level item of every part, with the owner whose part it is in. */
+  function itemsByOwner<T>(parts: (Uint8Array | undefined)[], items: (part: Uint8Array) => T[]): Array<{ owner: number; item: T }> {
+    return parts.flatMap((part, owner) => (part === undefined ? [] : items(part).map((item) => ({ owner, item }))));
+  }
+
   it('routes metrics by metric name and logs by trace id', async () => {
     const metrics = (await sdkMetrics('delta')).proto;
-    const byName = partitionRequest(metrics, routingRule('metrics', 'metric'), ring.size, ownerOf);
-    let names = 0;
-    for (let o = 0; o < ring.size; o++) {
-      const part = byName.parts[o];
-      if (part === undefined) continue;
-      const request = decodeRequest('metrics', part) as ExportMetricsServiceRequest;
-      for (const rm of request.resourceMetrics) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) {
-        names++;
-        const name = Buffer.from(m.name);
-        expect(ring.ownerOf(hashBytes(name, 0, name.length))).toBe(o);
-      }
-    }
-    const whole = decodeRequest('metrics', metrics) as ExportMetricsServiceRequest;
-    expect(names).toBe(whole.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).length);
+    const metricsOf = (bytes: Uint8Array) => (decodeRequest('metrics', bytes) as ExportMetricsServiceRequest).resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+    const byName = itemsByOwner(partitionRequest(metrics, routingRule('metrics', 'metric'), ring.size, ownerOf).parts, metricsOf);
+    for (const { owner, item } of byName) expect(ring.ownerOf(hashBytes(Buffer.from(item.name), 0, Buffer.byteLength(item.name)))).toBe(owner);
+    expect(byName.length).toBe(metricsOf(metrics).length);
 
     const logs = (await sdkLogs()).proto;
-    const byTrace = partitionRequest(logs, routingRule('logs', 'traceID'), ring.size, ownerOf);
-    let records = 0;
-    for (let o = 0; o < ring.size; o++) {
-      const part = byTrace.parts[o];
-      if (part === undefined) continue;
-      const request = decodeRequest('logs', part) as ExportLogsServiceRequest;
-      for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) {
-        records++;
-        if (r.traceId.length === 16) expect(ring.ownerOf(hashBytes(r.traceId, 0, 16))).toBe(o);
-      }
-    }
-    expect(records).toBe(scanRequest('logs', logs));
+    const recordsOf = (bytes: Uint8Array) => (decodeRequest('logs', bytes) as ExportLogsServiceRequest).resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords));
+    const byTrace = itemsByOwner(partitionRequest(logs, routingRule('logs', 'traceID'), ring.size, ownerOf).parts, recordsOf);
+    for (const { owner, item } of byTrace) if (item.traceId.length === 16) expect(ring.ownerOf(hashBytes(item.traceId, 0, 16))).toBe(owner);
+    expect(byTrace.length).toBe(scanRequest('logs', logs));
   });
 
   it('refuses a routing key that does not fit the signal', () => {
