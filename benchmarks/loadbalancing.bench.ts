@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
-import { freePorts, LAUNCHER, startSluice, type RunningSluice } from '../test/e2e/harness.ts';
+import { freePorts, LAUNCHER, serviceYaml, startSluice, type RunningSluice } from '../test/e2e/harness.ts';
 import { measure, paced, saturate, type Sender } from './support/load.ts';
 import { machine } from './support/process-stats.ts';
 
@@ -70,7 +70,7 @@ function httpSender(port: number): Sender {
 }
 
 async function startTier(variant: 'passthrough' | 'loadbalancing', grpcPort: number, httpPort: number, batch: boolean): Promise<RunningSluice> {
-  const [health] = await freePorts(1);
+  const [health, metrics] = await freePorts(2);
   const exporter = variant === 'passthrough'
     ? `otlp: { endpoint: 127.0.0.1:${sinkPorts[0]}, tls: { insecure: true }, compression: none }`
     : `loadbalancing: { protocol: { otlp: { tls: { insecure: true }, compression: none } }, resolver: { static: { hostnames: [${sinkPorts.map((p) => `127.0.0.1:${p}`).join(', ')}] } } }`;
@@ -85,12 +85,7 @@ processors:
   batch: { timeout: 200ms, send_batch_size: 8192 }
 exporters:
   ${exporter}
-extensions:
-  health_check: { endpoint: 127.0.0.1:${health} }
-service:
-  extensions: [health_check]
-  telemetry: { metrics: { address: '' }, logs: { level: warn } }
-  pipelines:
+${serviceYaml({ health, metrics, logLevel: 'warn' })}
     traces: { receivers: [otlp], processors: [${batch ? 'batch' : ''}], exporters: [${variant === 'passthrough' ? 'otlp' : 'loadbalancing'}] }
 `, { healthPort: health, entry: LAUNCHER });
 }
