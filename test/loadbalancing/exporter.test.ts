@@ -13,7 +13,9 @@ import { hashBytes } from '../../src/otlp/proto/partition.ts';
 import { encodeRequest } from '../../src/otlp/protobuf.ts';
 import type { ExportTraceServiceRequest } from '../../src/otlp/types.ts';
 import { buildTraces, hex, requestOf, type BuiltTrace } from '../adaptive_sampling/sdk-traces.ts';
-import { freePorts, metricValue, OtlpSink, waitFor } from '../e2e/harness.ts';
+import { freePorts, metricValue, OtlpSink, tempDir, waitFor } from '../e2e/harness.ts';
+import { FileStorage } from '../../src/extensions/file_storage/index.ts';
+import { fileStorageConfigSchema } from '../../src/storage/index.ts';
 import { LoopbackDns } from './dns-server.ts';
 
 const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onOverload: () => {}, setOverload: () => {} };
@@ -33,12 +35,12 @@ async function sinks(addresses: string[], port: number): Promise<Map<string, Otl
   return out;
 }
 
-function exporterFor(dns: LoopbackDns, port: number, telemetry: Telemetry, extra: Record<string, unknown> = {}): LoadBalancingExporter {
+function exporterFor(dns: LoopbackDns, port: number, telemetry: Telemetry, extra: Record<string, unknown> = {}, withHost: Host = host): LoadBalancingExporter {
   const config = loadBalancingExporterConfigSchema.parse({
     resolver: { dns: { hostname: 'gateways.test', port, interval: '100ms', timeout: '1s', server: dns.server } },
     protocol: { otlp: { tls: { insecure: true }, compression: 'none', timeout: '1s', retry_on_failure: { initial_interval: '50ms', max_interval: '100ms', max_elapsed_time: 0 }, ...extra } },
   });
-  const exporter = new LoadBalancingExporter({ id: 'loadbalancing', config, telemetry, logger: pino({ level: 'silent' }), host, signal: 'traces' }, createOtlpGrpcExporter);
+  const exporter = new LoadBalancingExporter({ id: 'loadbalancing', config, telemetry, logger: pino({ level: 'silent' }), host: withHost, signal: 'traces' }, createOtlpGrpcExporter);
   cleanups.push(() => exporter.shutdown());
   return exporter;
 }
@@ -128,5 +130,34 @@ describe('loadbalancing exporter', () => {
     expect(spans.length).toBe(600); // nothing twice: the dead backend never acknowledged anything
     for (const t of traces) expect(traceAt.get(t.id)?.size).toBe(1);
     expect(metricValue(telemetry.render(), 'sluice_loadbalancer_rerouted_items_total')).toBe(deadShare);
+  });
+
+  it('takes back a backend that left and returned at once, reopening its on-disk queue after the hand-over', async () => {
+    const dns = new LoopbackDns();
+    await dns.start();
+    cleanups.push(() => dns.stop());
+    const [port] = await freePorts(1);
+    const addresses = ['127.0.0.2', '127.0.0.3'];
+    const all = await sinks(addresses, port);
+    all.get('127.0.0.3')!.failWith = { http: 503, grpc: grpc.status.UNAVAILABLE };
+    dns.records.set('gateways.test', addresses);
+    const telemetry = new Telemetry();
+    const storage = new FileStorage(fileStorageConfigSchema.parse({ directory: tempDir('lb-queue-') }), telemetry);
+    const storageHost: Host = { ...host, getExtension: <T>(id: string) => (id === 'file_storage' ? (storage as T) : undefined) };
+    const exporter = exporterFor(dns, port, telemetry, { sending_queue: { storage: 'file_storage' } }, storageHost);
+    await exporter.start();
+    const traces = await buildTraces(Array.from({ length: 40 }, (_, i) => ({ service: 's', rootName: `r${i}`, children: 1, rootDurationMs: 1 })));
+    await exporter.push(batchOf(traces), new AbortController().signal);
+
+    // It leaves and comes back between two resolutions' worth of time: the second change waits
+    // for the first hand-over instead of failing on the queue directory's lock.
+    dns.records.set('gateways.test', ['127.0.0.2']);
+    await waitFor(() => exporter.endpoints.length === 1, 5_000, 'the removal');
+    dns.records.set('gateways.test', addresses);
+    await waitFor(() => exporter.endpoints.length === 2, 5_000, 'the return');
+    all.get('127.0.0.3')!.failWith = undefined;
+    await waitFor(() => received(all).spans.length >= 80, 10_000, 'every span delivered');
+    expect(new Set(received(all).spans).size).toBe(80);
+    expect(metricValue(telemetry.render(), 'otelcol_loadbalancer_num_backend_updates_total')).toBe(3);
   });
 });

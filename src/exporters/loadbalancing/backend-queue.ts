@@ -26,10 +26,14 @@ export class BackendQueue implements ExportQueue {
   /** An entry taken from the inner queue that did not fit the last join; the next poll starts with it. */
   #carry: QueueEntry | undefined;
   #retiring = false;
+  /** Resolves false at retire(): wakes consumers parked in the inner queue, which a persistent queue holding entries would not. */
+  readonly #retired: Promise<boolean>;
+  #wakeRetired!: (ready: boolean) => void;
 
   constructor(inner: ExportQueue, maxMergeBytes: number) {
     this.#inner = inner;
     this.#maxMergeBytes = maxMergeBytes;
+    this.#retired = new Promise((resolve) => (this.#wakeRetired = resolve));
   }
 
   get size(): number {
@@ -98,7 +102,8 @@ export class BackendQueue implements ExportQueue {
 
   whenReady(): Promise<boolean> {
     if (this.#retiring) return Promise.resolve(false);
-    return this.#carry === undefined ? this.#inner.whenReady() : Promise.resolve(true);
+    if (this.#carry !== undefined) return Promise.resolve(true);
+    return Promise.race([this.#inner.whenReady(), this.#retired]);
   }
 
   ack(entry: QueueEntry): void {
@@ -126,6 +131,7 @@ export class BackendQueue implements ExportQueue {
   /** Takes the queue from the helper's consumers; parked ones wake and stop. */
   async retire(): Promise<void> {
     this.#retiring = true;
+    this.#wakeRetired(false);
     await this.#inner.close();
   }
 

@@ -80,7 +80,8 @@ export class LoadBalancingExporter implements Exporter {
   readonly #createBackendExporter: BackendExporterFactory;
   readonly #resolver: BackendResolver;
   readonly #backends = new Map<string, Backend>();
-  readonly #retiring = new Set<Promise<void>>();
+  /** Removed backends still handing their queues over, by endpoint. */
+  readonly #retiring = new Map<string, Promise<void>>();
   /** Parts of a batch that push() could not place before its timeout: a retry routes only these. */
   readonly #unplaced = new WeakMap<Batch, Batch[]>();
   readonly #backendHost: Host;
@@ -220,28 +221,38 @@ export class LoadBalancingExporter implements Exporter {
 
   async #apply(endpoints: readonly string[]): Promise<void> {
     if (this.#stop.signal.aborted) return;
-    const next = new HashRing(endpoints);
-    const wanted = new Set(next.endpoints);
+    const wanted = new Set(endpoints);
     const added: Backend[] = [];
-    for (const endpoint of next.endpoints) {
+    for (const endpoint of wanted) {
       if (this.#backends.has(endpoint)) continue;
-      const backend = await this.#createBackend(endpoint);
-      await backend.helper.start();
-      this.#backends.set(endpoint, backend);
-      added.push(backend);
+      try {
+        // A backend that left and came back (a flapping readiness probe) reuses its queue's
+        // directory: its hand-over finishes first.
+        await this.#retiring.get(endpoint);
+        const backend = await this.#createBackend(endpoint);
+        await backend.helper.start();
+        this.#backends.set(endpoint, backend);
+        added.push(backend);
+      } catch (error) {
+        // One backend that cannot start (its queue cannot open) stays out of the ring; the others go in.
+        wanted.delete(endpoint);
+        this.#logger.error({ exporter: this.#ctx.id, backend: endpoint, error: errorMessage(error) }, 'loadbalancing: backend not added');
+      }
     }
     // New pushes route on the new ring from here on; then the removed backends hand over.
+    const next = new HashRing(wanted);
     const previous = this.#ring;
     this.#ring = next;
     this.#ownerOf = (hash) => next.ownerOf(hash);
     const removed = [...this.#backends.values()].filter((b) => !wanted.has(b.endpoint));
     for (const backend of removed) this.#backends.delete(backend.endpoint);
-    if (previous.size > 0 || next.size > 0) this.#updates.add(1);
+    if (previous.endpoints.join() !== next.endpoints.join()) this.#updates.add(1);
     this.#logger.info({ exporter: this.#ctx.id, backends: next.endpoints, added: added.map((b) => b.endpoint), removed: removed.map((b) => b.endpoint) }, 'loadbalancing: backend set changed');
     for (const backend of removed) {
-      const retiring = this.#retire(backend).catch((error) => this.#logger.error({ exporter: this.#ctx.id, backend: backend.endpoint, error: errorMessage(error) }, 'loadbalancing: re-routing a removed backend\'s queue failed'));
-      this.#retiring.add(retiring);
-      void retiring.finally(() => this.#retiring.delete(retiring));
+      const retiring = this.#retire(backend)
+        .catch((error) => this.#logger.error({ exporter: this.#ctx.id, backend: backend.endpoint, error: errorMessage(error) }, 'loadbalancing: re-routing a removed backend\'s queue failed'))
+        .finally(() => this.#retiring.delete(backend.endpoint));
+      this.#retiring.set(backend.endpoint, retiring);
     }
   }
 
@@ -314,7 +325,7 @@ export class LoadBalancingExporter implements Exporter {
     await this.#changes;
     this.#stop.abort();
     // Re-routing of removed backends finishes first, so their entries are in live queues.
-    while (this.#retiring.size > 0) await Promise.allSettled([...this.#retiring]);
+    while (this.#retiring.size > 0) await Promise.allSettled([...this.#retiring.values()]);
     const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
     await Promise.all([...this.#backends.values()].map((b) => b.helper.shutdown(deadline)));
     this.#backends.clear();
