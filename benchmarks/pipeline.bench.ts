@@ -21,7 +21,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
 import { decodeTraces, encodeTraces } from '../src/otlp/protobuf.ts';
 import { freePorts } from '../test/e2e/harness.ts';
-import { cpuSeconds, machine, rssBytes } from './support/process-stats.ts';
+import { measure, paced as pacedRequests, saturate as saturateRequests } from './support/load.ts';
+import { machine } from './support/process-stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, write: { type: 'boolean', default: false }, 'sampling-wal': { type: 'boolean', default: false }, rounds: { type: 'string', default: '2' } } });
@@ -59,6 +60,8 @@ await new Promise<void>((r, j) => sinkGrpc.bindAsync(`127.0.0.1:${sinkGrpcPort}`
 
 // ---- load generators ----
 type Sender = () => Promise<void>;
+const saturate = (send: Sender, seconds: number, concurrency = 16) => saturateRequests(send, seconds, SPANS_PER_REQUEST, concurrency);
+const paced = (send: Sender, spansPerSecond: number, seconds: number) => pacedRequests(send, spansPerSecond, seconds, SPANS_PER_REQUEST);
 
 /** Sends `nextBody()` (the same request by default) over keep-alive HTTP/1.1. */
 function httpSender(port: number, nextBody: () => Buffer = () => body): Sender {
@@ -83,37 +86,6 @@ function grpcSender(port: number): Sender {
       const client = clients[next++ % clients.length];
       client.makeUnaryRequest(TRACE_PATH, identity, identity, body, (error) => (error ? reject(error) : resolveSend()));
     });
-}
-
-/** As fast as `concurrency` requests in flight allow, for `seconds`. */
-async function saturate(send: Sender, seconds: number, concurrency = 16): Promise<number> {
-  const end = Date.now() + seconds * 1000;
-  let requests = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        await send();
-        requests++;
-      }
-    }),
-  );
-  return requests * SPANS_PER_REQUEST;
-}
-
-/** A steady `spansPerSecond`, in 100-span requests, for `seconds`. */
-async function paced(send: Sender, spansPerSecond: number, seconds: number): Promise<number> {
-  const perSecond = spansPerSecond / SPANS_PER_REQUEST;
-  const total = Math.round(perSecond * seconds);
-  const start = Date.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / perSecond;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(send());
-  }
-  await Promise.all(pending);
-  return total * SPANS_PER_REQUEST;
 }
 
 // ---- the processes under test ----
@@ -165,21 +137,6 @@ service:
     traces: { receivers: [otlp], processors: [batch], exporters: [${transport === 'http' ? 'otlphttp' : 'otlp'}] }
 `);
   return launch(join(dir, 'bench.yaml'), health);
-}
-
-async function measure(child: ChildProcess, run: () => Promise<number>): Promise<{ spans: number; cpu: number; wall: number; peakRss: number }> {
-  const pid = child.pid!;
-  await new Promise((r) => setTimeout(r, 300));
-  let peakRss = rssBytes(pid);
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(pid))), 100);
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  const spans = await run();
-  await new Promise((r) => setTimeout(r, 400)); // let the last batch leave
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(pid) - cpu0;
-  clearInterval(sampler);
-  return { spans, cpu, wall, peakRss };
 }
 
 /** The testbed load on a process that has had 1 s of it: its CPU and peak RSS. */

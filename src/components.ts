@@ -5,6 +5,7 @@ import { otlpGrpcExporterFactory } from './exporters/otlp/index.ts';
 import { otlpHttpExporterFactory } from './exporters/otlphttp/index.ts';
 import { fileExporterFactory } from './exporters/file/index.ts';
 import { debugExporterFactory } from './exporters/debug/index.ts';
+import { loadBalancingExporterFactory } from './exporters/loadbalancing/index.ts';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremotewrite/factory.ts';
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
@@ -14,6 +15,7 @@ import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
 import { adaptiveSamplingProcessorFactory } from './processors/adaptive_sampling/factory.ts';
 import { redactionProcessorFactory } from './processors/redaction/factory.ts';
+import { resourceProcessorFactory } from './processors/resource/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -27,10 +29,12 @@ export const COMPONENTS: readonly AnyFactory[] = [
   routingProcessorFactory,
   cardinalityLimitProcessorFactory,
   adaptiveSamplingProcessorFactory,
+  resourceProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,
   debugExporterFactory,
+  loadBalancingExporterFactory,
   prometheusRemoteWriteExporterFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,

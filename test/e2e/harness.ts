@@ -131,7 +131,7 @@ export class OtlpSink {
     await new Promise<void>((r) => this.#http!.listen(port, '127.0.0.1', r));
   }
 
-  async startGrpc(port: number): Promise<void> {
+  async startGrpc(port: number, address = '127.0.0.1'): Promise<void> {
     const server = new grpc.Server();
     const identity = (b: Buffer) => b;
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
@@ -149,7 +149,7 @@ export class OtlpSink {
         },
       );
     }
-    await new Promise<void>((r, j) => server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
+    await new Promise<void>((r, j) => server.bindAsync(`${address}:${port}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? j(e) : r())));
     this.#grpc = server;
   }
 

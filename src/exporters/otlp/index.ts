@@ -10,7 +10,7 @@ export const otlpGrpcExporterFactory: ExporterFactory<OtlpGrpcExporterConfig> = 
   exampleConfig: ({ grpcEndpoint }) => ({ endpoint: grpcEndpoint, tls: { insecure: true } }),
   async create(ctx) {
     // grpc-js, with node:http2 and node:tls (~6 MiB of RSS), loads only when this exporter is configured.
-    const { createOtlpGrpcExporter } = await import('./exporter.ts');
+    const { createOtlpGrpcExporter } = await import('../shared/otlp-grpc-exporter.ts');
     return createOtlpGrpcExporter(ctx);
   },
 };

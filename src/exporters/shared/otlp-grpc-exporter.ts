@@ -4,8 +4,16 @@ import { permanentError, retryableError } from '../../core/errors.ts';
 import { decodeExportResponse } from '../../otlp/protobuf.ts';
 import { GRPC_SERVICE_PATHS } from '../../otlp/grpc-paths.ts';
 import { decodeRetryInfoDelay } from '../../otlp/rpc-status.ts';
-import { readTlsFiles } from '../shared/client-config.ts';
-import type { OtlpGrpcExporterConfig } from './config.ts';
+import { readTlsFiles, type ClientTls } from './client-config.ts';
+
+/** What the client needs of the otlp exporter's settings (the loadbalancing exporter's backends share it). */
+export interface OtlpGrpcClientSettings {
+  endpoint: string;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  tls: ClientTls;
+  tenant_header: string;
+}
 
 /** The codes the OTLP specification lists as retryable; RESOURCE_EXHAUSTED only with RetryInfo. */
 const RETRYABLE_CODES = new Set([
@@ -23,8 +31,8 @@ function target(endpoint: string): string {
   return endpoint.replace(/^[a-z]+:\/\//i, '');
 }
 
-/** OTLP/gRPC export over a grpc-js client; index.ts imports this module only when the exporter is configured. */
-export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcExporterConfig>): Exporter {
+/** OTLP/gRPC export over a grpc-js client; callers import this module only when an exporter needs it. */
+export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcClientSettings>): Exporter {
   const config = ctx.config;
   const path = GRPC_SERVICE_PATHS[ctx.signal];
   let client: grpc.Client | undefined;
