@@ -26,6 +26,8 @@ function minimalConfig(factory: AnyFactory): Record<string, unknown> {
     'extension/health_check': { endpoint: '127.0.0.1:0' },
     'extension/file_storage': { directory: dir },
     'extension/bearertokenauth': { tokens_file: writeFile(dir, 'tokens.yaml', 'tokens:\n  - { token: t0k3n, tenant: acme }\n') },
+    'processor/attributes': { actions: [{ key: 'k', value: 'v', action: 'upsert' }] },
+    'processor/resource': { attributes: [{ key: 'k', value: 'v', action: 'upsert' }] },
     'receiver/otlp': { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
   };
   return required[`${factory.kind}/${factory.type}`] ?? {};
