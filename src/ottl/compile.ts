@@ -167,6 +167,8 @@ class Compiler {
   }
 
   #compare(op: CompareOp, leftNode: ValueNode, rightNode: ValueNode): Predicate {
+    const byteCompare = this.#stringEquality(op, leftNode, rightNode);
+    if (byteCompare !== undefined) return byteCompare;
     const left = this.value(leftNode);
     const right = this.value(rightNode);
     const l = left.get;
@@ -178,6 +180,24 @@ class Compiler {
       return (ctx) => compare(l(ctx), constant, op);
     }
     return (ctx) => compare(l(ctx), r(ctx), op);
+  }
+
+  /**
+   * `attributes["k"] == "text"` (or !=) where the path can test one key: on a span read from its
+   * bytes this compares UTF-8 bytes and decodes nothing. Undefined when the shape does not fit.
+   */
+  #stringEquality(op: CompareOp, leftNode: ValueNode, rightNode: ValueNode): Predicate | undefined {
+    if ((op !== '==' && op !== '!=') || leftNode.type !== 'path' || rightNode.type !== 'literal' || typeof rightNode.value !== 'string') return undefined;
+    if (leftNode.keys.length !== 1 || leftNode.keys[0].kind !== 'string') return undefined;
+    const { accessor } = this.#accessor(leftNode);
+    const isString = accessor.isString;
+    if (isString === undefined) return undefined;
+    const encoder = new TextEncoder();
+    const key = leftNode.keys[0].value;
+    const keyBytes = encoder.encode(key);
+    const value = rightNode.value;
+    const valueBytes = encoder.encode(value);
+    return op === '==' ? (ctx) => isString(ctx, key, keyBytes, value, valueBytes) : (ctx) => !isString(ctx, key, keyBytes, value, valueBytes);
   }
 
   value(node: ValueNode): Compiled {
@@ -273,11 +293,19 @@ class Compiler {
     }
     const keys = node.keys.map((key) => this.#key(key));
     const root = accessor.map !== undefined ? rootFromMap(accessor.map) : rootFromSlot(accessor.slot!);
-    const get: Getter = (ctx) => {
+    let get: Getter = (ctx) => {
       let value: AnyValue | undefined = root(ctx, false);
       for (let i = 0; i < keys.length && value !== undefined; i++) value = step(value, keys[i](ctx), false);
       return fromAny(value);
     };
+    const first = node.keys[0];
+    const lookup = accessor.lookup;
+    if (node.keys.length === 1 && first.kind === 'string' && lookup !== undefined) {
+      // attributes["k"]: one lookup, which on a span read from bytes compares key bytes only.
+      const key = first.value;
+      const keyBytes = new TextEncoder().encode(key);
+      get = (ctx) => fromAny(lookup(ctx, key, keyBytes));
+    }
     const lastKey = keys[keys.length - 1];
     const parents = keys.slice(0, -1);
     const target: SetTarget & { map?: MapTarget } = {

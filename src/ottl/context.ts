@@ -1,5 +1,6 @@
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Metric, Resource, Span, SpanEvent } from '../otlp/types.ts';
 import type { RequestMetadata } from '../core/metadata.ts';
+import { LazySpan } from './span-bytes.ts';
 import { OttlTime, ValueMap, type Value, copyKvs, fromAny, toAny, toText } from './values.ts';
 
 // The contexts OTTL statements run in, and the paths each can read and write. One EvalContext
@@ -47,6 +48,10 @@ export interface PathAccessor {
   map?(ctx: EvalContext, create: boolean): KeyValue[] | undefined;
   /** The AnyValue behind a slot path; with create, made if missing. */
   slot?(ctx: EvalContext, create: boolean): AnyValue | undefined;
+  /** One key of a map path, without building the whole map (a span read from its bytes). */
+  lookup?(ctx: EvalContext, key: string, keyBytes: Uint8Array): AnyValue | undefined;
+  /** Whether that key holds exactly this string (compared as bytes on a span read from bytes). */
+  isString?(ctx: EvalContext, key: string, keyBytes: Uint8Array, value: string, valueBytes: Uint8Array): boolean;
 }
 
 const EMPTY: KeyValue[] = [];
@@ -145,7 +150,21 @@ const SPAN_FIELDS: Record<string, PathAccessor> = {
   end_time_unix_nano: bigintField((c) => c.span.endTimeUnixNano, (c, v) => void (c.span.endTimeUnixNano = v)),
   start_time: timeField((c) => c.span.startTimeUnixNano, (c, v) => void (c.span.startTimeUnixNano = v)),
   end_time: timeField((c) => c.span.endTimeUnixNano, (c, v) => void (c.span.endTimeUnixNano = v)),
-  attributes: mapPath((c) => c.span.attributes, (c, kvs) => void (c.span.attributes = kvs)),
+  attributes: {
+    ...mapPath((c) => c.span.attributes, (c, kvs) => void (c.span.attributes = kvs)),
+    lookup: (c, key, keyBytes) => {
+      if (c.span instanceof LazySpan) return c.span.attributeValue(keyBytes);
+      const kvs = c.span.attributes;
+      for (let i = 0; i < kvs.length; i++) if (kvs[i].key === key) return kvs[i].value;
+      return undefined;
+    },
+    isString: (c, key, keyBytes, value, valueBytes) => {
+      if (c.span instanceof LazySpan) return c.span.attributeIsString(keyBytes, valueBytes);
+      const kvs = c.span.attributes;
+      for (let i = 0; i < kvs.length; i++) if (kvs[i].key === key) return kvs[i].value.stringValue === value;
+      return false;
+    },
+  },
   dropped_attributes_count: numberField((c) => c.span.droppedAttributesCount, (c, v) => void (c.span.droppedAttributesCount = v)),
   dropped_events_count: numberField((c) => c.span.droppedEventsCount, (c, v) => void (c.span.droppedEventsCount = v)),
   dropped_links_count: numberField((c) => c.span.droppedLinksCount, (c, v) => void (c.span.droppedLinksCount = v)),

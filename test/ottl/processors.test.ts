@@ -88,6 +88,35 @@ describe('attributes', () => {
     expect(out['tenant_id']).toEqual(s('acme'));
   });
 
+  test('constant upserts and deletes on encoded spans give what the decoded path gives', () => {
+    const config = attributesConfigSchema.parse({
+      include: { match_type: 'strict', span_names: ['a', 'b'] },
+      actions: [
+        { key: 'env', value: 'prod', action: 'upsert' },
+        { key: 'n', value: -7, action: 'upsert' },
+        { key: 'ratio', value: 0.25, action: 'insert' },
+        { key: 'flag', value: true, action: 'update' },
+        { key: 'secret', action: 'delete' },
+      ],
+    });
+    const request = () => traces([
+      span('a', [kv('secret', 'x'), kv('env', 'dev'), kv('ratio', { doubleValue: 1 })]),
+      span('b', [kv('flag', { boolValue: false }), kv('ü', 'ß')], { status: { code: 2, message: 'e' } }),
+      span('c', [kv('secret', 'kept: not included')]),
+    ]);
+    const onBytes = batchOf('traces', request(), true);
+    const onObjects = batchOf('traces', request(), false);
+    createAttributesEdit(config, 'traces')(onBytes);
+    createAttributesEdit(config, 'traces')(onObjects);
+    expect(onBytes.hasBytes).toBe(true);
+    const got = decodeRequest('traces', onBytes.bytes());
+    expect(got).toEqual(decodeRequest('traces', onObjects.bytes()));
+    const names = got.resourceSpans[0].scopeSpans[0].spans.map((sp) => attrs(sp.attributes));
+    expect(names[0]).toEqual({ env: s('prod'), ratio: { doubleValue: 1 }, n: { intValue: -7n } });
+    expect(names[1]).toEqual({ flag: { boolValue: true }, 'ü': s('ß'), env: s('prod'), n: { intValue: -7n }, ratio: { doubleValue: 0.25 } });
+    expect(names[2]).toEqual({ secret: s('kept: not included') });
+  });
+
   test('extract named groups, delete and hash by pattern', () => {
     const config = attributesConfigSchema.parse({
       actions: [
@@ -192,6 +221,23 @@ describe('filter', () => {
     expect(spansOf(out!).map((sp) => sp.name)).toEqual(['GET /cart']);
     expect(out!.itemCount).toBe(1);
     expect(decodeRequest('traces', out!.bytes()).resourceSpans[0].scopeSpans[0].spans.map((sp) => sp.events.length)).toEqual([1]);
+  });
+
+  test('on encoded traces the result is the same as on decoded ones: empty scopes and resources go', () => {
+    const config = parse({ traces: { span: ['attributes["http.route"] == "/healthz" or name == "drop"', 'kind == SPAN_KIND_CLIENT and resource.attributes["service.name"] == "cart"'] } });
+    const request = (): ExportTraceServiceRequest => {
+      const a = traces([span('GET /healthz', [kv('http.route', '/healthz')]), span('keep', [kv('http.route', '/x')], { status: { code: 2, message: 'm' } })], 'checkout');
+      const b = traces([span('drop', []), span('c', [], { kind: 3 })], 'cart');
+      const c = traces([span('keep too', [kv('n', { intValue: 5n })])], 'web');
+      c.resourceSpans[0].scopeSpans.push({ scope: undefined, spans: [span('drop', [])], schemaUrl: 'u' });
+      return { resourceSpans: [...a.resourceSpans, ...b.resourceSpans, ...c.resourceSpans] };
+    };
+    const fromBytes = createFilter(config, 'traces', noErrors)(batchOf('traces', request(), true))!;
+    const fromObjects = createFilter(config, 'traces', noErrors)(batchOf('traces', request(), false))!;
+    expect(fromBytes.hasBytes).toBe(true);
+    expect(fromBytes.itemCount).toBe(2);
+    expect(decodeRequest('traces', fromBytes.bytes())).toEqual(decodeRequest('traces', fromObjects.bytes()));
+    expect(decodeRequest('traces', fromBytes.bytes()).resourceSpans.map((rs) => rs.scopeSpans.map((ss) => ss.spans.map((sp) => sp.name)))).toEqual([[['keep']], [['keep too']]]);
   });
 
   test('a batch where nothing matches keeps its bytes; one where everything matches is dropped', () => {

@@ -1,18 +1,27 @@
 import { compileActions, compileIncludeExclude, type MatchSubject } from '../../attraction/index.ts';
 import type { Batch } from '../../core/batch.ts';
 import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue, Signal } from '../../otlp/types.ts';
+import { rewriteSpans } from '../../ottl/span-bytes.ts';
+import { byteSpanVisitor } from './bytes.ts';
 import type { AttributesConfig } from './config.ts';
 
 // Span attributes for traces, log record attributes for logs, data point attributes for metrics
 // (the Collector's choice of target per signal). One subject object per batch carries what
-// include/exclude look at.
+// include/exclude look at. Constant upserts and deletes on encoded traces edit the span bytes
+// in place of a decode (bytes.ts).
 
 type PointHolder = { dataPoints: Array<{ attributes: KeyValue[] }> } | undefined;
 
 export function createAttributesEdit(config: AttributesConfig, signal: Signal): (batch: Batch) => void {
   const edit = compileActions(config.actions);
   const applies = compileIncludeExclude(config.include, config.exclude, signal);
+  const onBytes = signal === 'traces' ? byteSpanVisitor(config.actions, applies) : undefined;
   return (batch) => {
+    if (onBytes !== undefined && batch.hasBytes) {
+      const out = rewriteSpans(batch.bytes(), onBytes, false);
+      if (out.bytes !== batch.bytes()) batch.replaceBytes(out.bytes);
+      return;
+    }
     const request = batch.mutate();
     const metadata = batch.metadata;
     const subject: MatchSubject = { resource: undefined, scope: undefined, span: undefined, log: undefined, metric: undefined };

@@ -2,6 +2,7 @@ import type { Batch } from '../../core/batch.ts';
 import { PipelineError } from '../../core/errors.ts';
 import type { CompiledCondition, ContextName } from '../../ottl/index.ts';
 import { compileGroup, EvalContext, walk, type ErrorMode } from '../../ottl/program.ts';
+import { DROP, KEEP, LazySpan, rewriteSpans, type SpanVisitor } from '../../ottl/span-bytes.ts';
 import type { Signal } from '../../otlp/types.ts';
 import { conditionSources, type FilterConfig } from './config.ts';
 
@@ -9,6 +10,8 @@ import { conditionSources, type FilterConfig } from './config.ts';
 // dropped resource takes its spans; a dropped span takes its events; a metric left without data
 // points goes, and so do empty scopes and resources). The request is decoded to read it, but
 // re-encoded only when something was dropped: a batch that passes untouched keeps its bytes.
+// Span conditions on an encoded trace batch never decode it: each span is read where it lies
+// (one attribute value per `attributes["k"]`), and dropped spans are cut out of the bytes.
 
 export interface FilterErrors {
   onError(condition: string, error: Error): void;
@@ -46,8 +49,26 @@ export function createFilter(config: FilterConfig, signal: Signal, errors: Filte
     }
     return false;
   });
+  const spanOnly = signal === 'traces' && levels.length === 1 && levels[0].context === 'span' ? visits[0] : undefined;
+  const lazy = new LazySpan();
+  const visitor: SpanVisitor = {
+    resource: (resource) => void (ctx.resourceHolder = { resource }),
+    scope: (scope) => void (ctx.scopeHolder = { scope }),
+    span: (bytes, start, end) => {
+      lazy.reset(bytes, start, end);
+      ctx.span = lazy;
+      return spanOnly!(ctx) ? DROP : KEEP;
+    },
+  };
   return (batch) => {
     if (levels.length === 0) return batch;
+    if (spanOnly !== undefined && batch.hasBytes) {
+      ctx.metadata = batch.metadata;
+      const out = rewriteSpans(batch.bytes(), visitor, true);
+      if (out.dropped === 0) return batch;
+      batch.replaceBytes(out.bytes, batch.itemCount - out.dropped);
+      return batch.itemCount === 0 ? null : batch;
+    }
     const request = batch.request;
     dropped = 0;
     ctx.metadata = batch.metadata;
