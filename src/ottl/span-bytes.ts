@@ -22,21 +22,21 @@ export const EDIT = 2;
 
 /** Replacements inside one span: bytes[start, end) becomes `with` (or nothing), in position order. */
 export class SpanEdits {
-  starts: number[] = [];
-  ends: number[] = [];
-  with: Array<Uint8Array | null> = [];
+  // Reused from span to span: `size` entries are live, the arrays only grow.
+  size = 0;
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly with: Array<Uint8Array | null> = [];
 
   clear(): void {
-    if (this.starts.length === 0) return;
-    this.starts.length = 0;
-    this.ends.length = 0;
-    this.with.length = 0;
+    this.size = 0;
   }
 
   replace(start: number, end: number, bytes: Uint8Array | null): void {
-    this.starts.push(start);
-    this.ends.push(end);
-    this.with.push(bytes);
+    const i = this.size++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.with[i] = bytes;
   }
 }
 
@@ -158,7 +158,7 @@ export function rewriteSpans(bytes: Uint8Array, visitor: SpanVisitor, prune: boo
         plan.outcome.push(outcome);
         plan.editFrom.push(plan.editStart.length);
         if (outcome === EDIT) {
-          for (let i = 0; i < edits.starts.length; i++) {
+          for (let i = 0; i < edits.size; i++) {
             plan.editStart.push(edits.starts[i]);
             plan.editEnd.push(edits.ends[i]);
             plan.editWith.push(edits.with[i]);
@@ -317,7 +317,6 @@ export class LazySpan implements Span {
 
   reset(bytes: Uint8Array, start: number, end: number): void {
     if (this.#r.u8 !== bytes) this.#r = new ProtoReader(bytes);
-    const r = this.#r;
     this.#start = start;
     this.#end = end;
     this.#name = this.#traceState = this.#traceId = this.#spanId = this.#parent = this.#startTime = this.#endTime = this.#status = -1;
@@ -325,27 +324,75 @@ export class LazySpan implements Span {
     this.attributeStarts.length = 0;
     this.#attributes = undefined;
     this.#nameText = undefined;
-    r.pos = start;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      const at = r.pos;
-      switch (t) {
+    // One pass over the span's fields, by hand: this runs once per span, so it avoids the
+    // reader's per-call checks. The request was validated by the receiver's scan; a field that
+    // still runs past the span is refused.
+    const u8 = bytes;
+    let pos = start;
+    while (pos < end) {
+      let tag = u8[pos++];
+      if (tag >= 0x80) {
+        let shift = 7;
+        tag &= 0x7f;
+        let b: number;
+        do {
+          b = u8[pos++];
+          tag |= (b & 0x7f) << shift;
+          shift += 7;
+        } while (b >= 0x80 && shift < 35);
+      }
+      const at = pos;
+      let value = 0;
+      switch (tag & 7) {
+        case 0: {
+          let shift = 0;
+          let b: number;
+          do {
+            b = u8[pos++];
+            if (shift < 28) value |= (b & 0x7f) << shift;
+            shift += 7;
+          } while (b >= 0x80 && pos < end);
+          break;
+        }
+        case 1:
+          pos += 8;
+          break;
+        case 2: {
+          let n = 0;
+          let shift = 0;
+          let b: number;
+          do {
+            b = u8[pos++];
+            n |= (b & 0x7f) << shift;
+            shift += 7;
+          } while (b >= 0x80 && shift < 35);
+          pos += n >>> 0;
+          break;
+        }
+        case 5:
+          value = (u8[pos] | (u8[pos + 1] << 8) | (u8[pos + 2] << 16) | (u8[pos + 3] << 24)) >>> 0;
+          pos += 4;
+          break;
+        default:
+          throw new Error(`span field with wire type ${tag & 7} at byte ${at}`);
+      }
+      if (pos > end) throw new Error(`span field runs past the span at byte ${at}`);
+      switch (tag) {
         case 10: this.#traceId = at; break;
         case 18: this.#spanId = at; break;
         case 26: this.#traceState = at; break;
         case 34: this.#parent = at; break;
         case 42: this.#name = at; break;
-        case 48: this.#kind = r.varint32(end); continue;
+        case 48: this.#kind = value; break;
         case 57: this.#startTime = at; break;
         case 65: this.#endTime = at; break;
         case SPAN_ATTRIBUTES: this.attributeStarts.push(at); break;
-        case 80: this.#droppedAttributes = r.varint32(end); continue;
-        case 96: this.#droppedEvents = r.varint32(end); continue;
-        case 112: this.#droppedLinks = r.varint32(end); continue;
+        case 80: this.#droppedAttributes = value; break;
+        case 96: this.#droppedEvents = value; break;
+        case 112: this.#droppedLinks = value; break;
         case 122: this.#status = at; break;
-        case 133: this.#flags = r.fixed32(end); continue;
+        case 133: this.#flags = value; break;
       }
-      r.skip(t, end);
     }
   }
 

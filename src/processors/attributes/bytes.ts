@@ -95,7 +95,7 @@ export function byteSpanVisitor(actions: readonly ActionConfig[], applies: ((s: 
           starts.push(end);
         }
       }
-      const n = edits.starts.length;
+      const n = edits.size;
       if (n === 0) return KEEP;
       if (n > 1) {
         order.length = 0;
