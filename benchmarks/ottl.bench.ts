@@ -91,7 +91,7 @@ const table = [
   row('filter, 2 span conditions, 1 span in 10 a health check dropped (bytes cut out)', filterSome, '≤ 0.5'),
   row('attributes, upsert one key (spliced into span bytes)', attributesUpsert, '≤ 0.5'),
   row('resource, upsert one key (resource bytes only)', resourceUpsert),
-  row('transform, 3 statements (decode + encode)', transform3, '≤ 2'),
+  row('transform, 3 span statements (set, replace_pattern, delete_key where kind: on span bytes)', transform3, '≤ 2'),
 ].join('\n');
 console.log(table);
 if (process.argv.includes('--write')) {

@@ -278,6 +278,65 @@ function write(bytes: Uint8Array, plan: Plan, prune: boolean): Uint8Array {
   return out;
 }
 
+const utf8 = new TextEncoder();
+
+function varint(out: number[], v: bigint | number): void {
+  let u = BigInt.asUintN(64, BigInt(v));
+  while (u > 127n) {
+    out.push(Number(u & 0x7fn) | 0x80);
+    u >>= 7n;
+  }
+  out.push(Number(u));
+}
+
+function lenField(out: number[], tag: number, body: ArrayLike<number>): void {
+  out.push(tag);
+  varint(out, body.length);
+  for (let i = 0; i < body.length; i++) out.push(body[i]);
+}
+
+/** The attributes field (tag included) for key = value; undefined for lists, maps and bytes. */
+export function encodeAttributeField(key: string, value: AnyValue): Uint8Array | undefined {
+  if (value.stringValue !== undefined) return stringAttributeField(key, value.stringValue);
+  const any: number[] = [];
+  if (value.boolValue !== undefined) any.push(0x10, value.boolValue ? 1 : 0);
+  else if (value.intValue !== undefined) {
+    any.push(0x18);
+    varint(any, value.intValue);
+  } else if (value.doubleValue !== undefined) {
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(value.doubleValue);
+    any.push(0x21, ...b);
+  } else return undefined;
+  const kv: number[] = [];
+  lenField(kv, 0x0a, utf8.encode(key));
+  lenField(kv, 0x12, any);
+  const field: number[] = [];
+  lenField(field, SPAN_ATTRIBUTES, kv);
+  return Uint8Array.from(field);
+}
+
+/** A string attribute's field, written straight into one buffer (this runs per edited span). */
+function stringAttributeField(key: string, text: string): Uint8Array {
+  const keyLen = Buffer.byteLength(key);
+  const textLen = Buffer.byteLength(text);
+  const any = 1 + varintSize(textLen) + textLen;
+  const kv = 1 + varintSize(keyLen) + keyLen + 1 + varintSize(any) + any;
+  const out = Buffer.allocUnsafe(1 + varintSize(kv) + kv);
+  let pos = 0;
+  out[pos++] = SPAN_ATTRIBUTES;
+  pos = writeVarint(out, pos, kv);
+  out[pos++] = 0x0a;
+  pos = writeVarint(out, pos, keyLen);
+  pos += out.write(key, pos, 'utf8');
+  out[pos++] = 0x12;
+  pos = writeVarint(out, pos, any);
+  out[pos++] = 0x0a;
+  pos = writeVarint(out, pos, textLen);
+  out.write(text, pos, 'utf8');
+  return out;
+}
+
 // ---- a span read where it lies ----
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -502,18 +561,31 @@ export class LazySpan implements Span {
 
   /** Where the attribute with this key lies: [field start (its tag), field end], or undefined. */
   findAttribute(key: Uint8Array): [number, number] | undefined {
-    const r = this.#r;
-    const u8 = r.u8;
-    for (const at of this.attributeStarts) {
-      r.pos = at;
-      const end = r.sub(this.#end);
-      const body = r.pos;
-      if (body < end && u8[body] === 10) {
-        r.pos = body + 1;
-        const keyLen = r.length(end);
-        const keyAt = r.pos;
-        if (keyLen === key.length && sameBytes(u8, keyAt, key)) return [at - 1, end];
-      }
+    const u8 = this.#r.u8;
+    const starts = this.attributeStarts;
+    const keyLength = key.length;
+    for (let i = 0; i < starts.length; i++) {
+      // The field's length prefix, then the KeyValue: its key is field 1, first as encoders write it.
+      let pos = starts[i];
+      let n = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        b = u8[pos++];
+        n |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b >= 0x80 && shift < 35);
+      const end = pos + (n >>> 0);
+      if (pos >= end || u8[pos] !== 10) continue;
+      pos++;
+      let len = 0;
+      shift = 0;
+      do {
+        b = u8[pos++];
+        len |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b >= 0x80 && shift < 35);
+      if (len === keyLength && pos + len <= end && sameBytes(u8, pos, key)) return [starts[i] - 1, end];
     }
     return undefined;
   }

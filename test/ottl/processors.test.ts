@@ -343,6 +343,37 @@ describe('transform', () => {
     expect(attrs(record.attributes)['route']).toEqual(s('/x'));
   });
 
+  test('span statements on encoded traces give what the decoded path gives', () => {
+    const config = transformConfigSchema.parse({
+      trace_statements: [
+        'set(span.attributes["env"], "prod")',
+        'delete_key(span.attributes, "moved")',
+        'set(span.attributes["moved"], 1) where span.kind == SPAN_KIND_SERVER',
+        'replace_pattern(span.attributes["path"], "/\\\\d+", "/{id}")',
+        'set(span.attributes["path2"], "/a/1")',
+        'replace_pattern(span.attributes["path2"], "(?P<n>\\\\d)", "<${n}>")',
+        'delete_key(span.attributes, "gone") where resource.attributes["service.name"] == "checkout"',
+        { context: 'span', conditions: ['name == "b"'], statements: ['set(attributes["only_b"], true)', 'delete_key(attributes, "env")'] },
+      ],
+    });
+    const request = () => traces([
+      span('a', [kv('moved', 'first'), kv('path', '/orders/123/items/4'), kv('gone', 'x'), kv('keep', 'y')]),
+      span('b', [kv('env', 'dev'), kv('path', { intValue: 5n })], { kind: 3 }),
+    ]);
+    const onBytes = batchOf('traces', request(), true);
+    const onObjects = batchOf('traces', request(), false);
+    createTransform(config, 'traces', noErrors)(onBytes);
+    createTransform(config, 'traces', noErrors)(onObjects);
+    expect(onBytes.hasBytes).toBe(true);
+    const got = decodeRequest('traces', onBytes.bytes());
+    expect(got).toEqual(decodeRequest('traces', onObjects.bytes()));
+    const [a, b] = got.resourceSpans[0].scopeSpans[0].spans;
+    expect(a.attributes.map((x) => x.key)).toEqual(['path', 'keep', 'env', 'moved', 'path2']);
+    expect(attrs(a.attributes)['path']).toEqual(s('/orders/{id}/items/{id}'));
+    expect(attrs(a.attributes)['path2']).toEqual(s('/a/<1>'));
+    expect(attrs(b.attributes)).toEqual({ path: { intValue: 5n }, path2: s('/a/<1>'), only_b: { boolValue: true } });
+  });
+
   test('resource statements run once per resource; span statements see the resource', () => {
     const config = transformConfigSchema.parse({
       trace_statements: ['set(resource.attributes["deployment.environment"], "prod")', { context: 'span', statements: ['set(attributes["env"], resource.attributes["deployment.environment"])'] }],

@@ -1,7 +1,6 @@
 import { configToAny, type MatchSubject } from '../../attraction/index.ts';
 import type { ActionConfig } from '../../attraction/index.ts';
-import { EDIT, KEEP, LazySpan, SPAN_ATTRIBUTES, type SpanVisitor } from '../../ottl/span-bytes.ts';
-import type { AnyValue } from '../../otlp/types.ts';
+import { EDIT, encodeAttributeField, KEEP, LazySpan, type SpanVisitor } from '../../ottl/span-bytes.ts';
 
 // The common attributes configs (set a constant, delete a key) applied to spans where they lie in
 // the encoded request: each span's attribute keys are compared as bytes, and an upserted attribute
@@ -9,42 +8,6 @@ import type { AnyValue } from '../../otlp/types.ts';
 // from_attribute, from_context, lists and maps, a key acted on twice) takes the decoded path.
 
 const utf8 = new TextEncoder();
-
-function varint(out: number[], v: bigint | number): void {
-  let u = BigInt.asUintN(64, BigInt(v));
-  while (u > 127n) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-}
-
-function lenField(out: number[], tag: number, body: ArrayLike<number>): void {
-  out.push(tag);
-  varint(out, body.length);
-  for (let i = 0; i < body.length; i++) out.push(body[i]);
-}
-
-/** The attributes field (tag included) for key = value; undefined for lists, maps and bytes. */
-export function encodeAttributeField(key: string, value: AnyValue): Uint8Array | undefined {
-  const any: number[] = [];
-  if (value.stringValue !== undefined) lenField(any, 0x0a, utf8.encode(value.stringValue));
-  else if (value.boolValue !== undefined) any.push(0x10, value.boolValue ? 1 : 0);
-  else if (value.intValue !== undefined) {
-    any.push(0x18);
-    varint(any, value.intValue);
-  } else if (value.doubleValue !== undefined) {
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(value.doubleValue);
-    any.push(0x21, ...b);
-  } else return undefined;
-  const kv: number[] = [];
-  lenField(kv, 0x0a, utf8.encode(key));
-  lenField(kv, 0x12, any);
-  const field: number[] = [];
-  lenField(field, SPAN_ATTRIBUTES, kv);
-  return Uint8Array.from(field);
-}
 
 interface ByteAction {
   mode: 'insert' | 'update' | 'upsert' | 'delete';
