@@ -1,7 +1,7 @@
 import type { AnyValue, KeyValue } from '../otlp/types.ts';
 import { CACHE, type ContextName, ENUMS, type EvalContext, FIELDS, type PathAccessor, PREFIXES, UNSUPPORTED_FIELDS, VISIBLE } from './context.ts';
 import { type FunctionSpec, FUNCTIONS, NOT_YET } from './functions.ts';
-import { type BoolNode, type CallNode, type Key, OttlSyntaxError, parseCondition, parseStatement, type PathNode, type StatementNode, type ValueNode } from './parser.ts';
+import { type BoolNode, type CallNode, type Key, type LiteralValue, OttlSyntaxError, parseCondition, parseStatement, type PathNode, type StatementNode, type ValueNode } from './parser.ts';
 import { compileRe2 } from './regex.ts';
 import { type CompareOp, compare, findKey, fromAny, OttlDuration, OttlRuntimeError, OttlTime, toAny, typeName, type Value, ValueMap } from './values.ts';
 
@@ -604,21 +604,8 @@ function putAny(kvs: KeyValue[], key: string, value: AnyValue): void {
   else kvs.push({ key, value });
 }
 
-function literalType(value: unknown): StaticType {
-  if (value === null) return 'nil';
-  switch (typeof value) {
-    case 'string':
-      return 'string';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float';
-    case 'boolean':
-      return 'bool';
-  }
-  if (value instanceof Uint8Array) return 'bytes';
-  if (Array.isArray(value)) return 'list';
-  return 'unknown';
+function literalType(value: LiteralValue | Value[]): StaticType {
+  return typeName(value) as StaticType;
 }
 
 export function describeType(type: StaticType): string {
@@ -654,9 +641,7 @@ function arithmetic(op: '+' | '-' | '*' | '/', a: Value, b: Value): Value {
 
 /** Compiles one statement for `context`. Throws OttlSyntaxError with the bad token's position. */
 export function compileStatement(source: string, context: ContextName, options: { allowUnprefixed: boolean }): CompiledStatement {
-  const node = parseStatement(source);
-  const run = new Compiler(context, options.allowUnprefixed).statement(node);
-  return { source, context, run };
+  return compileStatementNode(source, parseStatement(source), context, options.allowUnprefixed);
 }
 
 export function compileStatementNode(source: string, node: StatementNode, context: ContextName, allowUnprefixed: boolean): CompiledStatement {
@@ -664,9 +649,7 @@ export function compileStatementNode(source: string, node: StatementNode, contex
 }
 
 export function compileCondition(source: string, context: ContextName, options: { allowUnprefixed: boolean }): CompiledCondition {
-  const node = parseCondition(source);
-  const test = new Compiler(context, options.allowUnprefixed).condition(node);
-  return { source, context, test };
+  return compileConditionNode(source, parseCondition(source), context, options.allowUnprefixed);
 }
 
 export function compileConditionNode(source: string, node: BoolNode, context: ContextName, allowUnprefixed: boolean): CompiledCondition {

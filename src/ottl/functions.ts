@@ -79,21 +79,43 @@ function truncate(s: string, limit: number): string {
   return s;
 }
 
-function hash(algorithm: string) {
-  return (args: Arg[]): Getter => {
-    const get = args[0] as Getter;
-    return (ctx) => {
-      const value = get(ctx);
-      if (typeof value !== 'string') throw new OttlRuntimeError(`${algorithm} needs a string, not ${typeName(value)}`);
-      return createHash(algorithm).update(value).digest('hex');
-    };
+/** A converter of one value: `fn` runs on it per item. */
+function oneValue(returns: FunctionSpec['returns'], fn: (value: Value) => Value): FunctionSpec {
+  return {
+    kind: 'converter',
+    returns,
+    params: [{ name: 'value', kind: 'value' }],
+    make([value]) {
+      const get = value as Getter;
+      return (ctx) => fn(get(ctx));
+    },
   };
 }
 
-function isType(test: (value: Value) => boolean) {
-  return (args: Arg[]): Getter => {
-    const get = args[0] as Getter;
-    return (ctx) => test(get(ctx));
+function needString(fn: string, value: Value): string {
+  if (typeof value !== 'string') throw new OttlRuntimeError(`${fn} needs a string, not ${typeName(value)}`);
+  return value;
+}
+
+/** The optional arguments of the replace functions, refused when given (see replacementFunction). */
+const REPLACEMENT_FUNCTION: readonly Param[] = [
+  { name: 'function', kind: 'funcref', optional: true },
+  { name: 'replacementFormat', kind: 'stringLiteral', optional: true },
+];
+
+/** delete_matching_keys (keep = false) and keep_matching_keys (keep = true). */
+function matchingKeys(keep: boolean): FunctionSpec {
+  return {
+    kind: 'editor',
+    params: [
+      { name: 'target', kind: 'map' },
+      { name: 'pattern', kind: 'pattern' },
+    ],
+    make([target, pattern]) {
+      const t = map(target);
+      const re = pattern as RE2JS;
+      return (ctx) => filterInPlace(needMap(t, ctx), (kv) => re.test(kv.key) === keep);
+    },
   };
 }
 
@@ -164,18 +186,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       };
     },
   },
-  delete_matching_keys: {
-    kind: 'editor',
-    params: [
-      { name: 'target', kind: 'map' },
-      { name: 'pattern', kind: 'pattern' },
-    ],
-    make([target, pattern]) {
-      const t = map(target);
-      const re = pattern as RE2JS;
-      return (ctx) => filterInPlace(needMap(t, ctx), (kv) => !re.test(kv.key));
-    },
-  },
+  delete_matching_keys: matchingKeys(false),
   keep_keys: {
     kind: 'editor',
     params: [
@@ -188,18 +199,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       return (ctx) => filterInPlace(needMap(t, ctx), (kv) => keep.has(kv.key));
     },
   },
-  keep_matching_keys: {
-    kind: 'editor',
-    params: [
-      { name: 'target', kind: 'map' },
-      { name: 'pattern', kind: 'pattern' },
-    ],
-    make([target, pattern]) {
-      const t = map(target);
-      const re = pattern as RE2JS;
-      return (ctx) => filterInPlace(needMap(t, ctx), (kv) => re.test(kv.key));
-    },
-  },
+  keep_matching_keys: matchingKeys(true),
   limit: {
     kind: 'editor',
     params: [
@@ -246,8 +246,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       { name: 'target', kind: 'target' },
       { name: 'regex', kind: 'pattern' },
       { name: 'replacement', kind: 'string' },
-      { name: 'function', kind: 'funcref', optional: true },
-      { name: 'replacementFormat', kind: 'stringLiteral', optional: true },
+      ...REPLACEMENT_FUNCTION,
     ],
     make([target, regex, replacement, ...rest], node) {
       replacementFunction(rest, node, 0);
@@ -271,8 +270,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       { name: 'mode', kind: 'stringLiteral', choices: ['key', 'value'] },
       { name: 'regex', kind: 'pattern' },
       { name: 'replacement', kind: 'string' },
-      { name: 'function', kind: 'funcref', optional: true },
-      { name: 'replacementFormat', kind: 'stringLiteral', optional: true },
+      ...REPLACEMENT_FUNCTION,
     ],
     make([target, mode, regex, replacement, ...rest], node) {
       replacementFunction(rest, node, 0);
@@ -304,8 +302,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       { name: 'target', kind: 'target' },
       { name: 'pattern', kind: 'glob' },
       { name: 'replacement', kind: 'string' },
-      { name: 'function', kind: 'funcref', optional: true },
-      { name: 'replacementFormat', kind: 'stringLiteral', optional: true },
+      ...REPLACEMENT_FUNCTION,
     ],
     make([target, pattern, replacement, ...rest], node) {
       replacementFunction(rest, node, 0);
@@ -326,8 +323,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       { name: 'target', kind: 'map' },
       { name: 'pattern', kind: 'glob' },
       { name: 'replacement', kind: 'string' },
-      { name: 'function', kind: 'funcref', optional: true },
-      { name: 'replacementFormat', kind: 'stringLiteral', optional: true },
+      ...REPLACEMENT_FUNCTION,
     ],
     make([target, pattern, replacement, ...rest], node) {
       replacementFunction(rest, node, 0);
@@ -419,121 +415,48 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       };
     },
   },
-  SHA256: { kind: 'converter', returns: 'string', params: [{ name: 'value', kind: 'value' }], make: hash('sha256') },
-  SHA1: { kind: 'converter', returns: 'string', params: [{ name: 'value', kind: 'value' }], make: hash('sha1') },
-  SHA512: { kind: 'converter', returns: 'string', params: [{ name: 'value', kind: 'value' }], make: hash('sha512') },
-  Int: {
-    kind: 'converter',
-    returns: 'int',
-    params: [{ name: 'value', kind: 'value' }],
-    make([value]) {
-      const get = value as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (typeof v === 'bigint') return v;
-        if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.trunc(v)) : null;
-        if (typeof v === 'boolean') return v ? 1n : 0n;
-        if (typeof v === 'string' && /^[-+]?\d+$/.test(v.trim())) return BigInt(v.trim());
-        return null;
-      };
-    },
-  },
-  Double: {
-    kind: 'converter',
-    returns: 'float',
-    params: [{ name: 'value', kind: 'value' }],
-    make([value]) {
-      const get = value as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (typeof v === 'number') return v;
-        if (typeof v === 'bigint') return Number(v);
-        if (typeof v === 'boolean') return v ? 1 : 0;
-        if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-        return null;
-      };
-    },
-  },
-  String: {
-    kind: 'converter',
-    returns: 'string',
-    params: [{ name: 'value', kind: 'value' }],
-    make([value]) {
-      const get = value as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (v === null) return null;
-        if (typeof v === 'number') return formatFloat(v);
-        return toText(v);
-      };
-    },
-  },
-  ParseJSON: {
-    kind: 'converter',
-    returns: 'any',
-    params: [{ name: 'target', kind: 'value' }],
-    make([target]) {
-      const get = target as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (typeof v !== 'string') throw new OttlRuntimeError(`ParseJSON needs a string, not ${typeName(v)}`);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(v);
-        } catch {
-          throw new OttlRuntimeError('ParseJSON: the target is not valid JSON');
-        }
-        return fromJson(parsed);
-      };
-    },
-  },
-  Len: {
-    kind: 'converter',
-    returns: 'int',
-    params: [{ name: 'target', kind: 'value' }],
-    make([target]) {
-      const get = target as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (typeof v === 'string') return BigInt([...v].length);
-        if (Array.isArray(v)) return BigInt(v.length);
-        if (v instanceof ValueMap) return BigInt(v.kvs.length);
-        throw new OttlRuntimeError(`Len needs a string, list or map, not ${typeName(v)}`);
-      };
-    },
-  },
-  IsString: { kind: 'converter', returns: 'bool', params: [{ name: 'value', kind: 'value' }], make: isType((v) => typeof v === 'string') },
-  IsInt: { kind: 'converter', returns: 'bool', params: [{ name: 'value', kind: 'value' }], make: isType((v) => typeof v === 'bigint') },
-  IsDouble: { kind: 'converter', returns: 'bool', params: [{ name: 'value', kind: 'value' }], make: isType((v) => typeof v === 'number') },
-  IsBool: { kind: 'converter', returns: 'bool', params: [{ name: 'value', kind: 'value' }], make: isType((v) => typeof v === 'boolean') },
-  IsMap: { kind: 'converter', returns: 'bool', params: [{ name: 'value', kind: 'value' }], make: isType((v) => v instanceof ValueMap) },
-  IsList: { kind: 'converter', returns: 'bool', params: [{ name: 'value', kind: 'value' }], make: isType((v) => Array.isArray(v)) },
-  ToLowerCase: {
-    kind: 'converter',
-    returns: 'string',
-    params: [{ name: 'target', kind: 'value' }],
-    make([target]) {
-      const get = target as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (typeof v !== 'string') throw new OttlRuntimeError(`ToLowerCase needs a string, not ${typeName(v)}`);
-        return v.toLowerCase();
-      };
-    },
-  },
-  ToUpperCase: {
-    kind: 'converter',
-    returns: 'string',
-    params: [{ name: 'target', kind: 'value' }],
-    make([target]) {
-      const get = target as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        if (typeof v !== 'string') throw new OttlRuntimeError(`ToUpperCase needs a string, not ${typeName(v)}`);
-        return v.toUpperCase();
-      };
-    },
-  },
+  SHA256: oneValue('string', (v) => createHash('sha256').update(needString('SHA256', v)).digest('hex')),
+  SHA1: oneValue('string', (v) => createHash('sha1').update(needString('SHA1', v)).digest('hex')),
+  SHA512: oneValue('string', (v) => createHash('sha512').update(needString('SHA512', v)).digest('hex')),
+  Int: oneValue('int', (v) => {
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.trunc(v)) : null;
+    if (typeof v === 'boolean') return v ? 1n : 0n;
+    if (typeof v === 'string' && /^[-+]?\d+$/.test(v.trim())) return BigInt(v.trim());
+    return null;
+  }),
+  Double: oneValue('float', (v) => {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+    return null;
+  }),
+  String: oneValue('string', (v) => (v === null ? null : typeof v === 'number' ? formatFloat(v) : toText(v))),
+  ParseJSON: oneValue('any', (v) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(needString('ParseJSON', v));
+    } catch (error) {
+      if (error instanceof OttlRuntimeError) throw error;
+      throw new OttlRuntimeError('ParseJSON: the target is not valid JSON');
+    }
+    return fromJson(parsed);
+  }),
+  Len: oneValue('int', (v) => {
+    if (typeof v === 'string') return BigInt([...v].length);
+    if (Array.isArray(v)) return BigInt(v.length);
+    if (v instanceof ValueMap) return BigInt(v.kvs.length);
+    throw new OttlRuntimeError(`Len needs a string, list or map, not ${typeName(v)}`);
+  }),
+  IsString: oneValue('bool', (v) => typeof v === 'string'),
+  IsInt: oneValue('bool', (v) => typeof v === 'bigint'),
+  IsDouble: oneValue('bool', (v) => typeof v === 'number'),
+  IsBool: oneValue('bool', (v) => typeof v === 'boolean'),
+  IsMap: oneValue('bool', (v) => v instanceof ValueMap),
+  IsList: oneValue('bool', (v) => Array.isArray(v)),
+  ToLowerCase: oneValue('string', (v) => needString('ToLowerCase', v).toLowerCase()),
+  ToUpperCase: oneValue('string', (v) => needString('ToUpperCase', v).toUpperCase()),
   Substring: {
     kind: 'converter',
     returns: 'string',
@@ -554,20 +477,11 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       };
     },
   },
-  Duration: {
-    kind: 'converter',
-    returns: 'duration',
-    params: [{ name: 'duration', kind: 'value' }],
-    make([value]) {
-      const get = value as Getter;
-      return (ctx) => {
-        const v = get(ctx);
-        const ns = typeof v === 'string' ? parseGoDuration(v) : undefined;
-        if (ns === undefined) throw new OttlRuntimeError(`Duration: "${String(v)}" is not a duration such as "1h30m" or "250ms"`);
-        return new OttlDuration(ns);
-      };
-    },
-  },
+  Duration: oneValue('duration', (v) => {
+    const ns = typeof v === 'string' ? parseGoDuration(v) : undefined;
+    if (ns === undefined) throw new OttlRuntimeError(`Duration: "${String(v)}" is not a duration such as "1h30m" or "250ms"`);
+    return new OttlDuration(ns);
+  }),
   Now: {
     kind: 'converter',
     returns: 'time',

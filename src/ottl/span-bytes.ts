@@ -106,17 +106,7 @@ export function rewriteSpans(bytes: Uint8Array, visitor: SpanVisitor, prune: boo
     plan.resourceFieldEnd.push(rsEnd);
     plan.resourceBody.push(rsBody);
     plan.resourceScopes.push(plan.scopeField.length);
-    let resource: Resource | undefined;
-    while (r.pos < rsEnd) {
-      const f = r.tag(rsEnd);
-      if (f === RESOURCE) {
-        const end = r.sub(rsEnd);
-        resource = decodeResource(r, end);
-        r.pos = end;
-      } else r.skip(f, rsEnd);
-    }
-    visitor.resource(resource);
-    r.pos = rsBody;
+    visitor.resource(header(r, rsEnd, RESOURCE, decodeResource));
     while (r.pos < rsEnd) {
       const ssField = r.pos;
       const f = r.tag(rsEnd);
@@ -130,17 +120,7 @@ export function rewriteSpans(bytes: Uint8Array, visitor: SpanVisitor, prune: boo
       plan.scopeFieldEnd.push(ssEnd);
       plan.scopeBody.push(ssBody);
       plan.scopeSpans.push(plan.spanField.length);
-      let scope: InstrumentationScope | undefined;
-      while (r.pos < ssEnd) {
-        const g = r.tag(ssEnd);
-        if (g === SCOPE) {
-          const end = r.sub(ssEnd);
-          scope = decodeScope(r, end);
-          r.pos = end;
-        } else r.skip(g, ssEnd);
-      }
-      visitor.scope(scope);
-      r.pos = ssBody;
+      visitor.scope(header(r, ssEnd, SCOPE, decodeScope));
       while (r.pos < ssEnd) {
         const spanField = r.pos;
         const g = r.tag(ssEnd);
@@ -175,6 +155,24 @@ export function rewriteSpans(bytes: Uint8Array, visitor: SpanVisitor, prune: boo
   }
   if (!changed) return { bytes, dropped: 0 };
   return { bytes: write(bytes, plan, prune), dropped };
+}
+
+/** The entry's header message (its resource or scope), decoded; the reader is left where it was. */
+function header<T>(r: ProtoReader, end: number, tag: number, decode: (r: ProtoReader, end: number) => T): T | undefined {
+  const body = r.pos;
+  let out: T | undefined;
+  while (r.pos < end) {
+    const t = r.tag(end);
+    if (t !== tag) {
+      r.skip(t, end);
+      continue;
+    }
+    const stop = r.sub(end);
+    out = decode(r, stop);
+    r.pos = stop;
+  }
+  r.pos = body;
+  return out;
 }
 
 function spanBodySize(plan: Plan, i: number): number {

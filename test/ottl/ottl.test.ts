@@ -1,30 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { compileCondition, compileStatement, describeError, EvalContext, OttlSyntaxError, type ContextName } from '../../src/ottl/index.ts';
-import type { AnyValue, KeyValue, LogRecord, Span } from '../../src/otlp/types.ts';
+import type { LogRecord, Span } from '../../src/otlp/types.ts';
+import { kv, s, span } from './helpers.ts';
 
-const kv = (key: string, value: AnyValue): KeyValue => ({ key, value });
-const s = (stringValue: string): AnyValue => ({ stringValue });
-
-function span(over: Partial<Span> = {}): Span {
-  return {
-    traceId: new Uint8Array(16).fill(1),
-    spanId: new Uint8Array(8).fill(2),
-    traceState: '',
-    parentSpanId: new Uint8Array(0),
-    flags: 0,
-    name: 'GET /health',
-    kind: 2,
-    startTimeUnixNano: 1_000_000_000n,
-    endTimeUnixNano: 1_250_000_000n,
-    attributes: [kv('http.route', s('/health')), kv('http.status_code', { intValue: 200n }), kv('password', s('hunter2'))],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 2, message: 'boom' },
-    ...over,
-  };
+/** GET /health, 250 ms, status ERROR, three attributes; `over` replaces any field. */
+function healthSpan(over: Partial<Span> = {}): Span {
+  const attributes = [kv('http.route', s('/health')), kv('http.status_code', { intValue: 200n }), kv('password', s('hunter2'))];
+  return span('GET /health', attributes, { startTimeUnixNano: 1_000_000_000n, endTimeUnixNano: 1_250_000_000n, status: { code: 2, message: 'boom' }, ...over });
 }
 
 function spanCtx(sp: Span): EvalContext {
@@ -50,7 +32,7 @@ function syntaxError(fn: () => unknown): OttlSyntaxError {
 
 describe('OTTL conditions', () => {
   test('paths, enums, comparisons and boolean operators', () => {
-    const ctx = spanCtx(span());
+    const ctx = spanCtx(healthSpan());
     expect(cond('attributes["http.route"] == "/health"').test(ctx)).toBe(true);
     expect(cond('kind == SPAN_KIND_SERVER and status.code == STATUS_CODE_ERROR').test(ctx)).toBe(true);
     expect(cond('kind == SPAN_KIND_CLIENT or not (name != "GET /health")').test(ctx)).toBe(true);
@@ -94,7 +76,7 @@ describe('OTTL conditions', () => {
 
 describe('OTTL editors and converters', () => {
   test('set, delete_key, keep_keys, limit and truncate_all change the span in place', () => {
-    const sp = span();
+    const sp = healthSpan();
     const ctx = spanCtx(sp);
     run('set(attributes["deployment.environment"], "prod")', ctx);
     run('set(attributes["copy"], resource.attributes["service.name"])', ctx);
@@ -113,7 +95,7 @@ describe('OTTL editors and converters', () => {
   });
 
   test('replace_pattern uses Go replacement syntax; replace_all_patterns and replace_match', () => {
-    const sp = span({ attributes: [kv('cmd', s('run --password=secret --user=bob')), kv('path', s('/user/42/list/7')), kv('other', s('/account/1234'))] });
+    const sp = healthSpan({ attributes: [kv('cmd', s('run --password=secret --user=bob')), kv('path', s('/user/42/list/7')), kv('other', s('/account/1234'))] });
     const ctx = spanCtx(sp);
     run('replace_pattern(attributes["cmd"], "password=([^\\\\s]*)", "password=***")', ctx);
     expect(sp.attributes[0].value.stringValue).toBe('run --password=*** --user=bob');
@@ -128,7 +110,7 @@ describe('OTTL editors and converters', () => {
   });
 
   test('converters: Concat, Split, SHA256, Int, String, ParseJSON, merge_maps and nested keys', () => {
-    const sp = span({ attributes: [kv('method', s('GET')), kv('json', s('{"a":{"b":1},"c":"x"}')), kv('csv', s('a,b,c'))] });
+    const sp = healthSpan({ attributes: [kv('method', s('GET')), kv('json', s('{"a":{"b":1},"c":"x"}')), kv('csv', s('a,b,c'))] });
     const ctx = spanCtx(sp);
     run('set(name, Concat([attributes["method"], "/x", 1], " "))', ctx);
     expect(sp.name).toBe('GET /x 1');
@@ -179,7 +161,7 @@ describe('OTTL errors point at the bad token', () => {
 describe('linear-time patterns', () => {
   test('a 1 MiB value through replace_pattern with a pattern that backtracks in JS', () => {
     const value = `${'a'.repeat(1024 * 1024)}!`;
-    const sp = span({ attributes: [kv('big', s(value))] });
+    const sp = healthSpan({ attributes: [kv('big', s(value))] });
     const ctx = spanCtx(sp);
     // (a+)+$ is catastrophic for a backtracking engine on "aaaa…!"; RE2 is linear.
     run('replace_pattern(attributes["big"], "(a|aa)+b", "x")', ctx);

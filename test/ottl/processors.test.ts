@@ -3,39 +3,14 @@ import { describe, expect, test } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { countItems, decodeRequest, encodeRequest } from '../../src/otlp/index.ts';
-import type { AnyValue, ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue, Span } from '../../src/otlp/types.ts';
+import { attrs, kv, s, span } from './helpers.ts';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue, Span } from '../../src/otlp/types.ts';
 import { attributesConfigSchema, createAttributesEdit } from '../../src/processors/attributes/index.ts';
 import { createFilter, filterConfigSchema } from '../../src/processors/filter/index.ts';
 import { createResourceEdit, resourceConfigSchema } from '../../src/processors/resource/index.ts';
 import { createTransform, transformConfigSchema } from '../../src/processors/transform/index.ts';
 
 // The four processors on hand-built batches, with the examples of the Collector's READMEs as facts.
-
-const s = (stringValue: string): AnyValue => ({ stringValue });
-const kv = (key: string, value: AnyValue | string): KeyValue => ({ key, value: typeof value === 'string' ? s(value) : value });
-const attrs = (list: KeyValue[]) => Object.fromEntries(list.map((a) => [a.key, a.value]));
-
-function span(name: string, attributes: KeyValue[], over: Partial<Span> = {}): Span {
-  return {
-    traceId: new Uint8Array(16).fill(7),
-    spanId: new Uint8Array(8).fill(3),
-    traceState: '',
-    parentSpanId: new Uint8Array(0),
-    flags: 0,
-    name,
-    kind: 2,
-    startTimeUnixNano: 1n,
-    endTimeUnixNano: 2n,
-    attributes,
-    droppedAttributesCount: 0,
-    events: [{ timeUnixNano: 1n, name: 'ev', attributes: [], droppedAttributesCount: 0 }],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: undefined,
-    ...over,
-  };
-}
 
 function traces(spans: Span[], service = 'checkout', scopeName = 'lib'): ExportTraceServiceRequest {
   return {
