@@ -48,37 +48,58 @@ export interface SpanVisitor {
   span(bytes: Uint8Array, start: number, end: number, edits: SpanEdits): number;
 }
 
+/** Where the entries of one level (resources, scopes or spans) lie: field, its end, its body. */
+class Entries {
+  readonly field: number[] = [];
+  readonly fieldEnd: number[] = [];
+  readonly body: number[] = [];
+  /** Index of the first child entry (scopes of a resource, spans of a scope). */
+  readonly firstChild: number[] = [];
+
+  /** Moves to the next field with `tag` before `end` and records it; false when there is none. */
+  next(r: ProtoReader, end: number, tag: number, children: number): boolean {
+    while (r.pos < end) {
+      const field = r.pos;
+      const t = r.tag(end);
+      if (t !== tag) {
+        r.skip(t, end);
+        continue;
+      }
+      const stop = r.sub(end);
+      this.field.push(field);
+      this.fieldEnd.push(stop);
+      this.body.push(r.pos);
+      this.firstChild.push(children);
+      return true;
+    }
+    return false;
+  }
+
+  get length(): number {
+    return this.field.length;
+  }
+
+  last(): number {
+    return this.fieldEnd[this.fieldEnd.length - 1];
+  }
+
+  /** The children of entry i: [first, end) in the child level of `count` entries. */
+  childEnd(i: number, count: number): number {
+    return i + 1 < this.firstChild.length ? this.firstChild[i + 1] : count;
+  }
+}
+
 interface Plan {
-  // Per span, in order: field start, field end, body start, outcome, and its edits' delta.
-  spanField: number[];
-  spanFieldEnd: number[];
-  spanBody: number[];
+  resources: Entries;
+  scopes: Entries;
+  spans: Entries;
+  // Per span: its outcome and its edits' index range; the edits of the batch, flattened.
   outcome: number[];
   editFrom: number[];
   editTo: number[];
-  // All edits of the batch, flattened.
   editStart: number[];
   editEnd: number[];
   editWith: Array<Uint8Array | null>;
-  // Per scope: field range, body range, first and last span index.
-  scopeField: number[];
-  scopeFieldEnd: number[];
-  scopeBody: number[];
-  scopeSpans: number[];
-  // Per resource: field range, body range, first and last scope index.
-  resourceField: number[];
-  resourceFieldEnd: number[];
-  resourceBody: number[];
-  resourceScopes: number[];
-}
-
-function newPlan(): Plan {
-  return {
-    spanField: [], spanFieldEnd: [], spanBody: [], outcome: [], editFrom: [], editTo: [],
-    editStart: [], editEnd: [], editWith: [],
-    scopeField: [], scopeFieldEnd: [], scopeBody: [], scopeSpans: [],
-    resourceField: [], resourceFieldEnd: [], resourceBody: [], resourceScopes: [],
-  };
 }
 
 /**
@@ -88,53 +109,21 @@ function newPlan(): Plan {
  */
 export function rewriteSpans(bytes: Uint8Array, visitor: SpanVisitor, prune: boolean): { bytes: Uint8Array; dropped: number } {
   const r = new ProtoReader(bytes);
-  const total = bytes.length;
-  const plan = newPlan();
+  const plan: Plan = { resources: new Entries(), scopes: new Entries(), spans: new Entries(), outcome: [], editFrom: [], editTo: [], editStart: [], editEnd: [], editWith: [] };
+  const { resources, scopes, spans } = plan;
   const edits = new SpanEdits();
   let changed = false;
   let dropped = 0;
-  while (r.pos < total) {
-    const rsField = r.pos;
-    const t = r.tag(total);
-    if (t !== RESOURCE_SPANS) {
-      r.skip(t, total);
-      continue;
-    }
-    const rsEnd = r.sub(total);
-    const rsBody = r.pos;
-    plan.resourceField.push(rsField);
-    plan.resourceFieldEnd.push(rsEnd);
-    plan.resourceBody.push(rsBody);
-    plan.resourceScopes.push(plan.scopeField.length);
+  while (resources.next(r, bytes.length, RESOURCE_SPANS, scopes.length)) {
+    const rsEnd = resources.last();
     visitor.resource(header(r, rsEnd, RESOURCE, decodeResource));
-    while (r.pos < rsEnd) {
-      const ssField = r.pos;
-      const f = r.tag(rsEnd);
-      if (f !== SCOPE_SPANS) {
-        r.skip(f, rsEnd);
-        continue;
-      }
-      const ssEnd = r.sub(rsEnd);
-      const ssBody = r.pos;
-      plan.scopeField.push(ssField);
-      plan.scopeFieldEnd.push(ssEnd);
-      plan.scopeBody.push(ssBody);
-      plan.scopeSpans.push(plan.spanField.length);
+    while (scopes.next(r, rsEnd, SCOPE_SPANS, spans.length)) {
+      const ssEnd = scopes.last();
       visitor.scope(header(r, ssEnd, SCOPE, decodeScope));
-      while (r.pos < ssEnd) {
-        const spanField = r.pos;
-        const g = r.tag(ssEnd);
-        if (g !== SPANS) {
-          r.skip(g, ssEnd);
-          continue;
-        }
-        const spanEnd = r.sub(ssEnd);
-        const spanBody = r.pos;
+      while (spans.next(r, ssEnd, SPANS, 0)) {
+        const spanEnd = spans.last();
         edits.clear();
-        const outcome = visitor.span(bytes, spanBody, spanEnd, edits);
-        plan.spanField.push(spanField);
-        plan.spanFieldEnd.push(spanEnd);
-        plan.spanBody.push(spanBody);
+        const outcome = visitor.span(bytes, r.pos, spanEnd, edits);
         plan.outcome.push(outcome);
         plan.editFrom.push(plan.editStart.length);
         if (outcome === EDIT) {
@@ -176,49 +165,43 @@ function header<T>(r: ProtoReader, end: number, tag: number, decode: (r: ProtoRe
 }
 
 function spanBodySize(plan: Plan, i: number): number {
-  let size = plan.spanFieldEnd[i] - plan.spanBody[i];
+  let size = plan.spans.fieldEnd[i] - plan.spans.body[i];
   for (let e = plan.editFrom[i]; e < plan.editTo[i]; e++) size += (plan.editWith[e]?.length ?? 0) - (plan.editEnd[e] - plan.editStart[e]);
   return size;
 }
 
-function write(bytes: Uint8Array, plan: Plan, prune: boolean): Uint8Array {
-  const spans = plan.spanField.length;
-  const scopes = plan.scopeField.length;
-  const resources = plan.resourceField.length;
-  // Sizes, innermost first.
-  const spanSize = new Array<number>(spans);
-  for (let i = 0; i < spans; i++) spanSize[i] = plan.outcome[i] === DROP ? -1 : plan.outcome[i] === EDIT ? spanBodySize(plan, i) : plan.spanFieldEnd[i] - plan.spanBody[i];
-  const scopeSize = new Array<number>(scopes);
-  for (let s = 0; s < scopes; s++) {
-    const from = plan.scopeSpans[s];
-    const to = s + 1 < scopes ? plan.scopeSpans[s + 1] : spans;
-    let size = plan.scopeFieldEnd[s] - plan.scopeBody[s];
+/**
+ * New body sizes of one level's entries from their children's (-1: removed): children's fields
+ * are swapped for their new sizes; with prune, an entry whose children all went goes too.
+ */
+function parentSizes(parents: Entries, children: Entries, childSize: number[], prune: boolean): number[] {
+  const sizes = new Array<number>(parents.length);
+  for (let p = 0; p < parents.length; p++) {
+    const from = parents.firstChild[p];
+    const to = parents.childEnd(p, children.length);
+    let size = parents.fieldEnd[p] - parents.body[p];
     let kept = 0;
-    for (let i = from; i < to; i++) {
-      size -= plan.spanFieldEnd[i] - plan.spanField[i];
-      if (spanSize[i] >= 0) {
-        size += 1 + varintSize(spanSize[i]) + spanSize[i];
+    for (let c = from; c < to; c++) {
+      size -= children.fieldEnd[c] - children.field[c];
+      if (childSize[c] >= 0) {
+        size += 1 + varintSize(childSize[c]) + childSize[c];
         kept++;
       }
     }
-    scopeSize[s] = prune && to > from && kept === 0 ? -1 : size;
+    sizes[p] = prune && to > from && kept === 0 ? -1 : size;
   }
-  const resourceSize = new Array<number>(resources);
+  return sizes;
+}
+
+function write(bytes: Uint8Array, plan: Plan, prune: boolean): Uint8Array {
+  const { resources, scopes, spans } = plan;
+  const spanSize = new Array<number>(spans.length);
+  for (let i = 0; i < spans.length; i++) spanSize[i] = plan.outcome[i] === DROP ? -1 : plan.outcome[i] === EDIT ? spanBodySize(plan, i) : spans.fieldEnd[i] - spans.body[i];
+  const scopeSize = parentSizes(scopes, spans, spanSize, prune);
+  const resourceSize = parentSizes(resources, scopes, scopeSize, prune);
   let outSize = bytes.length;
-  for (let k = 0; k < resources; k++) {
-    const from = plan.resourceScopes[k];
-    const to = k + 1 < resources ? plan.resourceScopes[k + 1] : scopes;
-    let size = plan.resourceFieldEnd[k] - plan.resourceBody[k];
-    let kept = 0;
-    for (let s = from; s < to; s++) {
-      size -= plan.scopeFieldEnd[s] - plan.scopeField[s];
-      if (scopeSize[s] >= 0) {
-        size += 1 + varintSize(scopeSize[s]) + scopeSize[s];
-        kept++;
-      }
-    }
-    resourceSize[k] = prune && to > from && kept === 0 ? -1 : size;
-    outSize -= plan.resourceFieldEnd[k] - plan.resourceField[k];
+  for (let k = 0; k < resources.length; k++) {
+    outSize -= resources.fieldEnd[k] - resources.field[k];
     if (resourceSize[k] >= 0) outSize += 1 + varintSize(resourceSize[k]) + resourceSize[k];
   }
 
@@ -231,31 +214,22 @@ function write(bytes: Uint8Array, plan: Plan, prune: boolean): Uint8Array {
     if (until > cursor) pos += src.copy(out, pos, cursor, until);
     cursor = until;
   };
-  for (let k = 0; k < resources; k++) {
-    copy(plan.resourceField[k]);
-    cursor = plan.resourceFieldEnd[k];
-    if (resourceSize[k] < 0) continue;
-    out[pos++] = RESOURCE_SPANS;
-    pos = writeVarint(out, pos, resourceSize[k]);
-    cursor = plan.resourceBody[k];
-    const sFrom = plan.resourceScopes[k];
-    const sTo = k + 1 < resources ? plan.resourceScopes[k + 1] : scopes;
-    for (let s = sFrom; s < sTo; s++) {
-      copy(plan.scopeField[s]);
-      cursor = plan.scopeFieldEnd[s];
-      if (scopeSize[s] < 0) continue;
-      out[pos++] = SCOPE_SPANS;
-      pos = writeVarint(out, pos, scopeSize[s]);
-      cursor = plan.scopeBody[s];
-      const from = plan.scopeSpans[s];
-      const to = s + 1 < scopes ? plan.scopeSpans[s + 1] : spans;
-      for (let i = from; i < to; i++) {
-        copy(plan.spanField[i]);
-        cursor = plan.spanFieldEnd[i];
-        if (spanSize[i] < 0) continue;
-        out[pos++] = SPANS;
-        pos = writeVarint(out, pos, spanSize[i]);
-        cursor = plan.spanBody[i];
+  /** Copies up to entry i of a level, then its new tag and length; false when it was removed. */
+  const open = (level: Entries, i: number, size: number, tag: number): boolean => {
+    copy(level.field[i]);
+    cursor = level.fieldEnd[i];
+    if (size < 0) return false;
+    out[pos++] = tag;
+    pos = writeVarint(out, pos, size);
+    cursor = level.body[i];
+    return true;
+  };
+  for (let k = 0; k < resources.length; k++) {
+    if (!open(resources, k, resourceSize[k], RESOURCE_SPANS)) continue;
+    for (let s = resources.firstChild[k]; s < resources.childEnd(k, scopes.length); s++) {
+      if (!open(scopes, s, scopeSize[s], SCOPE_SPANS)) continue;
+      for (let i = scopes.firstChild[s]; i < scopes.childEnd(s, spans.length); i++) {
+        if (!open(spans, i, spanSize[i], SPANS)) continue;
         for (let e = plan.editFrom[i]; e < plan.editTo[i]; e++) {
           copy(plan.editStart[e]);
           const replacement = plan.editWith[e];
@@ -265,11 +239,11 @@ function write(bytes: Uint8Array, plan: Plan, prune: boolean): Uint8Array {
           }
           cursor = plan.editEnd[e];
         }
-        copy(plan.spanFieldEnd[i]);
+        copy(spans.fieldEnd[i]);
       }
-      copy(plan.scopeFieldEnd[s]);
+      copy(scopes.fieldEnd[s]);
     }
-    copy(plan.resourceFieldEnd[k]);
+    copy(resources.fieldEnd[k]);
   }
   copy(bytes.length);
   if (pos !== outSize) throw new Error(`rewriteSpans bug: wrote ${pos} bytes, sized ${outSize}`);
@@ -415,15 +389,8 @@ export class LazySpan implements Span {
           pos += 8;
           break;
         case 2: {
-          let n = 0;
-          let shift = 0;
-          let b: number;
-          do {
-            b = u8[pos++];
-            n |= (b & 0x7f) << shift;
-            shift += 7;
-          } while (b >= 0x80 && shift < 35);
-          pos += n >>> 0;
+          const n = length32(u8, pos);
+          pos = lengthEnd + n;
           break;
         }
         case 5:
@@ -564,25 +531,12 @@ export class LazySpan implements Span {
     const keyLength = key.length;
     for (let i = 0; i < starts.length; i++) {
       // The field's length prefix, then the KeyValue: its key is field 1, first as encoders write it.
-      let pos = starts[i];
-      let n = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        b = u8[pos++];
-        n |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b >= 0x80 && shift < 35);
-      const end = pos + (n >>> 0);
+      const n = length32(u8, starts[i]);
+      let pos = lengthEnd;
+      const end = pos + n;
       if (pos >= end || u8[pos] !== 10) continue;
-      pos++;
-      let len = 0;
-      shift = 0;
-      do {
-        b = u8[pos++];
-        len |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b >= 0x80 && shift < 35);
+      const len = length32(u8, pos + 1);
+      pos = lengthEnd;
       if (len === keyLength && pos + len <= end && sameBytes(u8, pos, key)) return [starts[i] - 1, end];
     }
     return undefined;
@@ -641,6 +595,23 @@ export class LazySpan implements Span {
     }
     return {};
   }
+}
+
+/** Where the varint that length32 last read ended (a module slot, so no object per call). */
+let lengthEnd = 0;
+
+/** A length prefix at `pos` (the bytes were validated by the receiver's scan); sets lengthEnd. */
+function length32(u8: Uint8Array, pos: number): number {
+  let n = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = u8[pos++];
+    n |= (b & 0x7f) << shift;
+    shift += 7;
+  } while (b >= 0x80 && shift < 35);
+  lengthEnd = pos;
+  return n >>> 0;
 }
 
 function sameBytes(u8: Uint8Array, at: number, key: Uint8Array): boolean {
