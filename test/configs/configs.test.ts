@@ -9,7 +9,8 @@ import { defaultRegistry } from '../../src/components.ts';
 import { ConfigError, loadRawConfig } from '../../src/config/load.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 import type { ExportLogsServiceRequest, ExportTraceServiceRequest, KeyValue } from '../../src/otlp/types.ts';
-import { freePorts, OtlpSink, type RunningSluice, startSluice, waitFor } from '../e2e/harness.ts';
+import { writeFileSync } from 'node:fs';
+import { freePorts, OtlpSink, runCli, type RunningSluice, startSluice, tempDir, waitFor } from '../e2e/harness.ts';
 import { exportWith, logExporter, traceExporter } from '../e2e/sdk-clients.ts';
 
 // Real-world Collector configs (each file says where it came from) validate as `sluice validate`
@@ -52,6 +53,20 @@ describe('real-world configs', () => {
     expect(error.message).toContain('processors.transform.trace_statements[0]: unknown path "atributes"');
     expect(error.message).toContain('\n    limit(span.atributes, 100, [])\n               ^^^^^^^^^');
   });
+});
+
+test('sluice validate prints every OTTL error with its path and a caret, and exits 2', async () => {
+  const file = join(tempDir('ottl-validate-'), 'bad.yaml');
+  const text = readFileSync(join(DIR, 'filter-context-blog.yaml'), 'utf8')
+    .replace('- name == "debug-log"', '- nme == "debug-log"')
+    .replace('- attributes["http.route"] == "/healthz"', '- IsMatch(attributes["http.route"], "(")');
+  writeFileSync(file, text);
+  const { code, stderr, stdout } = await runCli(['validate', '--config', file], ENV);
+  const output = stderr + stdout;
+  expect(code).toBe(2);
+  expect(output).toContain('processors.filter.traces.spanevent[0]: unknown path "nme" in the spanevent context');
+  expect(output).toContain('\n    nme == "debug-log"\n    ^^^\n');
+  expect(output).toMatch(/processors\.filter\.traces\.span\[0\]: IsMatch: "pattern" must be a valid RE2 pattern/);
 });
 
 const attr = (attributes: KeyValue[] | undefined, key: string) => attributes?.find((a) => a.key === key)?.value;
