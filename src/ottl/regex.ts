@@ -13,7 +13,18 @@ export function compileRe2(pattern: string): RE2JS {
  * an unknown group expands to nothing. Returns the input itself when nothing matched.
  */
 export function replaceAllGo(re: RE2JS, input: string, template: string): string {
-  if (!re.test(input)) return input;
+  // re2js's DFA test is cheap on a miss but makes a hit cost two passes; a pattern that mostly
+  // hits goes straight to the matcher. Only speed depends on this, never the result.
+  let seen = HIT_RATE.get(re);
+  if (seen === undefined) {
+    seen = { hits: 0, total: 0 };
+    HIT_RATE.set(re, seen);
+  }
+  const pretest = seen.total < 64 || seen.hits * 2 < seen.total;
+  if (pretest && !re.test(input)) {
+    count(seen, false);
+    return input;
+  }
   const matcher = re.matcher(input);
   const names = re.namedGroups();
   const groups = re.groupCount();
@@ -34,7 +45,19 @@ export function replaceAllGo(re: RE2JS, input: string, template: string): string
     last = end;
     lastEnd = end;
   }
-  return out + input.slice(last);
+  count(seen, lastEnd >= 0);
+  return lastEnd < 0 ? input : out + input.slice(last);
+}
+
+const HIT_RATE = new WeakMap<RE2JS, { hits: number; total: number }>();
+
+/** Hit counts over a sliding window of about 1024 values, halved as they grow. */
+function count(seen: { hits: number; total: number }, hit: boolean): void {
+  if (hit) seen.hits++;
+  if (++seen.total >= 1024) {
+    seen.hits >>= 1;
+    seen.total >>= 1;
+  }
 }
 
 function expand(template: string, group: (name: string) => string): string {
