@@ -349,6 +349,20 @@ describe('transform', () => {
     expect(attrs(b.attributes)).toEqual({ path: { intValue: 5n }, path2: s('/a/<1>'), only_b: { boolValue: true } });
   });
 
+  test('on bytes, one span\'s edits never leak into the next', () => {
+    const config = transformConfigSchema.parse({
+      trace_statements: ['delete_key(span.attributes, "x") where span.name == "a"', 'set(span.attributes["x"], 2) where span.name == "b"'],
+    });
+    const request = () => traces([span('a', [kv('x', '1')]), span('b', [kv('x', '1'), kv('y', '1')])]);
+    const onBytes = batchOf('traces', request(), true);
+    const onObjects = batchOf('traces', request(), false);
+    createTransform(config, 'traces', noErrors)(onBytes);
+    createTransform(config, 'traces', noErrors)(onObjects);
+    const got = decodeRequest('traces', onBytes.bytes());
+    expect(got).toEqual(decodeRequest('traces', onObjects.bytes()));
+    expect(got.resourceSpans[0].scopeSpans[0].spans[1].attributes).toEqual([kv('x', { intValue: 2n }), kv('y', '1')]);
+  });
+
   test('resource statements run once per resource; span statements see the resource', () => {
     const config = transformConfigSchema.parse({
       trace_statements: ['set(resource.attributes["deployment.environment"], "prod")', { context: 'span', statements: ['set(attributes["env"], resource.attributes["deployment.environment"])'] }],

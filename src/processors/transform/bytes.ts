@@ -145,7 +145,7 @@ export function byteTransform(sources: readonly TransformGroupSource[], contexts
   // whether the original entry must move to the end (deleted, then set again).
   const keys: string[] = [];
   const keyBytes: Uint8Array[] = [];
-  const values: Array<AnyValue | null> = [];
+  const values: Array<AnyValue | null | undefined> = [];
   const moved: boolean[] = [];
   /** The encoded field of a value set from a literal, encoded once at start. */
   const encoded: Array<Uint8Array | undefined> = [];
@@ -154,11 +154,9 @@ export function byteTransform(sources: readonly TransformGroupSource[], contexts
   const starts: number[] = [];
   const ends: number[] = [];
   const fields: Array<Uint8Array | null> = [];
+  let edited = 0;
   const add = (start: number, end: number, field: Uint8Array | null): void => {
-    let i = starts.length;
-    starts.push(start);
-    ends.push(end);
-    fields.push(field);
+    let i = edited++;
     while (i > 0 && starts[i - 1] > start) {
       starts[i] = starts[i - 1];
       ends[i] = ends[i - 1];
@@ -170,18 +168,22 @@ export function byteTransform(sources: readonly TransformGroupSource[], contexts
     fields[i] = field;
   };
 
+
+  // `touched` entries of the overlay are live; the arrays are reused from span to span.
+  let touched = 0;
   const touch = (key: string, bytes: Uint8Array): number => {
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
-    keys.push(key);
-    keyBytes.push(bytes);
-    values.push(undefined as unknown as AnyValue);
-    moved.push(false);
-    encoded.push(undefined);
-    return keys.length - 1;
+    for (let i = 0; i < touched; i++) if (keys[i] === key) return i;
+    const i = touched++;
+    keys[i] = key;
+    keyBytes[i] = bytes;
+    values[i] = undefined;
+    moved[i] = false;
+    encoded[i] = undefined;
+    return i;
   };
 
   const current = (key: string, bytes: Uint8Array): AnyValue | null | undefined => {
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return values[i];
+    for (let i = 0; i < touched; i++) if (keys[i] === key) return values[i];
     return lazy.attributeValue(bytes);
   };
 
@@ -191,7 +193,7 @@ export function byteTransform(sources: readonly TransformGroupSource[], contexts
     span(bytes, start, end, edits: SpanEdits) {
       lazy.reset(bytes, start, end);
       ctx.span = lazy;
-      keys.length = keyBytes.length = values.length = moved.length = encoded.length = 0;
+      touched = 0;
       for (let g = 0; g < groupConditions.length; g++) {
         const conditions = groupConditions[g];
         let on = conditions.length === 0;
@@ -239,11 +241,11 @@ export function byteTransform(sources: readonly TransformGroupSource[], contexts
           encoded[at] = undefined;
         }
       }
-      if (keys.length === 0) return KEEP;
-      starts.length = ends.length = fields.length = 0;
-      for (let i = 0; i < keys.length; i++) {
+      if (touched === 0) return KEEP;
+      edited = 0;
+      for (let i = 0; i < touched; i++) {
         const found = lazy.findAttribute(keyBytes[i]);
-        const value = values[i];
+        const value = values[i] as AnyValue | null;
         const field = value === null ? null : (encoded[i] ?? encodeAttributeField(keys[i], value) ?? null);
         if (found === undefined) {
           if (field !== null) add(end, end, field);
@@ -252,8 +254,8 @@ export function byteTransform(sources: readonly TransformGroupSource[], contexts
           add(end, end, field);
         } else add(found[0], found[1], field);
       }
-      if (starts.length === 0) return KEEP;
-      for (let i = 0; i < starts.length; i++) edits.replace(starts[i], ends[i], fields[i]);
+      if (edited === 0) return KEEP;
+      for (let i = 0; i < edited; i++) edits.replace(starts[i], ends[i], fields[i]);
       return EDIT;
     },
   };
