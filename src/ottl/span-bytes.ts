@@ -534,9 +534,18 @@ export class LazySpan implements Span {
       const n = length32(u8, starts[i]);
       let pos = lengthEnd;
       const end = pos + n;
-      if (pos >= end || u8[pos] !== 10) continue;
-      const len = length32(u8, pos + 1);
-      pos = lengthEnd;
+      if (pos >= end) continue;
+      let len: number;
+      if (u8[pos] === 10) {
+        len = length32(u8, pos + 1);
+        pos = lengthEnd;
+      } else {
+        // An encoder that wrote the value first: find the key field the slow way.
+        const at = this.#keyField(pos, end);
+        if (at < 0) continue;
+        len = length32(u8, at);
+        pos = lengthEnd;
+      }
       if (len === keyLength && pos + len <= end && sameBytes(u8, pos, key)) return [starts[i] - 1, end];
     }
     return undefined;
@@ -576,6 +585,18 @@ export class LazySpan implements Span {
       }
     }
     return result;
+  }
+
+  /** The position of the key's length prefix in the KeyValue body [pos, end), or -1. */
+  #keyField(pos: number, end: number): number {
+    const r = this.#r;
+    r.pos = pos;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === 10) return r.pos;
+      r.skip(t, end);
+    }
+    return -1;
   }
 
   /** The value of one attribute, found by its key's UTF-8 bytes; only that value is decoded. */

@@ -92,6 +92,18 @@ describe('attributes', () => {
     expect(names[2]).toEqual({ secret: s('kept: not included') });
   });
 
+  test('on bytes, a KeyValue written value first is still found by its key', () => {
+    // span { name: "a" (5), attributes (9): KeyValue { value: { string "old" }, key: "env" } }
+    const kvBody = [0x12, 5, 0x0a, 3, ...Buffer.from('old'), 0x0a, 3, ...Buffer.from('env')];
+    const spanBody = [0x2a, 1, 0x61, 0x4a, kvBody.length, ...kvBody];
+    const scope = [0x12, spanBody.length, ...spanBody];
+    const resource = [0x12, scope.length, ...scope];
+    const bytes = Uint8Array.from([0x0a, resource.length, ...resource]);
+    const batch = Batch.fromBytes('traces', bytes, 1, internalMetadata());
+    createAttributesEdit(attributesConfigSchema.parse({ actions: [{ key: 'env', value: 'prod', action: 'upsert' }] }), 'traces')(batch);
+    expect(decodeRequest('traces', batch.bytes()).resourceSpans[0].scopeSpans[0].spans[0].attributes).toEqual([kv('env', 'prod')]);
+  });
+
   test('extract named groups, delete and hash by pattern', () => {
     const config = attributesConfigSchema.parse({
       actions: [
