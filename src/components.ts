@@ -15,7 +15,10 @@ import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
 import { adaptiveSamplingProcessorFactory } from './processors/adaptive_sampling/factory.ts';
 import { redactionProcessorFactory } from './processors/redaction/factory.ts';
-import { resourceProcessorFactory } from './processors/resource/index.ts';
+import { attributesProcessorFactory } from './processors/attributes/factory.ts';
+import { resourceProcessorFactory } from './processors/resource/factory.ts';
+import { filterProcessorFactory } from './processors/filter/factory.ts';
+import { transformProcessorFactory } from './processors/transform/factory.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -29,7 +32,10 @@ export const COMPONENTS: readonly AnyFactory[] = [
   routingProcessorFactory,
   cardinalityLimitProcessorFactory,
   adaptiveSamplingProcessorFactory,
+  attributesProcessorFactory,
   resourceProcessorFactory,
+  filterProcessorFactory,
+  transformProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { loadBalancingExporterConfigSchema } from '../../src/exporters/loadbalancing/index.ts';
-import { resourceProcessorConfigSchema } from '../../src/processors/resource/index.ts';
 
 const issues = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
   (result.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -29,16 +28,6 @@ describe('loadbalancing config', () => {
     expect(issues(loadBalancingExporterConfigSchema.safeParse({ resolver: { static: { hostnames: ['a:1'] }, dns: { hostname: 'x' } } }))).toEqual(['resolver: set exactly one resolver: static or dns']);
     expect(issues(loadBalancingExporterConfigSchema.safeParse({ resolver: {} }))).toEqual(['resolver: set exactly one resolver: static or dns']);
     expect(issues(loadBalancingExporterConfigSchema.safeParse({ resolver: { static: { hostnames: ['a:1'] } }, protocol: { otlp: { endpoint: 'x:1' } } }))[0]).toMatch(/endpoint/);
-  });
-});
-
-describe('resource processor config', () => {
-  it('accepts insert, update, upsert and delete; refuses the rest with a reason', () => {
-    expect(resourceProcessorConfigSchema.safeParse({ attributes: [{ key: 'a', value: 'b', action: 'upsert' }, { key: 'c', action: 'delete' }] }).success).toBe(true);
-    expect(issues(resourceProcessorConfigSchema.safeParse({ attributes: [{ key: 'a', action: 'hash' }] }))).toEqual([
-      'attributes.0.action: action "hash" is not implemented in Sluice; use insert, update, upsert, delete',
-    ]);
-    expect(issues(resourceProcessorConfigSchema.safeParse({ attributes: [{ key: 'a', action: 'insert' }] }))).toEqual(['attributes.0.value: action "insert" needs a value']);
   });
 });
 

@@ -1,7 +1,6 @@
 import type { Batch } from '../../core/batch.ts';
 import type { Consumer, ProcessorFactory } from '../../core/component.ts';
 import { errorMessage, PipelineError } from '../../core/errors.ts';
-import { unforwardedHeaderProblems } from '../../core/graph.ts';
 import { newOutcome, type RequestMetadata } from '../../core/metadata.ts';
 import type { Logger } from 'pino';
 import { batchConfigSchema, type BatchConfig } from './config.ts';
@@ -124,10 +123,6 @@ export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   mutatesData: false,
   configSchema: batchConfigSchema,
-  /** A header key partitions nothing unless every receiver of the pipeline passes that header on. */
-  validateInGraph(ctx) {
-    return ctx.config.metadata_keys.flatMap((key, i) => (key === 'tenant' ? [] : unforwardedHeaderProblems(ctx.pipelines, key, `${ctx.path}.metadata_keys[${i}]`)));
-  },
   create(ctx) {
     return new BatchProcessor(ctx.config, ctx.next, ctx.logger);
   },

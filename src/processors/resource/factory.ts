@@ -1,15 +1,21 @@
 import type { ProcessorFactory } from '../../core/component.ts';
-import { resourceProcessorConfigSchema, type ResourceProcessorConfig } from './config.ts';
-import { ResourceProcessor } from './resource.ts';
+import { resourceConfigSchema, type ResourceConfig } from './config.ts';
+import { createResourceEdit } from './resource.ts';
 
-export const resourceProcessorFactory: ProcessorFactory<ResourceProcessorConfig> = {
+export const resourceProcessorFactory: ProcessorFactory<ResourceConfig> = {
   kind: 'processor',
   type: 'resource',
   signals: ['traces', 'metrics', 'logs'],
   mutatesData: true,
-  configSchema: resourceProcessorConfigSchema,
-  exampleConfig: () => ({ attributes: [{ key: 'k8s.node.name', value: 'node-1', action: 'insert' }] }),
+  configSchema: resourceConfigSchema,
+  exampleConfig: () => ({ attributes: [{ key: 'k', value: 'v', action: 'upsert' }] }),
   create(ctx) {
-    return new ResourceProcessor(ctx.config.attributes, ctx.signal);
+    const edit = createResourceEdit(ctx.config, ctx.signal);
+    return {
+      process(batch) {
+        edit(batch);
+        return batch;
+      },
+    };
   },
 };

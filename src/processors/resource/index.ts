@@ -1,3 +1,3 @@
 export { resourceProcessorFactory } from './factory.ts';
-export { resourceProcessorConfigSchema, type ResourceAction, type ResourceProcessorConfig } from './config.ts';
-export { ResourceProcessor } from './resource.ts';
+export { resourceConfigSchema, type ResourceConfig } from './config.ts';
+export { createResourceEdit } from './resource.ts';

@@ -2,7 +2,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
-import { ResourceProcessor } from '../../src/processors/resource/index.ts';
+import { createResourceEdit, resourceConfigSchema } from '../../src/processors/resource/index.ts';
 import { decodeRequest } from '../../src/otlp/protobuf.ts';
 import { scanRequest } from '../../src/otlp/proto/scan.ts';
 import type { ExportTraceServiceRequest } from '../../src/otlp/types.ts';
@@ -13,14 +13,15 @@ describe('resource processor', () => {
     const bytes = ProtobufTraceSerializer.serializeRequest(await sdkSpans(4))!;
     const batch = Batch.fromBytes('traces', bytes, scanRequest('traces', bytes), internalMetadata());
     const before = decodeRequest('traces', bytes) as ExportTraceServiceRequest;
-    const processor = new ResourceProcessor([
+    const edit = createResourceEdit(resourceConfigSchema.parse({ attributes: [
       { key: 'k8s.node.name', value: 'node-7', action: 'insert' },
       { key: 'service.name', value: 'not-this', action: 'insert' }, // present: insert keeps it
       { key: 'sluice.agent', value: 'agent-x', action: 'upsert' },
       { key: 'host.cpus', action: 'delete' },
       { key: 'absent', value: 1, action: 'update' }, // absent: update adds nothing
-    ], 'traces');
-    const out = processor.process(batch);
+    ] }), 'traces');
+    const out = batch;
+    edit(out);
     const after = decodeRequest('traces', out.bytes()) as ExportTraceServiceRequest;
     expect(out.itemCount).toBe(batch.itemCount);
     for (let i = 0; i < after.resourceSpans.length; i++) {
