@@ -20,6 +20,7 @@ import type { ExportQueue } from '../exporters/helper/memory-queue.ts';
 import type { Signal } from '../otlp/types.ts';
 import { closeServer } from '../net.ts';
 import { fanout, type FanoutTarget } from './fanout.ts';
+import { IngestLagRecorder, tenantLabeller } from '../core/latency.ts';
 import { ServiceHost } from './host.ts';
 import { CountingConsumer, ProcessorNode, processorCounters } from './processor-node.ts';
 import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
@@ -105,10 +106,12 @@ export class Service {
     for (const { instance } of this.#exporters) await instance.start();
 
     // Processor chains, built back to front so each node knows its successor.
+    const tenantLabel = tenantLabeller();
     const pipelineHeads = new Map<string, FanoutTarget>();
     for (const pipeline of config.pipelines) {
       const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!]));
       let next: Consumer = fanout([...pipelineExporters.values()].map((consumer) => ({ consumer, mutates: false })));
+      next = new IngestLagRecorder(next, this.telemetry, pipeline.id, tenantLabel);
       let mutates = false;
       const created: Named<Processor>[] = [];
       for (let i = pipeline.processors.length - 1; i >= 0; i--) {

@@ -7,6 +7,7 @@ import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from './config.ts';
 import { MemoryQueue, type ExportQueue, type QueueEntry } from './memory-queue.ts';
 import { backoffDelay, sleep } from './retry.ts';
+import { ExportLatency } from '../../core/latency.ts';
 
 export interface ExporterHelperOptions {
   id: string;
@@ -43,6 +44,7 @@ export class ExporterHelper implements Consumer {
   readonly #enqueueFailed: BoundCounter;
   readonly #retries: BoundCounter;
   readonly #tenantExported: ReturnType<Telemetry['counter']>;
+  readonly #exportLatency: ExportLatency;
   readonly #unregister: Array<() => void> = [];
   #accepting = false;
   #shutdown: Promise<void> | undefined;
@@ -64,6 +66,7 @@ export class ExporterHelper implements Consumer {
     this.#sendFailed = t.counter(`otelcol_exporter_send_failed_${items}_total`, `Number of ${items.replace('_', ' ')} that failed to be sent to destination.`, ['exporter']).bind(labels);
     this.#enqueueFailed = t.counter(`otelcol_exporter_enqueue_failed_${items}_total`, `Number of ${items.replace('_', ' ')} that failed to be added to the sending queue.`, ['exporter']).bind(labels);
     this.#retries = t.counter('sluice_exporter_retries_total', 'Send attempts that failed and were retried.', ['exporter', 'data_type']).bind({ exporter: options.id, data_type: options.signal });
+    this.#exportLatency = new ExportLatency(t, options.id);
     this.#tenantExported = t.counter('sluice_tenant_exported_items_total', 'Items delivered to an exporter backend, per tenant.', ['tenant', 'signal', 'exporter']);
 
     const queue = this.#queue;
@@ -95,7 +98,7 @@ export class ExporterHelper implements Consumer {
   async consume(batch: Batch): Promise<void> {
     if (!this.#accepting) throw new PipelineError('overloaded', `exporter ${this.id} is not running`, QUEUE_FULL_RETRY_AFTER_MS);
     if (this.#queue === undefined) {
-      const error = await this.#send(batch);
+      const error = await this.#send(batch, Date.now());
       if (error !== undefined) throw new PipelineError(isRetryable(error) ? 'overloaded' : 'internal', `exporter ${this.id}: ${errorMessage(error)}`, QUEUE_FULL_RETRY_AFTER_MS);
       return;
     }
@@ -124,7 +127,7 @@ export class ExporterHelper implements Consumer {
         if (!(await queue.whenReady())) return;
         continue;
       }
-      const error = await this.#send(entry.batch);
+      const error = await this.#send(entry.batch, entry.enqueuedAt);
       if (error !== undefined && this.#stop.signal.aborted && isRetryable(error)) {
         // Shutdown cut the retries short: a persistent queue keeps the entry for the next start.
         queue.release(entry);
@@ -135,13 +138,14 @@ export class ExporterHelper implements Consumer {
   }
 
   /** Sends with retries; returns the final error, or undefined when delivered. Counts the outcome. */
-  async #send(batch: Batch): Promise<unknown> {
+  async #send(batch: Batch, acceptedAt: number): Promise<unknown> {
     const retry = this.#settings.retry_on_failure;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const error = await this.#attempt(batch);
       if (error === undefined) {
         this.#sent.add(batch.itemCount);
+        this.#exportLatency.delivered(batch, acceptedAt);
         const tenant = batch.metadata.tenant;
         if (tenant !== undefined) this.#tenantExported.add(batch.itemCount, { tenant, signal: this.signal, exporter: this.id });
         this.#host.reportHealth(this.id, 'ok');
