@@ -1,4 +1,5 @@
 import { otlpReceiverFactory } from './receivers/otlp/index.ts';
+import { heartbeatReceiverFactory } from './receivers/heartbeat/index.ts';
 import { batchProcessorFactory } from './processors/batch/index.ts';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/index.ts';
 import { otlpGrpcExporterFactory } from './exporters/otlp/index.ts';
@@ -20,6 +21,7 @@ import { Registry } from './registry.ts';
 /** Every component Sluice ships. Adding one is one line here. */
 export const COMPONENTS: readonly AnyFactory[] = [
   otlpReceiverFactory,
+  heartbeatReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   tenantProcessorFactory,

@@ -146,7 +146,10 @@ export class Service {
         const targets = config.pipelines.filter((p) => p.signal === signal && p.receivers.includes(id)).map((p) => pipelineHeads.get(p.id)!);
         if (targets.length > 0) consumers[signal] = fanout(targets);
       }
-      const receiver = await factory.create({ ...this.#context(id, component.config), consumers });
+      const pipelines = config.pipelines
+        .filter((p) => p.receivers.includes(id))
+        .map((p) => ({ id: p.id, signal: p.signal, exporters: p.exporters, consumer: pipelineHeads.get(p.id)!.consumer }));
+      const receiver = await factory.create({ ...this.#context(id, component.config), consumers, pipelines });
       this.#receivers.push({ id, instance: receiver });
     }
     for (const { instance } of this.#receivers) await instance.start?.();

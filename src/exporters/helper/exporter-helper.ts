@@ -7,6 +7,7 @@ import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from './config.ts';
 import { MemoryQueue, type ExportQueue, type QueueEntry } from './memory-queue.ts';
 import { backoffDelay, sleep } from './retry.ts';
+import { heartbeatBoard, type HeartbeatTap } from '../../core/heartbeat.ts';
 import { ExportLatency } from '../../core/latency.ts';
 
 export interface ExporterHelperOptions {
@@ -45,6 +46,7 @@ export class ExporterHelper implements Consumer {
   readonly #retries: BoundCounter;
   readonly #tenantExported: ReturnType<Telemetry['counter']>;
   readonly #exportLatency: ExportLatency;
+  readonly #heartbeats: HeartbeatTap;
   readonly #unregister: Array<() => void> = [];
   #accepting = false;
   #shutdown: Promise<void> | undefined;
@@ -67,6 +69,7 @@ export class ExporterHelper implements Consumer {
     this.#enqueueFailed = t.counter(`otelcol_exporter_enqueue_failed_${items}_total`, `Number of ${items.replace('_', ' ')} that failed to be added to the sending queue.`, ['exporter']).bind(labels);
     this.#retries = t.counter('sluice_exporter_retries_total', 'Send attempts that failed and were retried.', ['exporter', 'data_type']).bind({ exporter: options.id, data_type: options.signal });
     this.#exportLatency = new ExportLatency(t, options.id);
+    this.#heartbeats = heartbeatBoard(t).tap(options.signal, options.id);
     this.#tenantExported = t.counter('sluice_tenant_exported_items_total', 'Items delivered to an exporter backend, per tenant.', ['tenant', 'signal', 'exporter']);
 
     const queue = this.#queue;
@@ -97,6 +100,7 @@ export class ExporterHelper implements Consumer {
 
   async consume(batch: Batch): Promise<void> {
     if (!this.#accepting) throw new PipelineError('overloaded', `exporter ${this.id} is not running`, QUEUE_FULL_RETRY_AFTER_MS);
+    if (this.#heartbeats.pending !== 0) batch = this.#heartbeats.arrive(batch);
     if (this.#queue === undefined) {
       const error = await this.#send(batch, Date.now());
       if (error !== undefined) throw new PipelineError(isRetryable(error) ? 'overloaded' : 'internal', `exporter ${this.id}: ${errorMessage(error)}`, QUEUE_FULL_RETRY_AFTER_MS);
@@ -146,6 +150,7 @@ export class ExporterHelper implements Consumer {
       if (error === undefined) {
         this.#sent.add(batch.itemCount);
         this.#exportLatency.delivered(batch, acceptedAt);
+        this.#heartbeats.delivered(batch);
         const tenant = batch.metadata.tenant;
         if (tenant !== undefined) this.#tenantExported.add(batch.itemCount, { tenant, signal: this.signal, exporter: this.id });
         this.#host.reportHealth(this.id, 'ok');
