@@ -10,6 +10,7 @@ import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremo
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
 import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
+import { statusPageExtensionFactory } from './extensions/status_page/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
@@ -37,6 +38,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,
+  statusPageExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

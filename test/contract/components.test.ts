@@ -24,6 +24,7 @@ function minimalConfig(factory: AnyFactory): Record<string, unknown> {
     'exporter/file': { path: `${dir}/out.jsonl` },
     'exporter/prometheusremotewrite': { endpoint: 'http://127.0.0.1:1/api/v1/write' },
     'extension/health_check': { endpoint: '127.0.0.1:0' },
+    'extension/status_page': { endpoint: '127.0.0.1:0' },
     'extension/file_storage': { directory: dir },
     'extension/bearertokenauth': { tokens_file: writeFile(dir, 'tokens.yaml', 'tokens:\n  - { token: t0k3n, tenant: acme }\n') },
     'receiver/otlp': { protocols: { grpc: { endpoint: '127.0.0.1:0' }, http: { endpoint: '127.0.0.1:0' } } },
