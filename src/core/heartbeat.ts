@@ -30,6 +30,8 @@ export interface Beat {
 interface Due {
   beat: Beat;
   lane: Lane;
+  /** Found in a batch this exporter accepted; it stays due until that batch is delivered. */
+  seen: boolean;
 }
 
 /** One pipeline × exporter: what the heartbeat metrics and health are keyed by. */
@@ -66,31 +68,35 @@ export class Lane {
 
 /** An exporter's view: the beats due at it, and those riding in batches it has accepted. */
 export class HeartbeatTap {
-  /** Beats due here and not yet seen; the exporter helper looks only while this is not 0. */
+  /** Due beats not yet found in a batch; the exporter helper looks only while this is not 0. */
   pending = 0;
+  /** Beats not yet delivered here, found in a batch or not: a batch that fails for good leaves its beat to expire. */
   #due: Due[] = [];
   /** Beats riding in accepted batches, until the batch is delivered. */
   readonly #carried = new WeakMap<Batch, Due[]>();
   #carrying = 0;
 
   expect(beat: Beat, lane: Lane): void {
-    this.#due.push({ beat, lane });
-    this.pending = this.#due.length;
+    this.#due.push({ beat, lane, seen: false });
+    this.pending++;
   }
 
-  /** Beats of `pipeline` still due after the deadline: lost (they may yet arrive, and count as delivered then). */
-  expire(pipeline: string, olderThan: number): Due[] {
-    const expired = this.#due.filter((d) => d.beat.pipeline === pipeline && d.beat.emittedAt < olderThan);
-    if (expired.length > 0) {
-      this.#due = this.#due.filter((d) => !expired.includes(d));
-      this.pending = this.#due.length;
+  #remove(drop: (due: Due) => boolean): Due[] {
+    const removed = this.#due.filter(drop);
+    if (removed.length > 0) {
+      this.#due = this.#due.filter((d) => !drop(d));
+      this.pending = this.#due.reduce((n, d) => n + (d.seen ? 0 : 1), 0);
     }
-    return expired;
+    return removed;
+  }
+
+  /** Beats of `pipeline` emitted before `olderThan` and not delivered: lost (one delivered later still counts as delivered). */
+  expire(pipeline: string, olderThan: number): Due[] {
+    return this.#remove((d) => d.beat.pipeline === pipeline && d.beat.emittedAt < olderThan);
   }
 
   forget(pipeline: string): void {
-    this.#due = this.#due.filter((d) => d.beat.pipeline !== pipeline);
-    this.pending = this.#due.length;
+    this.#remove((d) => d.beat.pipeline === pipeline);
   }
 
   /**
@@ -104,15 +110,15 @@ export class HeartbeatTap {
     let chunks = original;
     for (let i = 0; i < this.#due.length; i++) {
       const due = this.#due[i];
-      if (due.beat.signal !== batch.signal) continue;
+      if (due.seen || due.beat.signal !== batch.signal) continue;
       const stripped = findAndStrip(chunks, due.beat.marker, !due.beat.forward);
       if (stripped === undefined) continue;
       chunks = stripped;
+      due.seen = true;
+      this.pending--;
       (found ??= []).push(due);
     }
     if (found === undefined) return batch;
-    this.#due = this.#due.filter((d) => !found.includes(d));
-    this.pending = this.#due.length;
     let out = batch;
     if (chunks !== original) {
       let removed = 0;
@@ -132,6 +138,7 @@ export class HeartbeatTap {
     this.#carried.delete(batch);
     this.#carrying--;
     for (const due of carried) due.lane.delivered(due.beat, now);
+    this.#remove((d) => carried.includes(d));
   }
 }
 

@@ -82,6 +82,16 @@ describe('heartbeat', () => {
     expect(tap.pending).toBe(0);
   });
 
+  test('a beat found in a batch that is never delivered (backend down) is lost at the deadline', () => {
+    const { telemetry, emitted, receiver, tap, advance } = setup();
+    receiver.tick();
+    tap.arrive(emitted[0]);
+    expect(tap.pending).toBe(0);
+    advance(3500);
+    receiver.tick();
+    expect(metricValue(telemetry.render(), 'sluice_heartbeat_lost_total', { pipeline: 'traces/hb', exporter: 'otlphttp/a' })).toBe(1);
+  });
+
   test('beats that never arrive count as lost, and the pipeline is reported by name until one is delivered', () => {
     const { telemetry, health, emitted, receiver, tap, advance } = setup();
     receiver.tick();
