@@ -39,6 +39,8 @@ const STYLE = `
   #status.down { color: #ffb4b4; }
 `;
 
+// Wrapped in a function when written out: a global named like a window property (top, name,
+// status) would stop the whole script.
 const SCRIPT = `
 'use strict';
 const ITEMS = { traces: 'spans', metrics: 'metric_points', logs: 'log_records' };
@@ -65,6 +67,7 @@ function rate(name, want) {
 }
 function fmtNum(v) {
   if (v === null || v === undefined || Number.isNaN(v)) return '…';
+  if (v >= 1e9) return (v / 1e9).toFixed(2) + 'G';
   if (v >= 1e6) return (v / 1e6).toFixed(2) + 'M';
   if (v >= 1e4) return (v / 1e3).toFixed(1) + 'k';
   return v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10);
@@ -200,7 +203,7 @@ function renderHeartbeats() {
   table('heartbeats', head, rows, 'No heartbeat receiver is configured; add one to a pipeline to prove data flows end to end.');
 }
 
-function top(list, n) { return list.sort((a, b) => b.sort - a.sort).slice(0, n); }
+function busiest(list, n) { return list.sort((a, b) => b.sort - a.sort).slice(0, n); }
 
 function renderTenants() {
   const head = [{ label: 'tenant' }, { label: 'items/s', num: true }, { label: 'bytes/s', num: true }, { label: 'items since start', num: true }, { label: 'refused/s', num: true }];
@@ -209,7 +212,7 @@ function renderTenants() {
     const r = rate('sluice_tenant_received_items_total', { tenant });
     return { tenant, r, sort: r === null ? total(cur, 'sluice_tenant_received_items_total', { tenant }) : r };
   });
-  const rows = top(list, 10).map(({ tenant, r }) => el('tr', { 'data-tenant': tenant }, ...cells([tenant, fmtRate(r), fmtRate(rate('sluice_tenant_received_bytes_total', { tenant })),
+  const rows = busiest(list, 10).map(({ tenant, r }) => el('tr', { 'data-tenant': tenant }, ...cells([tenant, fmtRate(r), fmtRate(rate('sluice_tenant_received_bytes_total', { tenant })),
     fmtNum(total(cur, 'sluice_tenant_received_items_total', { tenant })), fmtRate(rate('sluice_tenant_refused_items_total', { tenant }))], head)));
   table('tenants', head, rows, 'No tenant processor is configured, or no data has arrived yet.');
 }
@@ -217,14 +220,16 @@ function renderTenants() {
 function renderSampling() {
   const head = [{ label: 'sampler' }, { label: 'key' }, { label: 'kept share', num: true }, { label: 'one kept stands for', num: true }];
   const list = series(cur, 'sluice_sampling_key_rate').map((x) => ({ x, sort: -x.value }));
-  const rows = top(list, 10).map(({ x }) => el('tr', {}, ...cells([x.labels.processor, x.labels.key, (x.value * 100).toFixed(x.value < 0.1 ? 2 : 1) + '%', x.value > 0 ? fmtNum(1 / x.value) + ' traces' : '—'], head)));
+  const share = (p) => (p >= 0.001 ? (p * 100).toFixed(p < 0.1 ? 2 : 1) + '%' : p > 0 ? (p * 100).toExponential(1) + '%' : '0%');
+  const standsFor = (p) => (p <= 0 ? '—' : 1 / p > 1e9 ? 'over 1G traces' : fmtNum(1 / p) + ' traces');
+  const rows = busiest(list, 10).map(({ x }) => el('tr', {}, ...cells([x.labels.processor, x.labels.key, share(x.value), standsFor(x.value)], head)));
   table('sampling', head, rows, 'No adaptive_sampling processor is configured, or it has not learned any key yet.');
 }
 
 function renderCardinality() {
   const head = [{ label: 'processor' }, { label: 'metric' }, { label: 'tenant' }, { label: 'active series', num: true }, { label: 'overflow points/s', num: true }];
   const list = series(cur, 'sluice_cardinality_active_series').map((x) => ({ x, sort: x.value }));
-  const rows = top(list, 10).map(({ x }) => el('tr', {}, ...cells([x.labels.processor, x.labels.metric, x.labels.tenant || '', fmtNum(x.value), fmtRate(rate('sluice_cardinality_overflow_points_total', x.labels))], head)));
+  const rows = busiest(list, 10).map(({ x }) => el('tr', {}, ...cells([x.labels.processor, x.labels.metric, x.labels.tenant || '', fmtNum(x.value), fmtRate(rate('sluice_cardinality_overflow_points_total', x.labels))], head)));
   table('cardinality', head, rows, 'No cardinality_limit processor is configured, or no metrics have arrived yet.');
 }
 
@@ -277,7 +282,8 @@ export function statusPageHtml(refreshMs: number): string {
   <section><h2>Cardinality: busiest metrics</h2><p class="hint">Distinct series per metric. Beyond its limit a metric's new series fold into one overflow series, so totals stay right.</p><div id="cardinality"></div></section>
   <section><h2>Last errors</h2><p class="hint">The latest failures reported by components: failed exports, overdue heartbeats.</p><div id="errors"></div></section>
 </main>
-<script>const REFRESH_MS = ${Math.round(refreshMs)};${SCRIPT}</script>
+<script>(() => {
+const REFRESH_MS = ${Math.round(refreshMs)};${SCRIPT}})();</script>
 </body>
 </html>
 `;
