@@ -73,20 +73,8 @@ function oldestInBytes(signal: Signal, bytes: Uint8Array): number {
   const r = new ProtoReader(bytes);
   let oldest = Infinity;
   const end = bytes.length;
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t !== ENTRY) {
-      r.skip(t, end);
-      continue;
-    }
-    const entryEnd = r.sub(end);
-    while (r.pos < entryEnd) {
-      const st = r.tag(entryEnd);
-      if (st !== SCOPE) {
-        r.skip(st, entryEnd);
-        continue;
-      }
-      const scopeEnd = r.sub(entryEnd);
+  for (let entryEnd = r.nextField(ENTRY, end); entryEnd >= 0; entryEnd = r.nextField(ENTRY, end)) {
+    for (let scopeEnd = r.nextField(SCOPE, entryEnd); scopeEnd >= 0; scopeEnd = r.nextField(SCOPE, entryEnd)) {
       const itemEnd = r.nextField(ITEM, scopeEnd);
       if (itemEnd >= 0) {
         const ms = itemTime(r, signal, itemEnd);
@@ -194,7 +182,13 @@ export class IngestLagRecorder implements Consumer {
   }
 
   consume(batch: Batch): Promise<void> {
-    const oldest = oldestItemTime(batch);
+    let oldest: number | undefined;
+    try {
+      oldest = oldestItemTime(batch);
+    } catch {
+      // Receivers validate what they accept; a measurement must still never refuse data.
+      oldest = undefined;
+    }
     if (oldest !== undefined) {
       // Clock skew can put an item in the future; that is no lag, not a negative one.
       this.#series(batch.metadata.tenant).observe(Math.max(0, batch.metadata.receivedAt - oldest) / 1000, batch.itemCount);
