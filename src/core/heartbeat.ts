@@ -7,12 +7,13 @@ import type { Signal } from '../otlp/types.ts';
 // Where heartbeats meet exporters. The heartbeat receiver posts each beat here, one per pipeline
 // and interval; every exporter of that pipeline holds a tap that looks for it in the batches it
 // accepts and reports when the batch carrying it is delivered. A beat is found by a marker: a
-// random id in its resource attributes, so it survives batching, resource rewrites and
-// re-encoding. Exporters look only while a beat is due (a few milliseconds per interval when
+// random id in the item (a span or log attribute, a metric's description), so it survives
+// batching, resource rewrites and re-encoding; the top-level entry around it is what is cut out. Exporters look only while a beat is due (a few milliseconds per interval when
 // data flows), so with no heartbeat receiver configured the cost is one number compare per batch.
 
-/** The resource attribute whose value marks one beat; also how a backend recognises forwarded beats. */
+/** The span and log attribute whose value marks one beat (a metric's description carries it). */
 export const HEARTBEAT_ID_ATTRIBUTE = 'sluice.heartbeat.id';
+/** The resource attribute naming the beat's pipeline; how a backend recognises forwarded beats. */
 export const HEARTBEAT_PIPELINE_ATTRIBUTE = 'sluice.heartbeat.pipeline';
 
 export interface Beat {

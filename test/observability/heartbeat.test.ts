@@ -4,7 +4,7 @@ import pino from 'pino';
 import { describe, expect, test } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
 import type { HealthState, ReceiverPipeline } from '../../src/core/component.ts';
-import { heartbeatBoard, HEARTBEAT_ID_ATTRIBUTE } from '../../src/core/heartbeat.ts';
+import { heartbeatBoard, HEARTBEAT_PIPELINE_ATTRIBUTE } from '../../src/core/heartbeat.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
 import { decodeRequest, encodeRequest, scanRequest } from '../../src/otlp/protobuf.ts';
@@ -29,7 +29,7 @@ function setup(options: Record<string, unknown> = {}) {
 
 function resourceIds(batch: Batch): string[] {
   return decodeRequest('traces', Buffer.concat(batch.byteChunks())).resourceSpans.map(
-    (rs) => rs.resource?.attributes.find((a) => a.key === HEARTBEAT_ID_ATTRIBUTE)?.value.stringValue ?? 'app',
+    (rs) => rs.resource?.attributes.find((a) => a.key === HEARTBEAT_PIPELINE_ATTRIBUTE)?.value.stringValue ?? 'app',
   );
 }
 
@@ -72,6 +72,24 @@ describe('heartbeat', () => {
     const alone = tap.arrive(emitted[1]);
     expect(alone.itemCount).toBe(0);
     expect(Buffer.concat(alone.byteChunks()).length).toBe(0);
+  });
+
+  test('every metric beat is the same series (its id is in the description), and each is found at the exporter', () => {
+    const telemetry = new Telemetry();
+    const emitted: Batch[] = [];
+    const pipeline: ReceiverPipeline = { id: 'metrics', signal: 'metrics', exporters: ['x'], consumer: { consume: async (b) => void emitted.push(b) } };
+    const receiver = new HeartbeatReceiver('heartbeat', heartbeatConfigSchema.parse({ interval: '1s' }), [pipeline], telemetry, new ServiceHost(), pino({ level: 'silent' }));
+    const tap = heartbeatBoard(telemetry).tap('metrics', 'x');
+    receiver.tick();
+    receiver.tick();
+    const [a, b] = emitted.map((batch) => decodeRequest('metrics', batch.bytes()).resourceMetrics[0]);
+    expect(a.resource).toEqual(b.resource);
+    expect(a.scopeMetrics[0].metrics[0].gauge!.dataPoints[0].attributes).toEqual([]);
+    expect(a.scopeMetrics[0].metrics[0].description).not.toBe(b.scopeMetrics[0].metrics[0].description);
+    expect(tap.pending).toBe(2);
+    tap.arrive(emitted[1]);
+    tap.arrive(emitted[0]);
+    expect(tap.pending).toBe(0);
   });
 
   test('forward: true sends the synthetic items on untouched', () => {

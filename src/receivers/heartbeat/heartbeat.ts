@@ -15,13 +15,15 @@ export function pipelineHealthId(pipeline: string): string {
   return `pipeline:${pipeline}`;
 }
 
-/** One synthetic item of `signal`, timed `at`, whose resource carries the beat's marker. */
+/** One synthetic item of `signal`, timed `at`, carrying the beat's marker `id`. */
 export function heartbeatRequest(signal: Signal, pipeline: string, id: string, at: number, extra: Readonly<Record<string, string>>): RequestBySignal[Signal] {
+  // The id is on the item, not the resource: a metric's resource is part of its series identity,
+  // and a new id per beat would make a new series per beat (in cardinality_limit, in a backend).
   const attributes: KeyValue[] = [
     { key: 'service.name', value: { stringValue: 'sluice-heartbeat' } },
     { key: HEARTBEAT_PIPELINE_ATTRIBUTE, value: { stringValue: pipeline } },
-    { key: HEARTBEAT_ID_ATTRIBUTE, value: { stringValue: id } },
   ];
+  const marker: KeyValue[] = [{ key: HEARTBEAT_ID_ATTRIBUTE, value: { stringValue: id } }];
   for (const [key, value] of Object.entries(extra)) attributes.push({ key, value: { stringValue: value } });
   const resource = { attributes, droppedAttributesCount: 0, entityRefs: [] };
   const scope = { name: 'sluice.heartbeat', version: '', attributes: [], droppedAttributesCount: 0 };
@@ -29,7 +31,7 @@ export function heartbeatRequest(signal: Signal, pipeline: string, id: string, a
   if (signal === 'traces') {
     const span = {
       traceId: randomBytes(16), spanId: randomBytes(8), traceState: '', parentSpanId: new Uint8Array(0), flags: 0,
-      name: 'sluice.heartbeat', kind: 1, startTimeUnixNano: nanos, endTimeUnixNano: nanos, attributes: [], droppedAttributesCount: 0,
+      name: 'sluice.heartbeat', kind: 1, startTimeUnixNano: nanos, endTimeUnixNano: nanos, attributes: marker, droppedAttributesCount: 0,
       events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
     };
     return { resourceSpans: [{ resource, scopeSpans: [{ scope, spans: [span], schemaUrl: '' }], schemaUrl: '' }] };
@@ -37,12 +39,13 @@ export function heartbeatRequest(signal: Signal, pipeline: string, id: string, a
   if (signal === 'metrics') {
     // The value is the emission time, so a backend that gets forwarded beats can chart its own lag.
     const point = { attributes: [], startTimeUnixNano: 0n, timeUnixNano: nanos, asDouble: at / 1000, exemplars: [], flags: 0 };
-    const metric = { name: 'sluice.heartbeat', description: 'Emission time of a Sluice heartbeat', unit: 's', gauge: { dataPoints: [point] }, metadata: [] };
+    // The id goes in the description, which is no part of a series' identity (a point attribute would be).
+    const metric = { name: 'sluice.heartbeat', description: `Emission time of a Sluice heartbeat (beat ${id})`, unit: 's', gauge: { dataPoints: [point] }, metadata: [] };
     return { resourceMetrics: [{ resource, scopeMetrics: [{ scope, metrics: [metric], schemaUrl: '' }], schemaUrl: '' }] };
   }
   const record = {
     timeUnixNano: nanos, observedTimeUnixNano: nanos, severityNumber: 9, severityText: 'INFO', body: { stringValue: 'sluice heartbeat' },
-    attributes: [], droppedAttributesCount: 0, flags: 0, traceId: new Uint8Array(0), spanId: new Uint8Array(0), eventName: 'sluice.heartbeat',
+    attributes: marker, droppedAttributesCount: 0, flags: 0, traceId: new Uint8Array(0), spanId: new Uint8Array(0), eventName: 'sluice.heartbeat',
   };
   return { resourceLogs: [{ resource, scopeLogs: [{ scope, logRecords: [record], schemaUrl: '' }], schemaUrl: '' }] };
 }
