@@ -68,7 +68,7 @@ processors:
     # Without this the heartbeat's trace is sampled like any other, and may be dropped.
     always_keep: [{ name: heartbeat, attribute: sluice.heartbeat.pipeline, exists: true }]
   cardinality_limit: { max_series_per_metric: 5 }
-  batch: { timeout: 100ms }
+  batch: { timeout: 100ms, metadata_keys: [tenant] }
 exporters:
   otlphttp:
     endpoint: http://127.0.0.1:${sinkPort}
