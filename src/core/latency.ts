@@ -162,16 +162,18 @@ function perTenant(histogram: Histogram, label: string, value: string, tenantLab
 }
 
 /**
- * Records ingest lag for what leaves a pipeline's processors, then hands the batch on. Sits
- * before the pipeline's fan-out, where the tenant is resolved. Each batch is one observation
- * weighted by its item count, so the histogram's count is items.
+ * Records ingest lag for what leaves a pipeline's processors, where the tenant is resolved. It
+ * wraps each of the pipeline's exporters, so batches a routing processor sends straight to an
+ * exporter count too; a batch fanned out to several exporters is the same object at each, and is
+ * measured once. Each batch is one observation weighted by its item count, so the histogram's
+ * count is items.
  */
-export class IngestLagRecorder implements Consumer {
-  readonly #next: Consumer;
+export class IngestLagRecorder {
   readonly #series: (tenant: string | undefined) => BoundHistogram;
+  /** Batches already measured; weak, so a measured batch is never kept alive by it. */
+  #seen = new WeakSet<Batch>();
 
-  constructor(next: Consumer, telemetry: Telemetry, pipeline: string, tenantLabel: (tenant: string | undefined) => string) {
-    this.#next = next;
+  constructor(telemetry: Telemetry, pipeline: string, tenantLabel: (tenant: string | undefined) => string) {
     const histogram = telemetry.histogram(
       'sluice_ingest_lag_seconds',
       'Arrival at the receiver minus the item\'s own time (span end, log observed time, point time); one observation per batch, weighted by its items.',
@@ -181,7 +183,19 @@ export class IngestLagRecorder implements Consumer {
     this.#series = perTenant(histogram, 'pipeline', pipeline, tenantLabel);
   }
 
-  consume(batch: Batch): Promise<void> {
+  /** `exporter`, measuring each batch before handing it on. */
+  wrap(exporter: Consumer): Consumer {
+    return {
+      consume: (batch) => {
+        this.record(batch);
+        return exporter.consume(batch);
+      },
+    };
+  }
+
+  record(batch: Batch): void {
+    if (this.#seen.has(batch)) return;
+    this.#seen.add(batch);
     let oldest: number | undefined;
     try {
       oldest = oldestItemTime(batch);
@@ -189,11 +203,8 @@ export class IngestLagRecorder implements Consumer {
       // Receivers validate what they accept; a measurement must still never refuse data.
       oldest = undefined;
     }
-    if (oldest !== undefined) {
-      // Clock skew can put an item in the future; that is no lag, not a negative one.
-      this.#series(batch.metadata.tenant).observe(Math.max(0, batch.metadata.receivedAt - oldest) / 1000, batch.itemCount);
-    }
-    return this.#next.consume(batch);
+    // Clock skew can put an item in the future; that is no lag, not a negative one.
+    if (oldest !== undefined) this.#series(batch.metadata.tenant).observe(Math.max(0, batch.metadata.receivedAt - oldest) / 1000, batch.itemCount);
   }
 }
 

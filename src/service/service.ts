@@ -111,9 +111,9 @@ export class Service {
     const tenantLabel = tenantLabeller();
     const pipelineHeads = new Map<string, FanoutTarget>();
     for (const pipeline of config.pipelines) {
-      const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!]));
+      const lag = new IngestLagRecorder(this.telemetry, pipeline.id, tenantLabel);
+      const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, lag.wrap(exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!)]));
       let next: Consumer = fanout([...pipelineExporters.values()].map((consumer) => ({ consumer, mutates: false })));
-      next = new IngestLagRecorder(next, this.telemetry, pipeline.id, tenantLabel);
       let mutates = false;
       const created: Named<Processor>[] = [];
       for (let i = pipeline.processors.length - 1; i >= 0; i--) {

@@ -50,13 +50,15 @@ describe('ingest lag histogram', () => {
   test.each(['traces', 'metrics', 'logs'] as const)('%s delayed by 2 s land above the 1 s bucket and within 2.5 s', async (signal) => {
     const telemetry = new Telemetry();
     const handed: Batch[] = [];
-    const recorder = new IngestLagRecorder({ consume: async (b) => void handed.push(b) }, telemetry, signal, tenantLabeller());
+    const recorder = new IngestLagRecorder(telemetry, signal, tenantLabeller());
+    const exporters = [recorder.wrap({ consume: async (b) => void handed.push(b) }), recorder.wrap({ consume: async (b) => void handed.push(b) })];
     const { proto } = await fixtures[signal]();
     const probe = batches(signal, proto, 0).bytes;
     // The artificial delay: the batch arrives 2 s after its oldest item's time.
     const { bytes } = batches(signal, proto, oldestItemTime(probe)! + 2000, 'acme');
-    await recorder.consume(bytes);
-    expect(handed).toEqual([bytes]);
+    // Fanned out to two exporters: measured once.
+    for (const exporter of exporters) await exporter.consume(bytes);
+    expect(handed).toEqual([bytes, bytes]);
     const histogram = telemetry.histogram('sluice_ingest_lag_seconds', '', [], []);
     const labels = { pipeline: signal, tenant: 'acme' };
     expect(histogram.countAtOrBelow(1, labels)).toBe(0);
@@ -69,9 +71,9 @@ describe('ingest lag histogram', () => {
 
   test('the tenant label is capped: tenants past the first 1000 share __overflow__', async () => {
     const telemetry = new Telemetry();
-    const recorder = new IngestLagRecorder({ consume: async () => {} }, telemetry, 'traces', tenantLabeller());
+    const recorder = new IngestLagRecorder(telemetry, 'traces', tenantLabeller());
     const { proto } = await sdkTraces();
-    for (let i = 0; i < 1005; i++) await recorder.consume(batches('traces', proto, Date.now(), `t${i}`).bytes);
+    for (let i = 0; i < 1005; i++) recorder.record(batches('traces', proto, Date.now(), `t${i}`).bytes);
     const tenants = new Set(telemetry.snapshot().sluice_ingest_lag_seconds.series.map((s) => s.labels.tenant));
     expect(tenants.size).toBe(1001);
     expect(tenants.has('__overflow__')).toBe(true);
