@@ -1,16 +1,20 @@
 // Sluice under real SDK traffic, scraped by a real Prometheus that evaluates the shipped rules:
 // the ingest lag histogram shows an artificial 2 s delay, every query of the Grafana dashboard
 // resolves to data from metrics that exist, and with the backend down the heartbeat stops, the
-// heartbeat alert's input passes its threshold (the alert goes pending) and health_check names
-// the pipelines; with the backend back, it all clears.
-import { readFileSync } from 'node:fs';
+// heartbeat alert's input passes its threshold (the alert goes pending in Prometheus, and the same
+// series replayed through promtool make its expression true) and health_check names the
+// pipelines; with the backend back, it all clears.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { freePorts, metricValue, ROOT, scrapeMetrics, waitFor } from '../e2e/harness.ts';
+import { parse } from 'yaml';
+import { freePorts, metricValue, ROOT, scrapeMetrics, tempDir, waitFor } from '../e2e/harness.ts';
 import { CI, findBinary, RealPrometheus, requireUnderCi } from '../support/system.ts';
 import { DELAYED_TENANT, startLiveSluice, type LiveSluice } from './live-fixture.ts';
 
 const prometheusBin = findBinary('prometheus');
+const promtool = findBinary('promtool');
 const RULES = join(ROOT, 'deploy/prometheus/sluice-rules.yml');
 const DASHBOARD = join(ROOT, 'deploy/grafana/sluice-dashboard.json');
 
@@ -37,6 +41,49 @@ export function dashboardQueries(): Array<{ panel: string; expr: string }> {
 /** The metric names a query reads (a histogram's _bucket series count as the histogram). */
 function metricNames(expr: string): string[] {
   return [...new Set([...expr.matchAll(/\b((?:otelcol|sluice)_[a-z0-9_]+)/g)].map((m) => m[1]))];
+}
+
+/**
+ * The heartbeat series Prometheus scraped around the outage, replayed through promtool against the
+ * shipped rules: the stale-heartbeat alert's expression is false before the outage and true at its
+ * end. Timestamps are shifted to start at 0, as promtool's clock does, and so are the
+ * last-success values, which keeps every age (time() minus last success) as it was.
+ */
+async function heartbeatAlertInPromtoolTerms(prometheus: RealPrometheus, downAt: number): Promise<void> {
+  if (promtool === undefined) {
+    requireUnderCi('promtool', promtool, 'prometheus');
+    return;
+  }
+  const start = Math.floor(downAt) - 5;
+  const end = Math.floor(Date.now() / 1000);
+  const series = async (promql: string) => (await prometheus.queryRange(promql, start, end, 1))[0].values;
+  const last = await series('sluice_heartbeat_last_success_timestamp_seconds{pipeline="traces",exporter="otlphttp"}');
+  const deadline = await series('sluice_heartbeat_deadline_seconds{pipeline="traces"}');
+  const values = (samples: Array<[number, string]>, shift: number) => {
+    const byTime = new Map(samples.map(([t, v]) => [t, Number(v) - shift]));
+    return Array.from({ length: end - start + 1 }, (_, i) => (byTime.has(start + i) ? String(byTime.get(start + i)) : '_')).join(' ');
+  };
+  const rules = parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; expr: string }> }> };
+  const expr = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'SluiceHeartbeatStale')!.expr;
+  const dir = tempDir('sluice-promtool-');
+  const test = {
+    rule_files: [RULES],
+    evaluation_interval: '1s',
+    tests: [{
+      interval: '1s',
+      input_series: [
+        { series: 'sluice_heartbeat_last_success_timestamp_seconds{pipeline="traces",exporter="otlphttp"}', values: values(last, start) },
+        { series: 'sluice_heartbeat_deadline_seconds{pipeline="traces"}', values: values(deadline, 0) },
+      ],
+      promql_expr_test: [
+        { expr: `count(${expr.trim()})`, eval_time: '3s', exp_samples: [] },
+        { expr: `count(${expr.trim()})`, eval_time: `${end - start}s`, exp_samples: [{ labels: '{}', value: 1 }] },
+      ],
+    }],
+  };
+  writeFileSync(join(dir, 'outage.test.yml'), JSON.stringify(test));
+  const run = spawnSync(promtool, ['test', 'rules', 'outage.test.yml'], { cwd: dir, encoding: 'utf8' });
+  expect(run.status, `${run.stdout}${run.stderr}\n${JSON.stringify(test, null, 1)}`).toBe(0);
 }
 
 describe.skipIf(prometheusBin === undefined && !CI)('live: Sluice scraped by a real Prometheus', () => {
@@ -106,6 +153,7 @@ describe.skipIf(prometheusBin === undefined && !CI)('live: Sluice scraped by a r
     await waitFor(async () => (await prometheus.query('sluice:heartbeat_age_seconds{pipeline="traces"}')).length > 0, 20_000, 'heartbeat series');
     const healthy = await health();
     expect(healthy.status, JSON.stringify(healthy.body)).toBe(200);
+    const downAt = Date.now() / 1000;
     await live.sink.stop();
     await waitFor(async () => (await health()).status === 503, 20_000, 'health 503');
     await waitFor(async () => Object.keys((await health()).body.unhealthy).includes('pipeline:traces'), 20_000, 'traces pipeline named');
@@ -121,6 +169,8 @@ describe.skipIf(prometheusBin === undefined && !CI)('live: Sluice scraped by a r
     expect(after).toBe(before);
     const lost = async () => metricValue(await scrapeMetrics(live.ports.metrics), 'sluice_heartbeat_lost_total', { pipeline: 'traces', exporter: 'otlphttp' }) ?? 0;
     await waitFor(async () => (await lost()) > 0, 20_000, 'a lost heartbeat');
+
+    await heartbeatAlertInPromtoolTerms(prometheus, downAt);
 
     await live.sink.startHttp(live.ports.sink);
     await waitFor(async () => (await health()).status === 200, 30_000, 'health 200 again');

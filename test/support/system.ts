@@ -74,6 +74,15 @@ export class RealPrometheus {
     return body.data.result;
   }
 
+  /** Samples of `promql` every `stepSeconds` from `start` to `end` (Unix seconds), one series per result. */
+  async queryRange(promql: string, start: number, end: number, stepSeconds: number): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
+    const params = new URLSearchParams({ query: promql, start: String(start), end: String(end), step: String(stepSeconds) });
+    const response = await fetch(`${this.url}/api/v1/query_range?${params}`);
+    const body = (await response.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }; error?: string };
+    if (body.status !== 'success') throw new Error(`query_range ${promql} failed: ${body.error}`);
+    return body.data.result;
+  }
+
   async stop(): Promise<void> {
     const child = this.#process;
     if (child !== undefined && child.exitCode === null) {
