@@ -6,7 +6,7 @@ import type { Signal } from '../otlp/types.ts';
 
 // Where heartbeats meet exporters. The heartbeat receiver posts each beat here, one per pipeline
 // and interval; every exporter of that pipeline holds a tap that looks for it in the batches it
-// accepts and reports when the batch carrying it is delivered. A beat is found by a marker: a
+// sends and reports when the batch carrying it is delivered. A beat is found by a marker: a
 // random id in the item (a span or log attribute, a metric's description), so it survives
 // batching, resource rewrites and re-encoding; the top-level entry around it is what is cut out. Exporters look only while a beat is due (a few milliseconds per interval when
 // data flows), so with no heartbeat receiver configured the cost is one number compare per batch.
@@ -101,7 +101,7 @@ export class HeartbeatTap {
   }
 
   /**
-   * Called by the exporter as it accepts a batch, while a beat is pending. Returns the batch to
+   * Called by the exporter as it starts sending a batch, while a beat is pending. Returns the batch to
    * export: the same one, or one without the synthetic items when the beat is not forwarded (an
    * empty request when nothing else is left, so the backend's acceptance still proves delivery).
    */

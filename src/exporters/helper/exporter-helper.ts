@@ -100,7 +100,6 @@ export class ExporterHelper implements Consumer {
 
   async consume(batch: Batch): Promise<void> {
     if (!this.#accepting) throw new PipelineError('overloaded', `exporter ${this.id} is not running`, QUEUE_FULL_RETRY_AFTER_MS);
-    if (this.#heartbeats.pending !== 0) batch = this.#heartbeats.arrive(batch);
     if (this.#queue === undefined) {
       const error = await this.#send(batch, Date.now());
       if (error !== undefined) throw new PipelineError(isRetryable(error) ? 'overloaded' : 'internal', `exporter ${this.id}: ${errorMessage(error)}`, QUEUE_FULL_RETRY_AFTER_MS);
@@ -143,6 +142,8 @@ export class ExporterHelper implements Consumer {
 
   /** Sends with retries; returns the final error, or undefined when delivered. Counts the outcome. */
   async #send(batch: Batch, acceptedAt: number): Promise<unknown> {
+    // Here, not at accept: a persistent queue hands back a new Batch, and delivery must be told of the one that was looked at.
+    if (this.#heartbeats.pending !== 0) batch = this.#heartbeats.arrive(batch);
     const retry = this.#settings.retry_on_failure;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
