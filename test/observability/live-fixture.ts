@@ -58,7 +58,8 @@ export async function startLiveSluice(extra: { extensions?: string; extensionIds
   const sluice = await startSluice(
     `
 ${otlpReceiverYaml(grpc, http)}
-  heartbeat: { interval: ${HEARTBEAT_INTERVAL_MS}ms, resource_attributes: { tenant.id: ops } }
+  # A generous deadline, so a loaded test machine does not make a healthy pipeline look late.
+  heartbeat: { interval: ${HEARTBEAT_INTERVAL_MS}ms, deadline: 5s, resource_attributes: { tenant.id: ops } }
 processors:
   tenant: { tenants_file: ${tenantsFile}, unknown_tenant: { action: reject } }
   adaptive_sampling:
