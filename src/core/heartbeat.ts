@@ -8,8 +8,9 @@ import type { Signal } from '../otlp/types.ts';
 // and interval; every exporter of that pipeline holds a tap that looks for it in the batches it
 // sends and reports when the batch carrying it is delivered. A beat is found by a marker: a
 // random id in the item (a span or log attribute, a metric's description), so it survives
-// batching, resource rewrites and re-encoding; the top-level entry around it is what is cut out. Exporters look only while a beat is due (a few milliseconds per interval when
-// data flows), so with no heartbeat receiver configured the cost is one number compare per batch.
+// batching, resource rewrites and re-encoding; the top-level entry around it is what is cut out.
+// Exporters look only while a beat is due and unseen (a few milliseconds per interval when data
+// flows), so with no heartbeat receiver configured the cost is one number compare per batch.
 
 /** The span and log attribute whose value marks one beat (a metric's description carries it). */
 export const HEARTBEAT_ID_ATTRIBUTE = 'sluice.heartbeat.id';
@@ -31,7 +32,7 @@ export interface Beat {
 interface Due {
   beat: Beat;
   lane: Lane;
-  /** Found in a batch this exporter accepted; it stays due until that batch is delivered. */
+  /** Found in a batch this exporter is sending; it stays due until that batch is delivered. */
   seen: boolean;
 }
 

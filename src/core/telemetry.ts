@@ -167,7 +167,7 @@ export class Histogram extends Family {
     series.value += count;
   }
 
-  /** Observations at or below `bound` (a configured bound), for tests and the status page. */
+  /** Observations at or below `bound` (one of the configured bounds), for tests. */
   countAtOrBelow(bound: number, labels: Labels): number {
     const series = this.#series(labels);
     let total = 0;

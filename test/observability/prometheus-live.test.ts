@@ -25,7 +25,7 @@ interface Panel {
 }
 
 /** Every PromQL expression of the dashboard, with Grafana's variables as Grafana would fill them. */
-export function dashboardQueries(): Array<{ panel: string; expr: string }> {
+function dashboardQueries(): Array<{ panel: string; expr: string }> {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[]; templating: { list: Array<{ query: unknown }> } };
   const fill = (expr: string) => expr.replaceAll('$__rate_interval', '30s').replaceAll('$job', '.*');
   const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: fill(t.expr) })));
