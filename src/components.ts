@@ -1,4 +1,5 @@
 import { otlpReceiverFactory } from './receivers/otlp/index.ts';
+import { heartbeatReceiverFactory } from './receivers/heartbeat/index.ts';
 import { batchProcessorFactory } from './processors/batch/index.ts';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/index.ts';
 import { otlpGrpcExporterFactory } from './exporters/otlp/index.ts';
@@ -10,6 +11,7 @@ import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremo
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
 import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
+import { statusPageExtensionFactory } from './extensions/status_page/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
@@ -25,6 +27,7 @@ import { Registry } from './registry.ts';
 /** Every component Sluice ships. Adding one is one line here. */
 export const COMPONENTS: readonly AnyFactory[] = [
   otlpReceiverFactory,
+  heartbeatReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   tenantProcessorFactory,
@@ -45,6 +48,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,
+  statusPageExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

@@ -132,9 +132,20 @@ export interface ExporterFactory<C = any> {
   create(ctx: ExporterContext<C>): Exporter | Promise<Exporter>;
 }
 
+/** One pipeline that lists a receiver, for receivers that feed pipelines one by one (heartbeat). */
+export interface ReceiverPipeline {
+  id: string;
+  signal: Signal;
+  exporters: readonly string[];
+  /** The pipeline's first processor (or its fan-out), fed only this pipeline. */
+  consumer: Consumer;
+}
+
 export interface ReceiverContext<C> extends CreateContext<C> {
   /** One consumer per signal that some pipeline connects to this receiver. */
   consumers: Partial<Record<Signal, Consumer>>;
+  /** Each pipeline that lists this receiver. */
+  pipelines: readonly ReceiverPipeline[];
 }
 
 export interface Receiver extends Lifecycle {}

@@ -50,6 +50,11 @@ abstract class Family {
   protected collect(): Iterable<Series> {
     return this.series.values();
   }
+
+  /** The current series, for the status page: labels and value (a histogram's is its count). */
+  samples(): Array<{ labels: Labels; value: number; sum?: number; buckets?: number[] }> {
+    return Array.from(this.collect(), (series) => ({ labels: series.labels, value: series.value }));
+  }
 }
 
 export class Counter extends Family {
@@ -102,6 +107,109 @@ export class Gauge extends Family {
   }
 }
 
+export interface BoundHistogram {
+  /** Records `count` (default 1) observations of `value`. */
+  observe(value: number, count?: number): void;
+}
+
+interface HistogramSeries extends Series {
+  /** Per-bucket (not cumulative) counts; the last slot is +Inf. */
+  counts: Float64Array;
+  sum: number;
+}
+
+/**
+ * A Prometheus histogram with fixed upper bounds. Observing is a short scan of the bounds and two
+ * additions: bucket lists are ~15 long, where a binary search would not pay for itself.
+ */
+export class Histogram extends Family {
+  readonly bounds: readonly number[];
+
+  constructor(name: string, help: string, labelNames: readonly string[], bounds: readonly number[]) {
+    super(name, help, labelNames);
+    this.bounds = bounds;
+  }
+
+  get type(): string {
+    return 'histogram';
+  }
+
+  #series(labels: Labels): HistogramSeries {
+    const series = this.seriesFor(labels) as HistogramSeries;
+    if (series.counts === undefined) {
+      series.counts = new Float64Array(this.bounds.length + 1);
+      series.sum = 0;
+    }
+    return series;
+  }
+
+  bind(labels: Labels): BoundHistogram {
+    const series = this.#series(labels);
+    const bounds = this.bounds;
+    return {
+      observe(value: number, count = 1) {
+        let i = 0;
+        while (i < bounds.length && value > bounds[i]) i++;
+        series.counts[i] += count;
+        series.sum += value * count;
+        series.value += count;
+      },
+    };
+  }
+
+  /** Observes `count` items that share one value (a batch's items measured once). */
+  observe(value: number, labels: Labels, count = 1): void {
+    const series = this.#series(labels);
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]) i++;
+    series.counts[i] += count;
+    series.sum += value * count;
+    series.value += count;
+  }
+
+  /** Observations at or below `bound` (one of the configured bounds), for tests. */
+  countAtOrBelow(bound: number, labels: Labels): number {
+    const series = this.#series(labels);
+    let total = 0;
+    for (let i = 0; i < this.bounds.length && this.bounds[i] <= bound; i++) total += series.counts[i];
+    return total;
+  }
+
+  override render(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
+    for (const series of this.series.values() as Iterable<HistogramSeries>) {
+      const base = formatLabels(this.labelNames, series.labels);
+      const prefix = base === '' ? '{' : `${base.slice(0, -1)},`;
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += series.counts[i];
+        const le = i === this.bounds.length ? '+Inf' : formatValue(this.bounds[i]);
+        out.push(`${this.name}_bucket${prefix}le="${le}"} ${formatValue(cumulative)}`);
+      }
+      out.push(`${this.name}_sum${base} ${formatValue(series.sum)}`, `${this.name}_count${base} ${formatValue(series.value)}`);
+    }
+  }
+
+  /** Per series: the count as value, the sum, and cumulative bucket counts (the last is +Inf). */
+  override samples(): Array<{ labels: Labels; value: number; sum: number; buckets: number[] }> {
+    const out = [];
+    for (const series of this.series.values() as Iterable<HistogramSeries>) {
+      let cumulative = 0;
+      const buckets: number[] = [];
+      for (let i = 0; i <= this.bounds.length; i++) buckets.push((cumulative += series.counts[i]));
+      out.push({ labels: series.labels, value: series.value, sum: series.sum, buckets });
+    }
+    return out;
+  }
+}
+
+/** Exponential bounds: `count` of them from `start`, each `factor` times the one before. */
+export function exponentialBuckets(start: number, factor: number, count: number): number[] {
+  const bounds: number[] = [];
+  for (let i = 0, b = start; i < count; i++, b *= factor) bounds.push(Number(b.toPrecision(6)));
+  return bounds;
+}
+
 /** A family whose values are read at scrape time (queue sizes, process stats, engine stats). */
 class CallbackFamily extends Family {
   readonly #type: string;
@@ -145,6 +253,10 @@ export class Telemetry {
     return this.#family(name, () => new Counter(name, help, labelNames)) as Counter;
   }
 
+  histogram(name: string, help: string, labelNames: readonly string[], bounds: readonly number[]): Histogram {
+    return this.#family(name, () => new Histogram(name, help, labelNames, bounds)) as Histogram;
+  }
+
   gauge(name: string, help: string, labelNames: readonly string[]): Gauge {
     return this.#family(name, () => new Gauge(name, help, labelNames)) as Gauge;
   }
@@ -178,6 +290,15 @@ export class Telemetry {
       this.#families.set(name, family);
     }
     return family;
+  }
+
+  /** Every family's current series, by name, for the status page (a JSON view of /metrics). */
+  snapshot(): Record<string, { type: string; bounds?: readonly number[]; series: ReturnType<Family['samples']> }> {
+    const out: Record<string, { type: string; bounds?: readonly number[]; series: ReturnType<Family['samples']> }> = {};
+    for (const [name, family] of this.#families) {
+      out[name] = { type: family.type, bounds: family instanceof Histogram ? family.bounds : undefined, series: family.samples() };
+    }
+    return out;
   }
 
   /** The Prometheus text exposition format, version 0.0.4. */

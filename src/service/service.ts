@@ -21,6 +21,7 @@ import type { Signal } from '../otlp/types.ts';
 import { closeServer } from '../net.ts';
 import { fanout, type FanoutTarget } from './fanout.ts';
 import type { Graph } from './graph.ts';
+import { IngestLagRecorder, tenantLabeller } from '../core/latency.ts';
 import { ServiceHost } from './host.ts';
 import { CountingConsumer, ProcessorNode, processorCounters } from './processor-node.ts';
 import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
@@ -63,6 +64,8 @@ export class Service {
     const config = graph.config;
     const startedAt = Date.now();
     registerProcessMetrics(this.telemetry, startedAt);
+    // The graph, for the status page and /status: which components each pipeline runs, in order.
+    this.telemetry.status('pipelines', () => config.pipelines.map((p) => ({ id: p.id, signal: p.signal, receivers: p.receivers, processors: p.processors, exporters: p.exporters })));
     if (config.telemetry.metrics.address !== '') {
       this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
     }
@@ -100,9 +103,11 @@ export class Service {
     for (const { instance } of this.#exporters) await instance.start();
 
     // Processor chains, built back to front so each node knows its successor.
+    const tenantLabel = tenantLabeller();
     const pipelineHeads = new Map<string, FanoutTarget>();
     for (const pipeline of graph.pipelines) {
-      const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!]));
+      const lag = new IngestLagRecorder(this.telemetry, pipeline.id, tenantLabel);
+      const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, lag.wrap(exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!)]));
       let next: Consumer = fanout([...pipelineExporters.values()].map((consumer) => ({ consumer, mutates: false })));
       let mutates = false;
       const created: Named<Processor>[] = [];
@@ -136,7 +141,10 @@ export class Service {
       for (const [signal, pipelineIds] of Object.entries(node.pipelines) as Array<[Signal, string[]]>) {
         consumers[signal] = fanout(pipelineIds.map((id) => pipelineHeads.get(id)!));
       }
-      const receiver = await factory.create({ ...this.#context(node.id, component.config), consumers });
+      const pipelines = graph.pipelines
+        .filter((p) => p.receivers.includes(node.id))
+        .map((p) => ({ id: p.id, signal: p.signal, exporters: p.exporters, consumer: pipelineHeads.get(p.id)!.consumer }));
+      const receiver = await factory.create({ ...this.#context(node.id, component.config), consumers, pipelines });
       this.#receivers.push({ id: node.id, instance: receiver });
     }
     for (const { instance } of this.#receivers) await instance.start?.();

@@ -66,7 +66,11 @@ function create(factory: AnyFactory) {
   const base = { id: factory.type, config: parse(factory), telemetry: new Telemetry(), logger, host: new ServiceHost() };
   switch (factory.kind) {
     case 'receiver':
-      return factory.create({ ...base, consumers: { traces: sink, metrics: sink, logs: sink } });
+      return factory.create({
+        ...base,
+        consumers: { traces: sink, metrics: sink, logs: sink },
+        pipelines: factory.signals.map((signal) => ({ id: signal, signal, exporters: [EXPORTER_ID], consumer: sink })),
+      });
     case 'processor':
       return factory.create({ ...base, pipelineId: factory.signals[0], signal: factory.signals[0], next: sink, exporters: new Map([[EXPORTER_ID, sink]]) });
     case 'exporter':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OVERFLOW_TENANT_LABEL, TenantLabels } from '../../src/processors/tenant/tenant-labels.ts';
+import { OVERFLOW_TENANT_LABEL, TenantLabels } from '../../src/core/tenant-labels.ts';
 
 describe('TenantLabels', () => {
   it('keeps the first N tenants and folds the rest into __overflow__', () => {

@@ -13,6 +13,8 @@ import { retryUntilDone } from './retry.ts';
 import { ExporterMetrics } from './self-metrics.ts';
 import { QueueConsumers } from './sending-queue.ts';
 import { pushWithTimeout } from './timeout.ts';
+import { heartbeatBoard, type HeartbeatTap } from '../../core/heartbeat.ts';
+import { ExportLatency } from '../../core/latency.ts';
 
 export interface ExporterHelperOptions {
   id: string;
@@ -55,6 +57,8 @@ export class ExporterHelper implements Consumer {
   readonly #consumers: QueueConsumers | undefined;
   readonly #stop = new AbortController();
   readonly #metrics: ExporterMetrics;
+  readonly #exportLatency: ExportLatency;
+  readonly #heartbeats: HeartbeatTap;
   #accepting = false;
   #shutdown: Promise<void> | undefined;
 
@@ -69,11 +73,13 @@ export class ExporterHelper implements Consumer {
     this.#logger = options.logger.child({ exporter: options.id, signal: options.signal });
     this.#failureLog = new RateLimitedLog(this.#logger, FAILURE_LOG_INTERVAL_MS, this.#clock);
     this.#metrics = new ExporterMetrics(options.telemetry, options.id, options.signal);
+    this.#exportLatency = new ExportLatency(options.telemetry, options.id);
+    this.#heartbeats = heartbeatBoard(options.telemetry).tap(options.signal, options.id);
     const queueSettings = options.settings.sending_queue;
     this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock)) : undefined;
     if (this.#queue !== undefined) {
       this.#metrics.observeQueue(options.telemetry, this.#queue, this.#clock);
-      this.#consumers = new QueueConsumers(this.#queue, (batch) => this.#send(batch), this.#stop.signal, this.#logger, this.#clock);
+      this.#consumers = new QueueConsumers(this.#queue, (batch, enqueuedAt) => this.#send(batch, enqueuedAt), this.#stop.signal, this.#logger, this.#clock);
     }
   }
 
@@ -86,7 +92,7 @@ export class ExporterHelper implements Consumer {
   async consume(batch: Batch): Promise<void> {
     if (!this.#accepting) throw new PipelineError('overloaded', `exporter ${this.id} is not running`, QUEUE_FULL_RETRY_AFTER_MS);
     if (this.#queue === undefined) {
-      const error = await this.#send(batch);
+      const error = await this.#send(batch, this.#clock.now());
       if (error !== undefined) throw new PipelineError(isRetryable(error) ? 'overloaded' : 'internal', `exporter ${this.id}: ${errorMessage(error)}`, QUEUE_FULL_RETRY_AFTER_MS);
       return;
     }
@@ -101,7 +107,9 @@ export class ExporterHelper implements Consumer {
   }
 
   /** Sends with retries; returns the final error, or undefined when delivered. Counts and logs the outcome. */
-  async #send(batch: Batch): Promise<unknown> {
+  async #send(batch: Batch, acceptedAt: number): Promise<unknown> {
+    // Here, not at accept: a persistent queue hands back a new Batch, and delivery must be told of the one that was looked at.
+    if (this.#heartbeats.pending !== 0) batch = this.#heartbeats.arrive(batch);
     const outcome = await retryUntilDone(() => pushWithTimeout(this.#exporter, batch, this.#settings.timeout, this.#stop.signal, this.#clock), {
       settings: this.#settings.retry_on_failure,
       stop: this.#stop.signal,
@@ -117,6 +125,8 @@ export class ExporterHelper implements Consumer {
     const error = outcome.error;
     if (error === undefined) {
       this.#metrics.sent(batch);
+      this.#exportLatency.delivered(batch, acceptedAt);
+      this.#heartbeats.delivered(batch);
       this.#host.reportHealth(this.id, 'ok');
       return undefined;
     }

@@ -13,13 +13,13 @@ const READ_FAILURE_PAUSE_MS = 100;
  */
 export class QueueConsumers {
   readonly #queue: ExportQueue;
-  readonly #send: (batch: Batch) => Promise<unknown>;
+  readonly #send: (batch: Batch, enqueuedAt: number) => Promise<unknown>;
   readonly #stop: AbortSignal;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #running: Promise<void>[] = [];
 
-  constructor(queue: ExportQueue, send: (batch: Batch) => Promise<unknown>, stop: AbortSignal, logger: Logger, clock: Clock) {
+  constructor(queue: ExportQueue, send: (batch: Batch, enqueuedAt: number) => Promise<unknown>, stop: AbortSignal, logger: Logger, clock: Clock) {
     this.#queue = queue;
     this.#send = send;
     this.#stop = stop;
@@ -61,7 +61,7 @@ export class QueueConsumers {
         if (!(await queue.whenReady())) return;
         continue;
       }
-      const error = await this.#send(entry.batch);
+      const error = await this.#send(entry.batch, entry.enqueuedAt);
       if (error !== undefined && this.#stop.aborted && isRetryable(error)) {
         // Shutdown cut the retries short: a persistent queue keeps the entry for the next start.
         queue.release(entry);

@@ -60,6 +60,8 @@ export class HealthCheck {
       const failing = health.consecutiveFailures >= this.#config.exporter_failure_threshold && now - health.lastFailureAt < this.#config.failure_recovery_interval;
       if (failing) unhealthy[id] = `${health.consecutiveFailures} consecutive failures: ${health.lastMessage ?? 'unknown error'}`;
       else if (health.state === 'stopped') unhealthy[id] = 'stopped';
+      // Degraded is reported by whoever checks a condition over time (a pipeline's heartbeat overdue), so it counts at once.
+      else if (health.state === 'degraded') unhealthy[id] = health.lastMessage ?? 'degraded';
     }
     const healthy = this.#running && Object.keys(unhealthy).length === 0;
     return {

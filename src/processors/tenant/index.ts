@@ -21,4 +21,4 @@ export {
   type TenantLookup,
 } from './resolve.ts';
 export { enrichResource, type EnrichConfig } from './enrich.ts';
-export { OVERFLOW_TENANT_LABEL, TenantLabels } from './tenant-labels.ts';
+export { OVERFLOW_TENANT_LABEL, TenantLabels } from '../../core/tenant-labels.ts';

@@ -11,7 +11,7 @@ import type { TenantConfig } from './config.ts';
 import { enrichResource } from './enrich.ts';
 import { QuotaLimiter } from './quota.ts';
 import { decideTenant, readResourceTenant, resolveTenant, type TenantDecision, type TenantLookup } from './resolve.ts';
-import { TenantLabels } from './tenant-labels.ts';
+import { TenantLabels } from '../../core/tenant-labels.ts';
 import { TenantTable } from './tenant-table.ts';
 
 

@@ -1,0 +1,3 @@
+export { statusPageExtensionFactory } from './factory.ts';
+export { statusPageConfigSchema, type StatusPageConfig } from './config.ts';
+export { StatusPage } from './status-page.ts';

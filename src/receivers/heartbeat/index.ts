@@ -1,0 +1,3 @@
+export { heartbeatReceiverFactory } from './factory.ts';
+export { heartbeatConfigSchema, type HeartbeatConfig } from './config.ts';
+export { HeartbeatReceiver, heartbeatRequest } from './heartbeat.ts';
