@@ -23,6 +23,7 @@ type ScalarType =
   | 'uint32'
   | 'sint32'
   | 'int64'
+  | 'uint64'
   | 'fixed32'
   | 'fixed64'
   | 'sfixed64'
@@ -212,6 +213,7 @@ const WIRE_BY_TYPE: { readonly [T in ScalarType]: number } = {
   uint32: VARINT,
   sint32: VARINT,
   int64: VARINT,
+  uint64: VARINT,
   fixed32: FIXED32,
   fixed64: FIXED64,
   sfixed64: FIXED64,
