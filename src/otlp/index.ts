@@ -1,6 +1,23 @@
 // The public surface of Sluice's OTLP codec.
 export * from './types.ts';
 export {
+  editAttributes,
+  metricPoints,
+  modelOf,
+  requestOf,
+  resourceEntries,
+  type AttributeEdit,
+  type AttributeLevel,
+  type DataPoint,
+  type ItemBySignal,
+  type ModelOf,
+  type ResourceEntry,
+  type ResourceEntryBySignal,
+  type ScopeEntry,
+  type ScopeEntryBySignal,
+  type SignalModel,
+} from './model.ts';
+export {
   countItems,
   decodeExportResponse,
   decodeLogs,

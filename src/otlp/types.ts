@@ -292,5 +292,3 @@ export interface RequestBySignal {
 
 export type ExportRequest = RequestBySignal[Signal];
 
-/** The one repeated field of each Export*ServiceRequest (field 1), by signal. */
-export const RESOURCE_FIELD = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const;

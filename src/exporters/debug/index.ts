@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ExporterFactory } from '../../core/component.ts';
 import { encodeJson } from '../../otlp/json.ts';
+import { resourceEntries } from '../../otlp/model.ts';
 import { exporterHelperFields } from '../helper/config.ts';
 
 export const debugExporterConfigSchema = z
@@ -29,8 +30,7 @@ export const debugExporterFactory: ExporterFactory<DebugExporterConfig> = {
         }
         const fields: Record<string, unknown> = { signal: batch.signal, items: batch.itemCount, tenant: batch.metadata.tenant };
         if (verbosity === 'normal') {
-          const request = batch.request as unknown as Record<string, unknown[]>;
-          fields.resources = Object.values(request)[0]?.length ?? 0;
+          fields.resources = resourceEntries(batch.signal, batch.request).length;
         }
         ctx.logger.info(fields, 'debug exporter');
       },
