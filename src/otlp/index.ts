@@ -8,13 +8,9 @@ export {
   resourceEntries,
   type AttributeEdit,
   type AttributeLevel,
-  type DataPoint,
-  type ItemBySignal,
   type ModelOf,
   type ResourceEntry,
-  type ResourceEntryBySignal,
   type ScopeEntry,
-  type ScopeEntryBySignal,
   type SignalModel,
 } from './model.ts';
 export {

@@ -9,46 +9,19 @@
 // Each signal's accessors are tiny monomorphic functions, so generic callers stay fast; the
 // protobuf codec's envelopes (proto/envelope.ts) and the batch, tenant and debug components use them.
 import type {
-  ExponentialHistogramDataPoint,
-  ExportLogsServiceRequest,
-  ExportMetricsServiceRequest,
-  ExportTraceServiceRequest,
-  HistogramDataPoint,
+  DataPoint,
   InstrumentationScope,
+  ItemBySignal,
   KeyValue,
   LogRecord,
   Metric,
-  NumberDataPoint,
   RequestBySignal,
   Resource,
-  ResourceLogs,
-  ResourceMetrics,
-  ResourceSpans,
-  ScopeLogs,
-  ScopeMetrics,
-  ScopeSpans,
+  ResourceEntryBySignal,
+  ScopeEntryBySignal,
   Signal,
   Span,
-  SummaryDataPoint,
 } from './types.ts';
-
-export interface ResourceEntryBySignal {
-  traces: ResourceSpans;
-  metrics: ResourceMetrics;
-  logs: ResourceLogs;
-}
-
-export interface ScopeEntryBySignal {
-  traces: ScopeSpans;
-  metrics: ScopeMetrics;
-  logs: ScopeLogs;
-}
-
-export interface ItemBySignal {
-  traces: Span;
-  metrics: Metric;
-  logs: LogRecord;
-}
 
 /** What every Resource*-entry has, whatever the signal. */
 export interface ResourceEntry {
@@ -88,7 +61,7 @@ export const TRACES_MODEL: ModelOf<'traces'> = {
   itemsField: 'spans',
   entries: (req) => req.resourceSpans,
   setEntries: (req, resourceSpans) => void (req.resourceSpans = resourceSpans),
-  request: (resourceSpans): ExportTraceServiceRequest => ({ resourceSpans }),
+  request: (resourceSpans) => ({ resourceSpans }),
   scopes: (entry) => entry.scopeSpans,
   entry: (resource, scopeSpans, schemaUrl) => ({ resource, scopeSpans, schemaUrl }),
   items: (scoped) => scoped.spans,
@@ -102,7 +75,7 @@ export const METRICS_MODEL: ModelOf<'metrics'> = {
   itemsField: 'metrics',
   entries: (req) => req.resourceMetrics,
   setEntries: (req, resourceMetrics) => void (req.resourceMetrics = resourceMetrics),
-  request: (resourceMetrics): ExportMetricsServiceRequest => ({ resourceMetrics }),
+  request: (resourceMetrics) => ({ resourceMetrics }),
   scopes: (entry) => entry.scopeMetrics,
   entry: (resource, scopeMetrics, schemaUrl) => ({ resource, scopeMetrics, schemaUrl }),
   items: (scoped) => scoped.metrics,
@@ -116,7 +89,7 @@ export const LOGS_MODEL: ModelOf<'logs'> = {
   itemsField: 'logRecords',
   entries: (req) => req.resourceLogs,
   setEntries: (req, resourceLogs) => void (req.resourceLogs = resourceLogs),
-  request: (resourceLogs): ExportLogsServiceRequest => ({ resourceLogs }),
+  request: (resourceLogs) => ({ resourceLogs }),
   scopes: (entry) => entry.scopeLogs,
   entry: (resource, scopeLogs, schemaUrl) => ({ resource, scopeLogs, schemaUrl }),
   items: (scoped) => scoped.logRecords,
@@ -140,8 +113,6 @@ export function requestOf<S extends Signal>(signal: S, entries: ResourceEntryByS
 }
 
 // ---- metric data points ----
-
-export type DataPoint = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
 
 const NO_POINTS: readonly DataPoint[] = [];
 

@@ -2,8 +2,8 @@
 // Resource*-entry { resource, scopes, schema_url } and Scope*-entry { scope, items, schema_url }.
 // A signal's codec brings only its items (span, metric, log record); the field names come from the
 // signal's model and their tags from the schema table.
-import type { ItemBySignal, ModelOf, ResourceEntryBySignal, ScopeEntryBySignal } from '../model.ts';
-import type { RequestBySignal, Signal } from '../types.ts';
+import type { ModelOf } from '../model.ts';
+import type { ItemBySignal, RequestBySignal, ResourceEntryBySignal, ScopeEntryBySignal, Signal } from '../types.ts';
 import { decodeResource, decodeScope, resourceSize, scopeSize, writeResource, writeScope } from './common.ts';
 import type { ProtoReader } from './reader.ts';
 import { fieldTag, knownFields, type MessageName } from './schema.ts';

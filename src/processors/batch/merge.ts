@@ -1,7 +1,7 @@
 import { Batch } from '../../core/batch.ts';
 import type { RequestMetadata } from '../../core/metadata.ts';
-import { modelOf, type ResourceEntryBySignal } from '../../otlp/model.ts';
-import type { Signal } from '../../otlp/types.ts';
+import { modelOf } from '../../otlp/model.ts';
+import type { ResourceEntryBySignal, Signal } from '../../otlp/types.ts';
 
 
 /**
