@@ -14,9 +14,7 @@ import type {
 } from './types.ts';
 import { encodeMessage } from './proto/encode.ts';
 import { ProtoReader } from './proto/reader.ts';
-import { TRACES_CODEC } from './proto/trace.ts';
-import { METRICS_CODEC } from './proto/metrics.ts';
-import { LOGS_CODEC } from './proto/logs.ts';
+import { LOGS_CODEC, METRICS_CODEC, TRACES_CODEC } from './proto/envelope.ts';
 
 export { OtlpDecodeError } from './errors.ts';
 export { encodeSpan, decodeSpan } from './proto/span.ts';

@@ -1,19 +1,37 @@
 // The envelopes every signal shares, written once: Export*ServiceRequest { entries },
 // Resource*-entry { resource, scopes, schema_url } and Scope*-entry { scope, items, schema_url }.
-// A signal's codec brings only its items (span, metric, log record); the field names come from the
-// signal's model and their tags from the schema table.
-import type { ModelOf } from '../model.ts';
-import type { ItemBySignal, RequestBySignal, ResourceEntryBySignal, ScopeEntryBySignal, Signal } from '../types.ts';
+// A signal brings only its items (span, metric, log record: trace.ts, metrics.ts, logs.ts); the
+// field names come from the signal's model and their tags from the schema table.
+import { LOGS_MODEL, METRICS_MODEL, TRACES_MODEL, type ModelOf } from '../model.ts';
+import type { ItemBySignal, LogRecord, Metric, RequestBySignal, ResourceEntryBySignal, ScopeEntryBySignal, Signal, Span } from '../types.ts';
 import { decodeResource, decodeScope, resourceSize, scopeSize, writeResource, writeScope } from './common.ts';
+import { decodeLogRecord, logRecordSize, writeLogRecord } from './logs.ts';
+import { decodeMetric, metricSize, writeMetric } from './metrics.ts';
 import type { ProtoReader } from './reader.ts';
 import { fieldTag, knownFields, type MessageName } from './schema.ts';
+import { decodeSpanBody, spanSize, writeSpan } from './trace.ts';
 import { lenField, type ProtoWriter } from './writer.ts';
 
-/** How one item message is decoded, sized and written. `index` counts items across the request. */
-export interface ItemCodec<Item> {
-  decode(r: ProtoReader, end: number, index: number): Item;
-  size(w: ProtoWriter, item: Item): number;
-  write(w: ProtoWriter, item: Item): void;
+// One item's decode, size and write, by signal. The envelope code below is shared by the three
+// signals, so V8 keeps one set of call-site feedback for it: calling the item functions through a
+// per-signal object made each per-item call generic (decoding logs and metrics 3-4% slower in a
+// same-process A/B). Here each call site only ever sees one function, so it stays direct.
+function decodeItem<S extends Signal>(signal: S, r: ProtoReader, end: number, index: number): ItemBySignal[S] {
+  if (signal === 'traces') return decodeSpanBody(r, end, index) as ItemBySignal[S];
+  if (signal === 'metrics') return decodeMetric(r, end) as ItemBySignal[S];
+  return decodeLogRecord(r, end, index) as ItemBySignal[S];
+}
+
+function itemSize<S extends Signal>(signal: S, w: ProtoWriter, item: ItemBySignal[S]): number {
+  if (signal === 'traces') return spanSize(w, item as Span);
+  if (signal === 'metrics') return metricSize(w, item as Metric);
+  return logRecordSize(w, item as LogRecord);
+}
+
+function writeItem<S extends Signal>(signal: S, w: ProtoWriter, item: ItemBySignal[S]): void {
+  if (signal === 'traces') writeSpan(w, item as Span);
+  else if (signal === 'metrics') writeMetric(w, item as Metric);
+  else writeLogRecord(w, item as LogRecord);
 }
 
 export interface RequestCodec<Req> {
@@ -35,11 +53,8 @@ interface ItemCounter {
 }
 
 /** Built once per signal at module load. */
-export function envelopeCodec<S extends Signal>(
-  model: ModelOf<S>,
-  names: EnvelopeNames,
-  item: ItemCodec<ItemBySignal[S]>,
-): RequestCodec<RequestBySignal[S]> {
+function envelopeCodec<S extends Signal>(model: ModelOf<S>, names: EnvelopeNames): RequestCodec<RequestBySignal[S]> {
+  const signal = model.signal as S;
   type Req = RequestBySignal[S];
   type Entry = ResourceEntryBySignal[S];
   type Scoped = ScopeEntryBySignal[S];
@@ -74,7 +89,7 @@ export function envelopeCodec<S extends Signal>(
     let schemaUrl = '';
     while (r.pos < end) {
       const t = r.tag(end);
-      if (t === ITEMS) items.push(item.decode(r, r.sub(end), counter.items++));
+      if (t === ITEMS) items.push(decodeItem(signal, r, r.sub(end), counter.items++));
       else if (t === SCOPE) scope = decodeScope(r, r.sub(end));
       else if (t === SCOPED_SCHEMA_URL) schemaUrl = r.string(end);
       else r.unknown(t, end, SCOPED_KNOWN, names.scoped);
@@ -112,7 +127,7 @@ export function envelopeCodec<S extends Signal>(
     const items = model.items(scoped);
     for (let i = 0; i < items.length; i++) {
       const slot = w.reserve();
-      const b = item.size(w, items[i]);
+      const b = itemSize(signal, w, items[i]);
       w.setSize(slot, b);
       n += lenField(b);
     }
@@ -144,7 +159,7 @@ export function envelopeCodec<S extends Signal>(
     const items = model.items(scoped);
     for (let i = 0; i < items.length; i++) {
       w.messageHeader(ITEMS);
-      item.write(w, items[i]);
+      writeItem(signal, w, items[i]);
     }
     if (scoped.schemaUrl !== '') {
       w.tag(SCOPED_SCHEMA_URL);
@@ -184,3 +199,14 @@ export function envelopeCodec<S extends Signal>(
   };
 }
 
+export const TRACES_CODEC = envelopeCodec<'traces'>(TRACES_MODEL, {
+  request: 'ExportTraceServiceRequest',
+  entry: 'ResourceSpans',
+  scoped: 'ScopeSpans',
+});
+export const METRICS_CODEC = envelopeCodec<'metrics'>(METRICS_MODEL, {
+  request: 'ExportMetricsServiceRequest',
+  entry: 'ResourceMetrics',
+  scoped: 'ScopeMetrics',
+});
+export const LOGS_CODEC = envelopeCodec<'logs'>(LOGS_MODEL, { request: 'ExportLogsServiceRequest', entry: 'ResourceLogs', scoped: 'ScopeLogs' });

@@ -1,10 +1,8 @@
 // Protobuf codec for opentelemetry/proto/logs/v1 and collector/logs/v1: the LogRecord. The
 // request, ResourceLogs and ScopeLogs envelopes are envelope.ts's; field numbers and tags come
 // from the schema table (schema.ts).
-import { LOGS_MODEL } from '../model.ts';
-import type { AnyValue, ExportLogsServiceRequest, KeyValue, LogRecord } from '../types.ts';
+import type { AnyValue, KeyValue, LogRecord } from '../types.ts';
 import { anyValueSize, attributesSize, decodeAnyValue, pushKeyValue, writeAnyValue, writeAttributes } from './common.ts';
-import { envelopeCodec, type RequestCodec } from './envelope.ts';
 import { checkId, EMPTY_BYTES, ProtoReader } from './reader.ts';
 import { knownFields, TAG } from './schema.ts';
 import { int32Size, lenField, ProtoWriter, varintSize } from './writer.ts';
@@ -14,7 +12,7 @@ const LOG_FIELDS = knownFields('LogRecord');
 
 // ---- decode ----
 
-function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord {
+export function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord {
   let timeUnixNano = 0n;
   let observedTimeUnixNano = 0n;
   let severityNumber = 0;
@@ -85,7 +83,7 @@ function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord 
 
 // ---- size (pass 1) ----
 
-function logRecordSize(w: ProtoWriter, l: LogRecord): number {
+export function logRecordSize(w: ProtoWriter, l: LogRecord): number {
   let n = 9; // time: always
   if (l.severityNumber !== 0) n += 1 + int32Size(l.severityNumber);
   if (l.severityText !== '') n += 1 + w.stringSize(l.severityText);
@@ -107,7 +105,7 @@ function logRecordSize(w: ProtoWriter, l: LogRecord): number {
 
 // ---- write (pass 2) ----
 
-function writeLogRecord(w: ProtoWriter, l: LogRecord): void {
+export function writeLogRecord(w: ProtoWriter, l: LogRecord): void {
   w.byte(LOG.timeUnixNano);
   w.fixed64(l.timeUnixNano);
   if (l.severityNumber !== 0) {
@@ -144,9 +142,3 @@ function writeLogRecord(w: ProtoWriter, l: LogRecord): void {
     w.string(l.eventName);
   }
 }
-
-export const LOGS_CODEC: RequestCodec<ExportLogsServiceRequest> = envelopeCodec(
-  LOGS_MODEL,
-  { request: 'ExportLogsServiceRequest', entry: 'ResourceLogs', scoped: 'ScopeLogs' },
-  { decode: decodeLogRecord, size: logRecordSize, write: writeLogRecord },
-);

@@ -6,7 +6,6 @@ import type {
   ExponentialHistogram,
   ExponentialHistogramBuckets,
   ExponentialHistogramDataPoint,
-  ExportMetricsServiceRequest,
   Gauge,
   Histogram,
   HistogramDataPoint,
@@ -18,9 +17,7 @@ import type {
   SummaryDataPoint,
   ValueAtQuantile,
 } from '../types.ts';
-import { METRICS_MODEL } from '../model.ts';
 import { attributesSize, pushKeyValue, writeAttributes } from './common.ts';
-import { envelopeCodec, type RequestCodec } from './envelope.ts';
 import { checkId, EMPTY_BYTES, FIXED64, ProtoReader, VARINT } from './reader.ts';
 import { knownFields, TAG } from './schema.ts';
 import { int32Size, lenField, ProtoWriter, sint32Size, varint64Size, varintSize } from './writer.ts';
@@ -66,7 +63,7 @@ function isDefaultDouble(v: number): boolean {
 
 // ---- decode ----
 
-function decodeMetric(r: ProtoReader, end: number): Metric {
+export function decodeMetric(r: ProtoReader, end: number): Metric {
   let name = '';
   let description = '';
   let unit = '';
@@ -485,7 +482,7 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
 
 // ---- size (pass 1) ----
 
-function metricSize(w: ProtoWriter, m: Metric): number {
+export function metricSize(w: ProtoWriter, m: Metric): number {
   let n = 1 + w.stringSize(m.name); // always
   if (m.description !== '') n += 1 + w.stringSize(m.description);
   if (m.unit !== '') n += 1 + w.stringSize(m.unit);
@@ -632,7 +629,7 @@ function summarySize(w: ProtoWriter, s: Summary): number {
 
 // ---- write (pass 2) ----
 
-function writeMetric(w: ProtoWriter, m: Metric): void {
+export function writeMetric(w: ProtoWriter, m: Metric): void {
   w.byte(METRIC.name);
   w.string(m.name);
   if (m.description !== '') {
@@ -868,9 +865,3 @@ function writeSummary(w: ProtoWriter, s: Summary): void {
     }
   }
 }
-
-export const METRICS_CODEC: RequestCodec<ExportMetricsServiceRequest> = envelopeCodec(
-  METRICS_MODEL,
-  { request: 'ExportMetricsServiceRequest', entry: 'ResourceMetrics', scoped: 'ScopeMetrics' },
-  { decode: decodeMetric, size: metricSize, write: writeMetric },
-);

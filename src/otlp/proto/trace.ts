@@ -1,10 +1,8 @@
 // Protobuf codec for opentelemetry/proto/trace/v1 and collector/trace/v1: the Span and its
 // parts. The request, ResourceSpans and ScopeSpans envelopes are envelope.ts's; field numbers and
 // tags come from the schema table (schema.ts).
-import { TRACES_MODEL } from '../model.ts';
-import type { ExportTraceServiceRequest, KeyValue, Span, SpanEvent, SpanLink, Status } from '../types.ts';
+import type { KeyValue, Span, SpanEvent, SpanLink, Status } from '../types.ts';
 import { attributesSize, pushKeyValue, writeAttributes } from './common.ts';
-import { envelopeCodec, type RequestCodec } from './envelope.ts';
 import { checkId, EMPTY_BYTES, ProtoReader } from './reader.ts';
 import { knownFields, TAG } from './schema.ts';
 import { int32Size, lenField, ProtoWriter, varintSize } from './writer.ts';
@@ -350,9 +348,3 @@ function writeLink(w: ProtoWriter, l: SpanLink): void {
     w.fixed32(l.flags);
   }
 }
-
-export const TRACES_CODEC: RequestCodec<ExportTraceServiceRequest> = envelopeCodec(
-  TRACES_MODEL,
-  { request: 'ExportTraceServiceRequest', entry: 'ResourceSpans', scoped: 'ScopeSpans' },
-  { decode: decodeSpanBody, size: spanSize, write: writeSpan },
-);
