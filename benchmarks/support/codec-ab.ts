@@ -3,7 +3,7 @@
 // process and measured in alternating rounds, so a busy spell slows both alike. Prints, per
 // operation, the median µs/span of each side and the median and spread of the per-round ratios.
 // Run: node_modules/.bin/node benchmarks/support/codec-ab.ts /tmp/base-checkout [rounds]
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sdkLogs, sdkMetrics, typicalSpans } from '../../test/otlp/sdk-fixtures.ts';
@@ -17,7 +17,9 @@ const base = (await import(pathToFileURL(resolve(baseDir, 'src/otlp/index.ts')).
 const head = (await import('../../src/otlp/index.ts')) as Codec;
 
 const SPANS = 100;
-const traces = ProtobufTraceSerializer.serializeRequest(await typicalSpans(SPANS))!;
+const spans = await typicalSpans(SPANS);
+const traces = ProtobufTraceSerializer.serializeRequest(spans)!;
+const tracesJson = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!);
 const metrics = (await sdkMetrics('cumulative')).proto;
 const logs = (await sdkLogs()).proto;
 
@@ -36,6 +38,8 @@ function operations(c: Codec): [string, number, () => void][] {
     ['decodeLogs', c.countItems('logs', decodedLogs), () => (sink += c.decodeLogs(logs).resourceLogs.length)],
     ['encodeLogs', c.countItems('logs', decodedLogs), () => (sink += c.encodeLogs(decodedLogs).length)],
     ['scanRequest metrics', c.countItems('metrics', decodedMetrics), () => (sink += c.scanRequest('metrics', metrics))],
+    ['decodeJson traces', SPANS, () => (sink += c.decodeJson('traces', tracesJson).resourceSpans.length)],
+    ['encodeJson traces', SPANS, () => (sink += c.encodeJson('traces', decodedTraces).length)],
   ];
 }
 
