@@ -11,17 +11,13 @@
 import type {
   DataPoint,
   InstrumentationScope,
-  ItemBySignal,
   KeyValue,
   LogRecord,
   Metric,
-  RequestBySignal,
   Resource,
-  ResourceEntryBySignal,
-  ScopeEntryBySignal,
-  Signal,
   Span,
 } from './types.ts';
+import type { ItemBySignal, RequestBySignal, ResourceEntryBySignal, ScopeEntryBySignal, Signal } from './types.ts';
 
 /** What every Resource*-entry has, whatever the signal. */
 export interface ResourceEntry {

@@ -11,21 +11,17 @@ import type {
   ExportTraceServiceRequest,
   HistogramDataPoint,
   InstrumentationScope,
-  ItemBySignal,
   KeyValue,
   LogRecord,
   Metric,
   NumberDataPoint,
-  RequestBySignal,
   Resource,
-  ResourceEntryBySignal,
-  ScopeEntryBySignal,
-  Signal,
   Span,
   SpanEvent,
   SpanLink,
   SummaryDataPoint,
 } from '../types.ts';
+import type { ItemBySignal, RequestBySignal, ResourceEntryBySignal, ScopeEntryBySignal, Signal } from '../types.ts';
 import { modelOf } from '../model.ts';
 import { OtlpDecodeError } from '../errors.ts';
 import {
