@@ -1,4 +1,5 @@
-// Sluice's OTLP protobuf codec: hand-written from the opentelemetry-proto field numbers.
+// Sluice's OTLP protobuf codec: hand-written, with every field number and tag from one table
+// of the opentelemetry-proto schema (proto/schema.ts).
 //
 // Batching note: Export*ServiceRequest has a single repeated field (1), so the concatenation of
 // two encoded requests of one signal is itself a valid request holding both; a batcher can join
@@ -13,9 +14,7 @@ import type {
 } from './types.ts';
 import { encodeMessage } from './proto/encode.ts';
 import { ProtoReader } from './proto/reader.ts';
-import { decodeTraceRequest, traceRequestSize, writeTraceRequest } from './proto/trace.ts';
-import { decodeMetricsRequest, metricsRequestSize, writeMetricsRequest } from './proto/metrics.ts';
-import { decodeLogsRequest, logsRequestSize, writeLogsRequest } from './proto/logs.ts';
+import { LOGS_CODEC, METRICS_CODEC, TRACES_CODEC } from './proto/envelope.ts';
 
 export { OtlpDecodeError } from './errors.ts';
 export { encodeSpan, decodeSpan } from './proto/span.ts';
@@ -25,15 +24,15 @@ export { encodeExportResponse, decodeExportResponse } from './proto/response.ts'
 export { rewriteResources } from './proto/rewrite.ts';
 
 export function decodeTraces(bytes: Uint8Array): ExportTraceServiceRequest {
-  return decodeTraceRequest(new ProtoReader(bytes), bytes.length);
+  return TRACES_CODEC.decode(new ProtoReader(bytes), bytes.length);
 }
 
 export function decodeMetrics(bytes: Uint8Array): ExportMetricsServiceRequest {
-  return decodeMetricsRequest(new ProtoReader(bytes), bytes.length);
+  return METRICS_CODEC.decode(new ProtoReader(bytes), bytes.length);
 }
 
 export function decodeLogs(bytes: Uint8Array): ExportLogsServiceRequest {
-  return decodeLogsRequest(new ProtoReader(bytes), bytes.length);
+  return LOGS_CODEC.decode(new ProtoReader(bytes), bytes.length);
 }
 
 const DECODERS: { readonly [S in Signal]: (bytes: Uint8Array) => RequestBySignal[S] } = {
@@ -48,15 +47,15 @@ export function decodeRequest<S extends Signal>(signal: S, bytes: Uint8Array): R
 }
 
 export function encodeTraces(req: ExportTraceServiceRequest): Uint8Array {
-  return encodeMessage(req, traceRequestSize, writeTraceRequest);
+  return encodeMessage(req, TRACES_CODEC.size, TRACES_CODEC.write);
 }
 
 export function encodeMetrics(req: ExportMetricsServiceRequest): Uint8Array {
-  return encodeMessage(req, metricsRequestSize, writeMetricsRequest);
+  return encodeMessage(req, METRICS_CODEC.size, METRICS_CODEC.write);
 }
 
 export function encodeLogs(req: ExportLogsServiceRequest): Uint8Array {
-  return encodeMessage(req, logsRequestSize, writeLogsRequest);
+  return encodeMessage(req, LOGS_CODEC.size, LOGS_CODEC.write);
 }
 
 const ENCODERS: { readonly [S in Signal]: (req: RequestBySignal[S]) => Uint8Array } = {

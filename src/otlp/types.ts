@@ -292,5 +292,25 @@ export interface RequestBySignal {
 
 export type ExportRequest = RequestBySignal[Signal];
 
-/** The one repeated field of each Export*ServiceRequest (field 1), by signal. */
-export const RESOURCE_FIELD = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const;
+// ---- by signal: a request's Resource*-entries, their Scope*-entries and their items ----
+
+export interface ResourceEntryBySignal {
+  traces: ResourceSpans;
+  metrics: ResourceMetrics;
+  logs: ResourceLogs;
+}
+
+export interface ScopeEntryBySignal {
+  traces: ScopeSpans;
+  metrics: ScopeMetrics;
+  logs: ScopeLogs;
+}
+
+export interface ItemBySignal {
+  traces: Span;
+  metrics: Metric;
+  logs: LogRecord;
+}
+
+/** A metric data point of any of the five kinds. */
+export type DataPoint = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;

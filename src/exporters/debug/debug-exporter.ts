@@ -1,5 +1,6 @@
 import type { Exporter, ExporterContext } from '../../core/component.ts';
 import { encodeJson } from '../../otlp/json.ts';
+import { resourceEntries } from '../../otlp/model.ts';
 import type { DebugExporterConfig } from './config.ts';
 
 /** Logs a line per batch, or writes the batch itself as OTLP/JSON to stdout when asked. */
@@ -14,8 +15,7 @@ export function createDebugExporter(ctx: ExporterContext<DebugExporterConfig>): 
       }
       const fields: Record<string, unknown> = { signal: batch.signal, items: batch.itemCount, tenant: batch.metadata.tenant };
       if (verbosity === 'normal') {
-        const request = batch.request as unknown as Record<string, unknown[]>;
-        fields.resources = Object.values(request)[0]?.length ?? 0;
+        fields.resources = resourceEntries(batch.signal, batch.request).length;
       }
       ctx.logger.info(fields, 'debug exporter');
     },

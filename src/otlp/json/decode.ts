@@ -16,17 +16,13 @@ import type {
   Metric,
   NumberDataPoint,
   Resource,
-  ResourceLogs,
-  ResourceMetrics,
-  ResourceSpans,
-  ScopeLogs,
-  ScopeMetrics,
-  ScopeSpans,
   Span,
   SpanEvent,
   SpanLink,
   SummaryDataPoint,
 } from '../types.ts';
+import type { ItemBySignal, RequestBySignal, ResourceEntryBySignal, ScopeEntryBySignal, Signal } from '../types.ts';
+import { modelOf } from '../model.ts';
 import { OtlpDecodeError } from '../errors.ts';
 import {
   array,
@@ -162,27 +158,51 @@ function root(text: string): Json {
 }
 
 
+/** protobuf field names: OTLP/JSON receivers must accept them beside the lowerCamelCase ones. */
+function snakeCase(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+}
+
+function envelopeKeys(signal: Signal): readonly string[] {
+  const m = modelOf(signal);
+  return [m.entriesField, snakeCase(m.entriesField), m.scopesField, snakeCase(m.scopesField), m.itemsField, snakeCase(m.itemsField)];
+}
+
+// The envelopes' JSON keys by signal, in both spellings, worked out once.
+const ENVELOPE_KEYS: { readonly [S in Signal]: readonly string[] } = {
+  traces: envelopeKeys('traces'),
+  metrics: envelopeKeys('metrics'),
+  logs: envelopeKeys('logs'),
+};
+
+/** The request, Resource*- and Scope*-entries of every signal; `item` decodes one span, metric or log record. */
+function decodeRequestJson<S extends Signal>(signal: S, text: string, item: (v: unknown, path: string) => ItemBySignal[S]): RequestBySignal[S] {
+  const model = modelOf(signal);
+  const [entriesKey, entriesSnake, scopesKey, scopesSnake, itemsKey, itemsSnake] = ENVELOPE_KEYS[signal];
+  const list = array(field(root(text), entriesKey, entriesSnake), entriesKey);
+  const entries: ResourceEntryBySignal[S][] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const p = `${entriesKey}[${i}]`;
+    const o = object(list[i], p);
+    const scopes = array(field(o, scopesKey, scopesSnake), `${p}.${scopesKey}`);
+    const scopeEntries: ScopeEntryBySignal[S][] = new Array(scopes.length);
+    for (let j = 0; j < scopes.length; j++) {
+      const sp = `${p}.${scopesKey}[${j}]`;
+      const so = object(scopes[j], sp);
+      const values = array(field(so, itemsKey, itemsSnake), `${sp}.${itemsKey}`);
+      const items: ItemBySignal[S][] = new Array(values.length);
+      for (let k = 0; k < values.length; k++) items[k] = item(values[k], `${sp}.${itemsKey}[${k}]`);
+      scopeEntries[j] = model.scoped(scope(so.scope ?? undefined, `${sp}.scope`), items, schemaUrl(so, sp));
+    }
+    entries[i] = model.entry(resource(o.resource ?? undefined, `${p}.resource`), scopeEntries, schemaUrl(o, p));
+  }
+  return model.request(entries);
+}
+
 // ---- traces ----
 
 export function decodeTracesJson(text: string): ExportTraceServiceRequest {
-  const list = array(field(root(text), 'resourceSpans', 'resource_spans'), 'resourceSpans');
-  const resourceSpans: ResourceSpans[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const p = `resourceSpans[${i}]`;
-    const o = object(list[i], p);
-    const scopes = array(field(o, 'scopeSpans', 'scope_spans'), `${p}.scopeSpans`);
-    const scopeSpans: ScopeSpans[] = new Array(scopes.length);
-    for (let j = 0; j < scopes.length; j++) {
-      const sp = `${p}.scopeSpans[${j}]`;
-      const so = object(scopes[j], sp);
-      const items = array(so.spans ?? undefined, `${sp}.spans`);
-      const spans: Span[] = new Array(items.length);
-      for (let k = 0; k < items.length; k++) spans[k] = span(items[k], `${sp}.spans[${k}]`);
-      scopeSpans[j] = { scope: scope(so.scope ?? undefined, `${sp}.scope`), spans, schemaUrl: schemaUrl(so, sp) };
-    }
-    resourceSpans[i] = { resource: resource(o.resource ?? undefined, `${p}.resource`), scopeSpans, schemaUrl: schemaUrl(o, p) };
-  }
-  return { resourceSpans };
+  return decodeRequestJson('traces', text, span);
 }
 
 function span(v: unknown, path: string): Span {
@@ -243,24 +263,7 @@ function span(v: unknown, path: string): Span {
 // ---- metrics ----
 
 export function decodeMetricsJson(text: string): ExportMetricsServiceRequest {
-  const list = array(field(root(text), 'resourceMetrics', 'resource_metrics'), 'resourceMetrics');
-  const resourceMetrics: ResourceMetrics[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const p = `resourceMetrics[${i}]`;
-    const o = object(list[i], p);
-    const scopes = array(field(o, 'scopeMetrics', 'scope_metrics'), `${p}.scopeMetrics`);
-    const scopeMetrics: ScopeMetrics[] = new Array(scopes.length);
-    for (let j = 0; j < scopes.length; j++) {
-      const sp = `${p}.scopeMetrics[${j}]`;
-      const so = object(scopes[j], sp);
-      const items = array(so.metrics ?? undefined, `${sp}.metrics`);
-      const metrics: Metric[] = new Array(items.length);
-      for (let k = 0; k < items.length; k++) metrics[k] = metric(items[k], `${sp}.metrics[${k}]`);
-      scopeMetrics[j] = { scope: scope(so.scope ?? undefined, `${sp}.scope`), metrics, schemaUrl: schemaUrl(so, sp) };
-    }
-    resourceMetrics[i] = { resource: resource(o.resource ?? undefined, `${p}.resource`), scopeMetrics, schemaUrl: schemaUrl(o, p) };
-  }
-  return { resourceMetrics };
+  return decodeRequestJson('metrics', text, metric);
 }
 
 function temporality(o: Json, path: string): number {
@@ -428,24 +431,7 @@ function summaryPoint(v: unknown, path: string): SummaryDataPoint {
 // ---- logs ----
 
 export function decodeLogsJson(text: string): ExportLogsServiceRequest {
-  const list = array(field(root(text), 'resourceLogs', 'resource_logs'), 'resourceLogs');
-  const resourceLogs: ResourceLogs[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const p = `resourceLogs[${i}]`;
-    const o = object(list[i], p);
-    const scopes = array(field(o, 'scopeLogs', 'scope_logs'), `${p}.scopeLogs`);
-    const scopeLogs: ScopeLogs[] = new Array(scopes.length);
-    for (let j = 0; j < scopes.length; j++) {
-      const sp = `${p}.scopeLogs[${j}]`;
-      const so = object(scopes[j], sp);
-      const items = array(field(so, 'logRecords', 'log_records'), `${sp}.logRecords`);
-      const logRecords: LogRecord[] = new Array(items.length);
-      for (let k = 0; k < items.length; k++) logRecords[k] = logRecord(items[k], `${sp}.logRecords[${k}]`);
-      scopeLogs[j] = { scope: scope(so.scope ?? undefined, `${sp}.scope`), logRecords, schemaUrl: schemaUrl(so, sp) };
-    }
-    resourceLogs[i] = { resource: resource(o.resource ?? undefined, `${p}.resource`), scopeLogs, schemaUrl: schemaUrl(o, p) };
-  }
-  return { resourceLogs };
+  return decodeRequestJson('logs', text, logRecord);
 }
 
 function logRecord(v: unknown, path: string): LogRecord {

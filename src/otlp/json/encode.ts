@@ -10,13 +10,17 @@ import type {
   ExportMetricsServiceRequest,
   ExportTraceServiceRequest,
   InstrumentationScope,
+  ItemBySignal,
   KeyValue,
   LogRecord,
   Metric,
   NumberDataPoint,
+  RequestBySignal,
   Resource,
+  Signal,
   Span,
 } from '../types.ts';
+import { modelOf } from '../model.ts';
 import { jsonDouble, toBase64, toHex, type Json } from './scalars.ts';
 
 function anyValue(v: AnyValue): Json {
@@ -74,19 +78,33 @@ function scope(s: InstrumentationScope): Json {
   return o;
 }
 
-/** The resource/scope envelope shared by the three signals. */
-function envelope(resourceValue: Resource | undefined, schemaUrl: string): Json {
-  const o: Json = {};
-  if (resourceValue !== undefined) o.resource = resource(resourceValue);
-  if (schemaUrl !== '') o.schemaUrl = schemaUrl;
-  return o;
-}
-
-function scoped(scopeValue: InstrumentationScope | undefined, schemaUrl: string): Json {
-  const o: Json = {};
-  if (scopeValue !== undefined) o.scope = scope(scopeValue);
-  if (schemaUrl !== '') o.schemaUrl = schemaUrl;
-  return o;
+/** The request, Resource*- and Scope*-entries of every signal; `item` encodes one span, metric or log record. */
+function encodeRequestJson<S extends Signal>(signal: S, req: RequestBySignal[S], item: (value: ItemBySignal[S]) => Json): string {
+  const model = modelOf(signal);
+  const entries = model.entries(req);
+  const out: Json[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    const o: Json = {};
+    if (entry.resource !== undefined) o.resource = resource(entry.resource);
+    if (entry.schemaUrl !== '') o.schemaUrl = entry.schemaUrl;
+    const scopes = model.scopes(entry);
+    const scopesOut: Json[] = new Array(scopes.length);
+    for (let j = 0; j < scopes.length; j++) {
+      const scoped = scopes[j];
+      const so: Json = {};
+      if (scoped.scope !== undefined) so.scope = scope(scoped.scope);
+      if (scoped.schemaUrl !== '') so.schemaUrl = scoped.schemaUrl;
+      const items = model.items(scoped);
+      const itemsOut: Json[] = new Array(items.length);
+      for (let k = 0; k < items.length; k++) itemsOut[k] = item(items[k]);
+      so[model.itemsField] = itemsOut;
+      scopesOut[j] = so;
+    }
+    o[model.scopesField] = scopesOut;
+    out[i] = o;
+  }
+  return stringify({ [model.entriesField]: out });
 }
 
 // JSON.stringify cannot serialise bigint; every bigint is converted above, so this only guards.
@@ -97,18 +115,7 @@ function stringify(value: Json): string {
 // ---- traces ----
 
 export function encodeTracesJson(req: ExportTraceServiceRequest): string {
-  const resourceSpans = req.resourceSpans.map((rs) => {
-    const o = envelope(rs.resource, rs.schemaUrl);
-    o.scopeSpans = rs.scopeSpans.map((ss) => {
-      const so = scoped(ss.scope, ss.schemaUrl);
-      const spans: Json[] = new Array(ss.spans.length);
-      for (let i = 0; i < ss.spans.length; i++) spans[i] = span(ss.spans[i]);
-      so.spans = spans;
-      return so;
-    });
-    return o;
-  });
-  return stringify({ resourceSpans });
+  return encodeRequestJson('traces', req, span);
 }
 
 function span(s: Span): Json {
@@ -161,16 +168,7 @@ function span(s: Span): Json {
 // ---- metrics ----
 
 export function encodeMetricsJson(req: ExportMetricsServiceRequest): string {
-  const resourceMetrics = req.resourceMetrics.map((rm) => {
-    const o = envelope(rm.resource, rm.schemaUrl);
-    o.scopeMetrics = rm.scopeMetrics.map((sm) => {
-      const so = scoped(sm.scope, sm.schemaUrl);
-      so.metrics = sm.metrics.map(metric);
-      return so;
-    });
-    return o;
-  });
-  return stringify({ resourceMetrics });
+  return encodeRequestJson('metrics', req, metric);
 }
 
 function times(o: Json, start: bigint, time: bigint): void {
@@ -294,16 +292,7 @@ function metric(m: Metric): Json {
 // ---- logs ----
 
 export function encodeLogsJson(req: ExportLogsServiceRequest): string {
-  const resourceLogs = req.resourceLogs.map((rl) => {
-    const o = envelope(rl.resource, rl.schemaUrl);
-    o.scopeLogs = rl.scopeLogs.map((sl) => {
-      const so = scoped(sl.scope, sl.schemaUrl);
-      so.logRecords = sl.logRecords.map(logRecord);
-      return so;
-    });
-    return o;
-  });
-  return stringify({ resourceLogs });
+  return encodeRequestJson('logs', req, logRecord);
 }
 
 function logRecord(l: LogRecord): Json {

@@ -1,25 +1,31 @@
-// Protobuf codec for opentelemetry/proto/common/v1 and resource/v1 messages.
-// Field numbers: AnyValue{string 1, bool 2, int64 3, double 4, array 5, kvlist 6, bytes 7},
-// ArrayValue{values 1}, KeyValueList{values 1}, KeyValue{key 1, value 2},
-// InstrumentationScope{name 1, version 2, attributes 3, dropped_attributes_count 4},
-// EntityRef{schema_url 1, type 2, id_keys 3, description_keys 4},
-// Resource{attributes 1, dropped_attributes_count 2, entity_refs 3}.
+// Protobuf codec for opentelemetry/proto/common/v1 and resource/v1 messages; field numbers and
+// tags come from the schema table (schema.ts).
 //
 // Emitting rule, shared by every encoder here: fields equal to their proto3 default are omitted,
 // except the ones the OpenTelemetry JS SDK always writes (noted "always"), so SDK bytes survive
 // decode + encode byte for byte.
 import type { AnyValue, EntityRef, InstrumentationScope, KeyValue, Resource } from '../types.ts';
-import { fieldMask, ProtoReader } from './reader.ts';
+import { ProtoReader } from './reader.ts';
+import { knownFields, TAG } from './schema.ts';
 import { lenField, ProtoWriter, varint64Size, varintSize } from './writer.ts';
 
 const MAX_DEPTH = 64;
 
-const ANY_VALUE_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7);
-const LIST_FIELDS = fieldMask(1);
-const KEY_VALUE_FIELDS = fieldMask(1, 2);
-const SCOPE_FIELDS = fieldMask(1, 2, 3, 4);
-const ENTITY_REF_FIELDS = fieldMask(1, 2, 3, 4);
-const RESOURCE_FIELDS = fieldMask(1, 2, 3);
+const ANY = TAG.AnyValue;
+const ARRAY = TAG.ArrayValue;
+const KVLIST = TAG.KeyValueList;
+const KV = TAG.KeyValue;
+const SCOPE = TAG.InstrumentationScope;
+const ENTITY_REF = TAG.EntityRef;
+const RESOURCE = TAG.Resource;
+
+const ANY_VALUE_FIELDS = knownFields('AnyValue');
+const ARRAY_FIELDS = knownFields('ArrayValue');
+const KVLIST_FIELDS = knownFields('KeyValueList');
+const KEY_VALUE_FIELDS = knownFields('KeyValue');
+const SCOPE_FIELDS = knownFields('InstrumentationScope');
+const ENTITY_REF_FIELDS = knownFields('EntityRef');
+const RESOURCE_FIELDS = knownFields('Resource');
 
 // ---- decode ----
 
@@ -29,29 +35,29 @@ export function decodeAnyValue(r: ProtoReader, end: number, depth: number): AnyV
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case ANY.stringValue:
         v = { stringValue: r.string(end) };
         break;
-      case 16:
+      case ANY.boolValue:
         v = { boolValue: r.varint32(end) !== 0 };
         break;
-      case 24:
+      case ANY.intValue:
         v = { intValue: BigInt.asIntN(64, r.varint64(end)) };
         break;
-      case 33:
+      case ANY.doubleValue:
         v = { doubleValue: r.double(end) };
         break;
-      case 42: {
+      case ANY.arrayValue: {
         const stop = r.sub(end);
         v = { arrayValue: { values: decodeAnyValueList(r, stop, depth + 1) } };
         break;
       }
-      case 50: {
+      case ANY.kvlistValue: {
         const stop = r.sub(end);
         v = { kvlistValue: { values: decodeKeyValueList(r, stop, depth + 1) } };
         break;
       }
-      case 58:
+      case ANY.bytesValue:
         v = { bytesValue: r.bytes(end) };
         break;
       default:
@@ -65,10 +71,10 @@ function decodeAnyValueList(r: ProtoReader, end: number, depth: number): AnyValu
   const values: AnyValue[] = [];
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) {
+    if (t === ARRAY.values) {
       const stop = r.sub(end);
       values.push(decodeAnyValue(r, stop, depth));
-    } else r.unknown(t, end, LIST_FIELDS, 'ArrayValue');
+    } else r.unknown(t, end, ARRAY_FIELDS, 'ArrayValue');
   }
   return values;
 }
@@ -77,10 +83,10 @@ function decodeKeyValueList(r: ProtoReader, end: number, depth: number): KeyValu
   const values: KeyValue[] = [];
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) {
+    if (t === KVLIST.values) {
       const stop = r.sub(end);
       values.push(decodeKeyValue(r, stop, depth));
-    } else r.unknown(t, end, LIST_FIELDS, 'KeyValueList');
+    } else r.unknown(t, end, KVLIST_FIELDS, 'KeyValueList');
   }
   return values;
 }
@@ -90,8 +96,8 @@ export function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyV
   let value: AnyValue | undefined;
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) key = r.string(end);
-    else if (t === 18) {
+    if (t === KV.key) key = r.string(end);
+    else if (t === KV.value) {
       const stop = r.sub(end);
       value = decodeAnyValue(r, stop, depth);
     } else r.unknown(t, end, KEY_VALUE_FIELDS, 'KeyValue');
@@ -113,16 +119,16 @@ export function decodeScope(r: ProtoReader, end: number): InstrumentationScope {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case SCOPE.name:
         name = r.string(end);
         break;
-      case 18:
+      case SCOPE.version:
         version = r.string(end);
         break;
-      case 26:
+      case SCOPE.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 32:
+      case SCOPE.droppedAttributesCount:
         droppedAttributesCount = r.varint32(end);
         break;
       default:
@@ -140,16 +146,16 @@ function decodeEntityRef(r: ProtoReader, end: number): EntityRef {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case ENTITY_REF.schemaUrl:
         schemaUrl = r.string(end);
         break;
-      case 18:
+      case ENTITY_REF.type:
         type = r.string(end);
         break;
-      case 26:
+      case ENTITY_REF.idKeys:
         idKeys.push(r.string(end));
         break;
-      case 34:
+      case ENTITY_REF.descriptionKeys:
         descriptionKeys.push(r.string(end));
         break;
       default:
@@ -166,13 +172,13 @@ export function decodeResource(r: ProtoReader, end: number): Resource {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case RESOURCE.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 16:
+      case RESOURCE.droppedAttributesCount:
         droppedAttributesCount = r.varint32(end);
         break;
-      case 26: {
+      case RESOURCE.entityRefs: {
         const stop = r.sub(end);
         entityRefs.push(decodeEntityRef(r, stop));
         break;
@@ -278,29 +284,29 @@ export function resourceSize(w: ProtoWriter, res: Resource): number {
 
 export function writeAnyValue(w: ProtoWriter, v: AnyValue): void {
   if (v.stringValue !== undefined) {
-    w.byte(10);
+    w.byte(ANY.stringValue);
     w.string(v.stringValue);
   } else if (v.boolValue !== undefined) {
-    w.byte(16);
+    w.byte(ANY.boolValue);
     w.byte(v.boolValue ? 1 : 0);
   } else if (v.intValue !== undefined) {
-    w.byte(24);
+    w.byte(ANY.intValue);
     w.varint64(v.intValue);
   } else if (v.doubleValue !== undefined) {
-    w.byte(33);
+    w.byte(ANY.doubleValue);
     w.double(v.doubleValue);
   } else if (v.arrayValue !== undefined) {
-    w.messageHeader(42);
+    w.messageHeader(ANY.arrayValue);
     const values = v.arrayValue.values;
     for (let i = 0; i < values.length; i++) {
-      w.messageHeader(10);
+      w.messageHeader(ARRAY.values);
       writeAnyValue(w, values[i]);
     }
   } else if (v.kvlistValue !== undefined) {
-    w.messageHeader(50);
-    writeAttributes(w, 10, v.kvlistValue.values);
+    w.messageHeader(ANY.kvlistValue);
+    writeAttributes(w, KVLIST.values, v.kvlistValue.values);
   } else if (v.bytesValue !== undefined) {
-    w.byte(58);
+    w.byte(ANY.bytesValue);
     w.bytes(v.bytesValue);
   }
 }
@@ -309,23 +315,23 @@ export function writeAttributes(w: ProtoWriter, tag: number, attributes: KeyValu
   for (let i = 0; i < attributes.length; i++) {
     const kv = attributes[i];
     w.messageHeader(tag);
-    w.byte(10);
+    w.byte(KV.key);
     w.string(kv.key);
-    w.messageHeader(18);
+    w.messageHeader(KV.value);
     if (kv.value !== undefined) writeAnyValue(w, kv.value);
   }
 }
 
 export function writeScope(w: ProtoWriter, s: InstrumentationScope): void {
-  w.byte(10);
+  w.byte(SCOPE.name);
   w.string(s.name);
   if (s.version !== '') {
-    w.byte(18);
+    w.byte(SCOPE.version);
     w.string(s.version);
   }
-  writeAttributes(w, 26, s.attributes);
+  writeAttributes(w, SCOPE.attributes, s.attributes);
   if (s.droppedAttributesCount !== 0) {
-    w.byte(32);
+    w.byte(SCOPE.droppedAttributesCount);
     w.varint(s.droppedAttributesCount);
   }
 }
@@ -338,24 +344,24 @@ function writeStrings(w: ProtoWriter, tag: number, list: string[]): void {
 }
 
 export function writeResource(w: ProtoWriter, res: Resource): void {
-  writeAttributes(w, 10, res.attributes);
-  w.byte(16);
+  writeAttributes(w, RESOURCE.attributes, res.attributes);
+  w.byte(RESOURCE.droppedAttributesCount);
   w.varint(res.droppedAttributesCount);
   const refs = res.entityRefs;
   if (refs !== undefined) {
     for (let i = 0; i < refs.length; i++) {
       const e = refs[i];
-      w.messageHeader(26);
+      w.messageHeader(RESOURCE.entityRefs);
       if (e.schemaUrl !== '') {
-        w.byte(10);
+        w.byte(ENTITY_REF.schemaUrl);
         w.string(e.schemaUrl);
       }
       if (e.type !== '') {
-        w.byte(18);
+        w.byte(ENTITY_REF.type);
         w.string(e.type);
       }
-      writeStrings(w, 26, e.idKeys);
-      writeStrings(w, 34, e.descriptionKeys);
+      writeStrings(w, ENTITY_REF.idKeys, e.idKeys);
+      writeStrings(w, ENTITY_REF.descriptionKeys, e.descriptionKeys);
     }
   }
 }

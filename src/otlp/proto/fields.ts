@@ -1,12 +1,13 @@
 import type { Resource } from '../types.ts';
 import { decodeResource } from './common.ts';
 import { ProtoReader } from './reader.ts';
+import { TAG } from './schema.ts';
 
 // Byte-level pieces for code that edits or re-frames messages without decoding them
 // (rewriteResources, the adaptive sampler).
 
-/** ResourceSpans/ResourceMetrics/ResourceLogs: resource = 1 (LEN). */
-export const RESOURCE_TAG = 10;
+/** The tag of a Resource*-entry's resource: the same in ResourceSpans, ResourceMetrics and ResourceLogs. */
+export const RESOURCE_TAG = TAG.ResourceSpans.resource;
 
 /**
  * The byte ranges of the fields of the message at [start, end) other than those with tag

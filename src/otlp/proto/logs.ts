@@ -1,77 +1,18 @@
-// Protobuf codec for opentelemetry/proto/logs/v1 and collector/logs/v1.
-// ResourceLogs{resource 1, scope_logs 2, schema_url 3}; ScopeLogs{scope 1, log_records 2,
-// schema_url 3}; LogRecord{time fixed64 1, severity_number 2, severity_text 3, (4 reserved),
-// body 5, attributes 6, dropped_attributes_count 7, flags fixed32 8, trace_id 9, span_id 10,
-// observed_time fixed64 11, event_name 12}.
-import type { AnyValue, ExportLogsServiceRequest, KeyValue, LogRecord, ResourceLogs, ScopeLogs } from '../types.ts';
-import {
-  anyValueSize,
-  attributesSize,
-  decodeAnyValue,
-  decodeResource,
-  decodeScope,
-  pushKeyValue,
-  resourceSize,
-  scopeSize,
-  writeAnyValue,
-  writeAttributes,
-  writeResource,
-  writeScope,
-} from './common.ts';
-import { checkId, EMPTY_BYTES, fieldMask, ProtoReader } from './reader.ts';
+// Protobuf codec for opentelemetry/proto/logs/v1 and collector/logs/v1: the LogRecord. The
+// request, ResourceLogs and ScopeLogs envelopes are envelope.ts's; field numbers and tags come
+// from the schema table (schema.ts).
+import type { AnyValue, KeyValue, LogRecord } from '../types.ts';
+import { anyValueSize, attributesSize, decodeAnyValue, pushKeyValue, writeAnyValue, writeAttributes } from './common.ts';
+import { checkId, EMPTY_BYTES, ProtoReader } from './reader.ts';
+import { knownFields, TAG } from './schema.ts';
 import { int32Size, lenField, ProtoWriter, varintSize } from './writer.ts';
 
-const REQUEST_FIELDS = fieldMask(1);
-const RESOURCE_LOGS_FIELDS = fieldMask(1, 2, 3);
-const SCOPE_LOGS_FIELDS = fieldMask(1, 2, 3);
-const LOG_FIELDS = fieldMask(1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12);
+const LOG = TAG.LogRecord;
+const LOG_FIELDS = knownFields('LogRecord');
 
 // ---- decode ----
 
-interface RecordCounter {
-  records: number;
-}
-
-export function decodeLogsRequest(r: ProtoReader, end: number): ExportLogsServiceRequest {
-  const resourceLogs: ResourceLogs[] = [];
-  const counter: RecordCounter = { records: 0 };
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) resourceLogs.push(decodeResourceLogs(r, r.sub(end), counter));
-    else r.unknown(t, end, REQUEST_FIELDS, 'ExportLogsServiceRequest');
-  }
-  return { resourceLogs };
-}
-
-function decodeResourceLogs(r: ProtoReader, end: number, counter: RecordCounter): ResourceLogs {
-  let resource: ResourceLogs['resource'];
-  const scopeLogs: ScopeLogs[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) resource = decodeResource(r, r.sub(end));
-    else if (t === 18) scopeLogs.push(decodeScopeLogs(r, r.sub(end), counter));
-    else if (t === 26) schemaUrl = r.string(end);
-    else r.unknown(t, end, RESOURCE_LOGS_FIELDS, 'ResourceLogs');
-  }
-  return { resource, scopeLogs, schemaUrl };
-}
-
-function decodeScopeLogs(r: ProtoReader, end: number, counter: RecordCounter): ScopeLogs {
-  let scope: ScopeLogs['scope'];
-  const logRecords: LogRecord[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) scope = decodeScope(r, r.sub(end));
-    else if (t === 18) logRecords.push(decodeLogRecord(r, r.sub(end), counter.records++));
-    else if (t === 26) schemaUrl = r.string(end);
-    else r.unknown(t, end, SCOPE_LOGS_FIELDS, 'ScopeLogs');
-  }
-  return { scope, logRecords, schemaUrl };
-}
-
-function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord {
+export function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord {
   let timeUnixNano = 0n;
   let observedTimeUnixNano = 0n;
   let severityNumber = 0;
@@ -86,37 +27,37 @@ function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord 
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 9:
+      case LOG.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 16:
+      case LOG.severityNumber:
         severityNumber = r.varint32(end) | 0;
         break;
-      case 26:
+      case LOG.severityText:
         severityText = r.string(end);
         break;
-      case 42:
+      case LOG.body:
         body = decodeAnyValue(r, r.sub(end), 0);
         break;
-      case 50:
+      case LOG.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 56:
+      case LOG.droppedAttributesCount:
         droppedAttributesCount = r.varint32(end);
         break;
-      case 69:
+      case LOG.flags:
         flags = r.fixed32(end);
         break;
-      case 74:
+      case LOG.traceId:
         traceId = r.bytes(end);
         break;
-      case 82:
+      case LOG.spanId:
         spanId = r.bytes(end);
         break;
-      case 89:
+      case LOG.observedTimeUnixNano:
         observedTimeUnixNano = r.fixed64(end);
         break;
-      case 98:
+      case LOG.eventName:
         eventName = r.string(end);
         break;
       default:
@@ -142,57 +83,7 @@ function decodeLogRecord(r: ProtoReader, end: number, index: number): LogRecord 
 
 // ---- size (pass 1) ----
 
-export function logsRequestSize(w: ProtoWriter, req: ExportLogsServiceRequest): number {
-  const list = req.resourceLogs;
-  let n = 0;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = resourceLogsSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  return n;
-}
-
-function resourceLogsSize(w: ProtoWriter, rl: ResourceLogs): number {
-  let n = 0;
-  if (rl.resource !== undefined) {
-    const slot = w.reserve();
-    const b = resourceSize(w, rl.resource);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  const list = rl.scopeLogs;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = scopeLogsSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  if (rl.schemaUrl !== '') n += 1 + w.stringSize(rl.schemaUrl);
-  return n;
-}
-
-function scopeLogsSize(w: ProtoWriter, sl: ScopeLogs): number {
-  let n = 0;
-  if (sl.scope !== undefined) {
-    const slot = w.reserve();
-    const b = scopeSize(w, sl.scope);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  const list = sl.logRecords;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = logRecordSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  if (sl.schemaUrl !== '') n += 1 + w.stringSize(sl.schemaUrl);
-  return n;
-}
-
-function logRecordSize(w: ProtoWriter, l: LogRecord): number {
+export function logRecordSize(w: ProtoWriter, l: LogRecord): number {
   let n = 9; // time: always
   if (l.severityNumber !== 0) n += 1 + int32Size(l.severityNumber);
   if (l.severityText !== '') n += 1 + w.stringSize(l.severityText);
@@ -214,80 +105,40 @@ function logRecordSize(w: ProtoWriter, l: LogRecord): number {
 
 // ---- write (pass 2) ----
 
-export function writeLogsRequest(w: ProtoWriter, req: ExportLogsServiceRequest): void {
-  const list = req.resourceLogs;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(10);
-    writeResourceLogs(w, list[i]);
-  }
-}
-
-function writeResourceLogs(w: ProtoWriter, rl: ResourceLogs): void {
-  if (rl.resource !== undefined) {
-    w.messageHeader(10);
-    writeResource(w, rl.resource);
-  }
-  const list = rl.scopeLogs;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(18);
-    writeScopeLogs(w, list[i]);
-  }
-  if (rl.schemaUrl !== '') {
-    w.byte(26);
-    w.string(rl.schemaUrl);
-  }
-}
-
-function writeScopeLogs(w: ProtoWriter, sl: ScopeLogs): void {
-  if (sl.scope !== undefined) {
-    w.messageHeader(10);
-    writeScope(w, sl.scope);
-  }
-  const list = sl.logRecords;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(18);
-    writeLogRecord(w, list[i]);
-  }
-  if (sl.schemaUrl !== '') {
-    w.byte(26);
-    w.string(sl.schemaUrl);
-  }
-}
-
-function writeLogRecord(w: ProtoWriter, l: LogRecord): void {
-  w.byte(9);
+export function writeLogRecord(w: ProtoWriter, l: LogRecord): void {
+  w.byte(LOG.timeUnixNano);
   w.fixed64(l.timeUnixNano);
   if (l.severityNumber !== 0) {
-    w.byte(16);
+    w.byte(LOG.severityNumber);
     w.int32(l.severityNumber);
   }
   if (l.severityText !== '') {
-    w.byte(26);
+    w.byte(LOG.severityText);
     w.string(l.severityText);
   }
   if (l.body !== undefined) {
-    w.messageHeader(42);
+    w.messageHeader(LOG.body);
     writeAnyValue(w, l.body);
   }
-  writeAttributes(w, 50, l.attributes);
-  w.byte(56);
+  writeAttributes(w, LOG.attributes, l.attributes);
+  w.byte(LOG.droppedAttributesCount);
   w.varint(l.droppedAttributesCount);
   if (l.flags !== 0) {
-    w.byte(69);
+    w.byte(LOG.flags);
     w.fixed32(l.flags);
   }
   if (l.traceId.length !== 0) {
-    w.byte(74);
+    w.byte(LOG.traceId);
     w.bytes(l.traceId);
   }
   if (l.spanId.length !== 0) {
-    w.byte(82);
+    w.byte(LOG.spanId);
     w.bytes(l.spanId);
   }
-  w.byte(89);
+  w.byte(LOG.observedTimeUnixNano);
   w.fixed64(l.observedTimeUnixNano);
   if (l.eventName !== '') {
-    w.byte(98);
+    w.byte(LOG.eventName);
     w.string(l.eventName);
   }
 }

@@ -1,68 +1,60 @@
-// Protobuf codec for opentelemetry/proto/metrics/v1 and collector/metrics/v1.
-// ResourceMetrics{resource 1, scope_metrics 2, schema_url 3}; ScopeMetrics{scope 1, metrics 2,
-// schema_url 3}; Metric{name 1, description 2, unit 3, gauge 5, sum 7, histogram 9,
-// exponential_histogram 10, summary 11, metadata 12}; Gauge{data_points 1}; Sum{data_points 1,
-// aggregation_temporality 2, is_monotonic 3}; Histogram/ExponentialHistogram{data_points 1,
-// aggregation_temporality 2}; Summary{data_points 1};
-// NumberDataPoint{attributes 7, start fixed64 2, time fixed64 3, as_double 4, as_int sfixed64 6,
-// exemplars 5, flags 8}; HistogramDataPoint{attributes 9, start 2, time 3, count fixed64 4,
-// sum 5, bucket_counts packed fixed64 6, explicit_bounds packed double 7, exemplars 8, flags 10,
-// min 11, max 12}; ExponentialHistogramDataPoint{attributes 1, start 2, time 3, count fixed64 4,
-// sum 5, scale sint32 6, zero_count fixed64 7, positive 8, negative 9, flags 10, exemplars 11,
-// min 12, max 13, zero_threshold 14}; Buckets{offset sint32 1, bucket_counts packed uint64 2};
-// SummaryDataPoint{attributes 7, start 2, time 3, count fixed64 4, sum 5, quantile_values 6,
-// flags 8}; ValueAtQuantile{quantile 1, value 2}; Exemplar{filtered_attributes 7, time fixed64 2,
-// as_double 3, as_int sfixed64 6, span_id 4, trace_id 5}.
+// Protobuf codec for opentelemetry/proto/metrics/v1 and collector/metrics/v1: the Metric, its
+// five kinds and their data points. The request, ResourceMetrics and ScopeMetrics envelopes are
+// envelope.ts's; field numbers and tags come from the schema table (schema.ts).
 import type {
   Exemplar,
   ExponentialHistogram,
   ExponentialHistogramBuckets,
   ExponentialHistogramDataPoint,
-  ExportMetricsServiceRequest,
   Gauge,
   Histogram,
   HistogramDataPoint,
   KeyValue,
   Metric,
   NumberDataPoint,
-  ResourceMetrics,
-  ScopeMetrics,
   Sum,
   Summary,
   SummaryDataPoint,
   ValueAtQuantile,
 } from '../types.ts';
-import {
-  attributesSize,
-  decodeResource,
-  decodeScope,
-  pushKeyValue,
-  resourceSize,
-  scopeSize,
-  writeAttributes,
-  writeResource,
-  writeScope,
-} from './common.ts';
-import { checkId, EMPTY_BYTES, fieldMask, ProtoReader } from './reader.ts';
+import { attributesSize, pushKeyValue, writeAttributes } from './common.ts';
+import { checkId, EMPTY_BYTES, FIXED64, ProtoReader, VARINT } from './reader.ts';
+import { knownFields, TAG } from './schema.ts';
 import { int32Size, lenField, ProtoWriter, sint32Size, varint64Size, varintSize } from './writer.ts';
 
-const REQUEST_FIELDS = fieldMask(1);
-const RESOURCE_METRICS_FIELDS = fieldMask(1, 2, 3);
-const SCOPE_METRICS_FIELDS = fieldMask(1, 2, 3);
-const METRIC_FIELDS = fieldMask(1, 2, 3, 5, 7, 9, 10, 11, 12);
+const METRIC = TAG.Metric;
+const SUM = TAG.Sum;
+const HISTOGRAM_METRIC = TAG.Histogram;
+const EXP_METRIC = TAG.ExponentialHistogram;
+const SUMMARY = TAG.Summary;
+const NUMBER = TAG.NumberDataPoint;
+const HISTOGRAM = TAG.HistogramDataPoint;
+const EXP = TAG.ExponentialHistogramDataPoint;
+const BUCKETS = TAG['ExponentialHistogramDataPoint.Buckets'];
+const SUMMARY_POINT = TAG.SummaryDataPoint;
+const QUANTILE = TAG['SummaryDataPoint.ValueAtQuantile'];
+const EXEMPLAR = TAG.Exemplar;
+
+// A packed repeated field may also arrive one element per field, with the element's wire type.
+const UNPACKED_BUCKET_COUNT = (HISTOGRAM.bucketCounts & ~7) | FIXED64;
+const UNPACKED_EXPLICIT_BOUND = (HISTOGRAM.explicitBounds & ~7) | FIXED64;
+const UNPACKED_EXP_BUCKET_COUNT = (BUCKETS.bucketCounts & ~7) | VARINT;
+
+const METRIC_FIELDS = knownFields('Metric');
 // Known fields per point container: a wrong wire type is an error only for a field the message
 // has; Gauge has no field 2 and Summary no field 2 or 3, so those are unknown and skipped.
-const GAUGE_FIELDS = fieldMask(1);
-const SUM_FIELDS = fieldMask(1, 2, 3);
-const HISTOGRAM_CONTAINER_FIELDS = fieldMask(1, 2);
-const SUMMARY_CONTAINER_FIELDS = fieldMask(1);
-const NUMBER_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
-const HISTOGRAM_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
-const EXP_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
-const BUCKETS_FIELDS = fieldMask(1, 2);
-const SUMMARY_FIELDS = fieldMask(2, 3, 4, 5, 6, 7, 8);
-const QUANTILE_FIELDS = fieldMask(1, 2);
-const EXEMPLAR_FIELDS = fieldMask(2, 3, 4, 5, 6, 7);
+const GAUGE_FIELDS = knownFields('Gauge');
+const SUM_FIELDS = knownFields('Sum');
+const HISTOGRAM_CONTAINER_FIELDS = knownFields('Histogram');
+const EXP_CONTAINER_FIELDS = knownFields('ExponentialHistogram');
+const SUMMARY_CONTAINER_FIELDS = knownFields('Summary');
+const NUMBER_FIELDS = knownFields('NumberDataPoint');
+const HISTOGRAM_FIELDS = knownFields('HistogramDataPoint');
+const EXP_FIELDS = knownFields('ExponentialHistogramDataPoint');
+const BUCKETS_FIELDS = knownFields('ExponentialHistogramDataPoint.Buckets');
+const SUMMARY_FIELDS = knownFields('SummaryDataPoint');
+const QUANTILE_FIELDS = knownFields('SummaryDataPoint.ValueAtQuantile');
+const EXEMPLAR_FIELDS = knownFields('Exemplar');
 
 /** proto3 implicit presence for doubles: only +0 is the default (-0 is written). */
 function isDefaultDouble(v: number): boolean {
@@ -71,45 +63,7 @@ function isDefaultDouble(v: number): boolean {
 
 // ---- decode ----
 
-export function decodeMetricsRequest(r: ProtoReader, end: number): ExportMetricsServiceRequest {
-  const resourceMetrics: ResourceMetrics[] = [];
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) resourceMetrics.push(decodeResourceMetrics(r, r.sub(end)));
-    else r.unknown(t, end, REQUEST_FIELDS, 'ExportMetricsServiceRequest');
-  }
-  return { resourceMetrics };
-}
-
-function decodeResourceMetrics(r: ProtoReader, end: number): ResourceMetrics {
-  let resource: ResourceMetrics['resource'];
-  const scopeMetrics: ScopeMetrics[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) resource = decodeResource(r, r.sub(end));
-    else if (t === 18) scopeMetrics.push(decodeScopeMetrics(r, r.sub(end)));
-    else if (t === 26) schemaUrl = r.string(end);
-    else r.unknown(t, end, RESOURCE_METRICS_FIELDS, 'ResourceMetrics');
-  }
-  return { resource, scopeMetrics, schemaUrl };
-}
-
-function decodeScopeMetrics(r: ProtoReader, end: number): ScopeMetrics {
-  let scope: ScopeMetrics['scope'];
-  const metrics: Metric[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) scope = decodeScope(r, r.sub(end));
-    else if (t === 18) metrics.push(decodeMetric(r, r.sub(end)));
-    else if (t === 26) schemaUrl = r.string(end);
-    else r.unknown(t, end, SCOPE_METRICS_FIELDS, 'ScopeMetrics');
-  }
-  return { scope, metrics, schemaUrl };
-}
-
-function decodeMetric(r: ProtoReader, end: number): Metric {
+export function decodeMetric(r: ProtoReader, end: number): Metric {
   let name = '';
   let description = '';
   let unit = '';
@@ -122,37 +76,37 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case METRIC.name:
         name = r.string(end);
         break;
-      case 18:
+      case METRIC.description:
         description = r.string(end);
         break;
-      case 26:
+      case METRIC.unit:
         unit = r.string(end);
         break;
       // A oneof: the last member on the wire wins, as protobuf specifies.
-      case 42:
+      case METRIC.gauge:
         gauge = { dataPoints: decodeNumberPoints(r, r.sub(end), GAUGE_FIELDS, 'Gauge').dataPoints };
         sum = histogram = exponentialHistogram = summary = undefined;
         break;
-      case 58:
+      case METRIC.sum:
         sum = decodeNumberPoints(r, r.sub(end), SUM_FIELDS, 'Sum');
         gauge = histogram = exponentialHistogram = summary = undefined;
         break;
-      case 74:
+      case METRIC.histogram:
         histogram = decodeHistogram(r, r.sub(end));
         gauge = sum = exponentialHistogram = summary = undefined;
         break;
-      case 82:
+      case METRIC.exponentialHistogram:
         exponentialHistogram = decodeExponentialHistogram(r, r.sub(end));
         gauge = sum = histogram = summary = undefined;
         break;
-      case 90:
+      case METRIC.summary:
         summary = decodeSummary(r, r.sub(end));
         gauge = sum = histogram = exponentialHistogram = undefined;
         break;
-      case 98:
+      case METRIC.metadata:
         pushKeyValue(r, end, metadata);
         break;
       default:
@@ -163,16 +117,16 @@ function decodeMetric(r: ProtoReader, end: number): Metric {
 }
 
 /** Gauge and Sum share a layout; a Gauge simply has no temporality or monotonic flag. */
-function decodeNumberPoints(r: ProtoReader, end: number, knownFields: number, message: 'Gauge' | 'Sum'): Sum {
+function decodeNumberPoints(r: ProtoReader, end: number, known: number, message: 'Gauge' | 'Sum'): Sum {
   const dataPoints: NumberDataPoint[] = [];
   let aggregationTemporality = 0;
   let isMonotonic = false;
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) dataPoints.push(decodeNumberDataPoint(r, r.sub(end)));
-    else if (t === 16) aggregationTemporality = r.varint32(end) | 0;
-    else if (t === 24) isMonotonic = r.varint32(end) !== 0;
-    else r.unknown(t, end, knownFields, message);
+    if (t === SUM.dataPoints) dataPoints.push(decodeNumberDataPoint(r, r.sub(end)));
+    else if (t === SUM.aggregationTemporality) aggregationTemporality = r.varint32(end) | 0;
+    else if (t === SUM.isMonotonic) isMonotonic = r.varint32(end) !== 0;
+    else r.unknown(t, end, known, message);
   }
   return { dataPoints, aggregationTemporality, isMonotonic };
 }
@@ -182,8 +136,8 @@ function decodeHistogram(r: ProtoReader, end: number): Histogram {
   let aggregationTemporality = 0;
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) dataPoints.push(decodeHistogramDataPoint(r, r.sub(end)));
-    else if (t === 16) aggregationTemporality = r.varint32(end) | 0;
+    if (t === HISTOGRAM_METRIC.dataPoints) dataPoints.push(decodeHistogramDataPoint(r, r.sub(end)));
+    else if (t === HISTOGRAM_METRIC.aggregationTemporality) aggregationTemporality = r.varint32(end) | 0;
     else r.unknown(t, end, HISTOGRAM_CONTAINER_FIELDS, 'Histogram');
   }
   return { dataPoints, aggregationTemporality };
@@ -194,9 +148,9 @@ function decodeExponentialHistogram(r: ProtoReader, end: number): ExponentialHis
   let aggregationTemporality = 0;
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) dataPoints.push(decodeExponentialDataPoint(r, r.sub(end)));
-    else if (t === 16) aggregationTemporality = r.varint32(end) | 0;
-    else r.unknown(t, end, HISTOGRAM_CONTAINER_FIELDS, 'ExponentialHistogram');
+    if (t === EXP_METRIC.dataPoints) dataPoints.push(decodeExponentialDataPoint(r, r.sub(end)));
+    else if (t === EXP_METRIC.aggregationTemporality) aggregationTemporality = r.varint32(end) | 0;
+    else r.unknown(t, end, EXP_CONTAINER_FIELDS, 'ExponentialHistogram');
   }
   return { dataPoints, aggregationTemporality };
 }
@@ -205,7 +159,7 @@ function decodeSummary(r: ProtoReader, end: number): Summary {
   const dataPoints: SummaryDataPoint[] = [];
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) dataPoints.push(decodeSummaryDataPoint(r, r.sub(end)));
+    if (t === SUMMARY.dataPoints) dataPoints.push(decodeSummaryDataPoint(r, r.sub(end)));
     else r.unknown(t, end, SUMMARY_CONTAINER_FIELDS, 'Summary');
   }
   return { dataPoints };
@@ -222,27 +176,27 @@ function decodeNumberDataPoint(r: ProtoReader, end: number): NumberDataPoint {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 58:
+      case NUMBER.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 17:
+      case NUMBER.startTimeUnixNano:
         startTimeUnixNano = r.fixed64(end);
         break;
-      case 25:
+      case NUMBER.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 33:
+      case NUMBER.asDouble:
         asDouble = r.double(end);
         asInt = undefined;
         break;
-      case 49:
+      case NUMBER.asInt:
         asInt = r.sfixed64(end);
         asDouble = undefined;
         break;
-      case 42:
+      case NUMBER.exemplars:
         exemplars.push(decodeExemplar(r, r.sub(end)));
         break;
-      case 64:
+      case NUMBER.flags:
         flags = r.varint32(end);
         break;
       default:
@@ -279,43 +233,43 @@ function decodeHistogramDataPoint(r: ProtoReader, end: number): HistogramDataPoi
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 74:
+      case HISTOGRAM.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 17:
+      case HISTOGRAM.startTimeUnixNano:
         startTimeUnixNano = r.fixed64(end);
         break;
-      case 25:
+      case HISTOGRAM.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 33:
+      case HISTOGRAM.count:
         count = r.fixed64(end);
         break;
-      case 41:
+      case HISTOGRAM.sum:
         sum = r.double(end);
         break;
-      case 50:
+      case HISTOGRAM.bucketCounts:
         readPackedFixed64(r, end, bucketCounts);
         break;
-      case 49:
+      case UNPACKED_BUCKET_COUNT:
         bucketCounts.push(r.fixed64(end));
         break;
-      case 58:
+      case HISTOGRAM.explicitBounds:
         readPackedDouble(r, end, explicitBounds);
         break;
-      case 57:
+      case UNPACKED_EXPLICIT_BOUND:
         explicitBounds.push(r.double(end));
         break;
-      case 66:
+      case HISTOGRAM.exemplars:
         exemplars.push(decodeExemplar(r, r.sub(end)));
         break;
-      case 80:
+      case HISTOGRAM.flags:
         flags = r.varint32(end);
         break;
-      case 89:
+      case HISTOGRAM.min:
         min = r.double(end);
         break;
-      case 97:
+      case HISTOGRAM.max:
         max = r.double(end);
         break;
       default:
@@ -342,14 +296,14 @@ function decodeBuckets(r: ProtoReader, end: number): ExponentialHistogramBuckets
   const bucketCounts: bigint[] = [];
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 8) {
+    if (t === BUCKETS.offset) {
       const z = r.varint32(end);
       offset = (z >>> 1) ^ -(z & 1);
-    } else if (t === 18) {
+    } else if (t === BUCKETS.bucketCounts) {
       const stop = r.sub(end);
       while (r.pos < stop) bucketCounts.push(r.varint64(stop));
-    } else if (t === 16) bucketCounts.push(r.varint64(end));
-    else r.unknown(t, end, BUCKETS_FIELDS, 'Buckets');
+    } else if (t === UNPACKED_EXP_BUCKET_COUNT) bucketCounts.push(r.varint64(end));
+    else r.unknown(t, end, BUCKETS_FIELDS, 'ExponentialHistogramDataPoint.Buckets');
   }
   return { offset, bucketCounts };
 }
@@ -372,48 +326,48 @@ function decodeExponentialDataPoint(r: ProtoReader, end: number): ExponentialHis
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case EXP.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 17:
+      case EXP.startTimeUnixNano:
         startTimeUnixNano = r.fixed64(end);
         break;
-      case 25:
+      case EXP.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 33:
+      case EXP.count:
         count = r.fixed64(end);
         break;
-      case 41:
+      case EXP.sum:
         sum = r.double(end);
         break;
-      case 48: {
+      case EXP.scale: {
         const z = r.varint32(end);
         scale = (z >>> 1) ^ -(z & 1);
         break;
       }
-      case 57:
+      case EXP.zeroCount:
         zeroCount = r.fixed64(end);
         break;
-      case 66:
+      case EXP.positive:
         positive = decodeBuckets(r, r.sub(end));
         break;
-      case 74:
+      case EXP.negative:
         negative = decodeBuckets(r, r.sub(end));
         break;
-      case 80:
+      case EXP.flags:
         flags = r.varint32(end);
         break;
-      case 90:
+      case EXP.exemplars:
         exemplars.push(decodeExemplar(r, r.sub(end)));
         break;
-      case 97:
+      case EXP.min:
         min = r.double(end);
         break;
-      case 105:
+      case EXP.max:
         max = r.double(end);
         break;
-      case 113:
+      case EXP.zeroThreshold:
         zeroThreshold = r.double(end);
         break;
       default:
@@ -449,35 +403,35 @@ function decodeSummaryDataPoint(r: ProtoReader, end: number): SummaryDataPoint {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 58:
+      case SUMMARY_POINT.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 17:
+      case SUMMARY_POINT.startTimeUnixNano:
         startTimeUnixNano = r.fixed64(end);
         break;
-      case 25:
+      case SUMMARY_POINT.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 33:
+      case SUMMARY_POINT.count:
         count = r.fixed64(end);
         break;
-      case 41:
+      case SUMMARY_POINT.sum:
         sum = r.double(end);
         break;
-      case 50: {
+      case SUMMARY_POINT.quantileValues: {
         const stop = r.sub(end);
         let quantile = 0;
         let value = 0;
         while (r.pos < stop) {
           const qt = r.tag(stop);
-          if (qt === 9) quantile = r.double(stop);
-          else if (qt === 17) value = r.double(stop);
-          else r.unknown(qt, stop, QUANTILE_FIELDS, 'ValueAtQuantile');
+          if (qt === QUANTILE.quantile) quantile = r.double(stop);
+          else if (qt === QUANTILE.value) value = r.double(stop);
+          else r.unknown(qt, stop, QUANTILE_FIELDS, 'SummaryDataPoint.ValueAtQuantile');
         }
         quantileValues.push({ quantile, value });
         break;
       }
-      case 64:
+      case SUMMARY_POINT.flags:
         flags = r.varint32(end);
         break;
       default:
@@ -497,24 +451,24 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 58:
+      case EXEMPLAR.filteredAttributes:
         pushKeyValue(r, end, filteredAttributes);
         break;
-      case 17:
+      case EXEMPLAR.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 25:
+      case EXEMPLAR.asDouble:
         asDouble = r.double(end);
         asInt = undefined;
         break;
-      case 49:
+      case EXEMPLAR.asInt:
         asInt = r.sfixed64(end);
         asDouble = undefined;
         break;
-      case 34:
+      case EXEMPLAR.spanId:
         spanId = r.bytes(end);
         break;
-      case 42:
+      case EXEMPLAR.traceId:
         traceId = r.bytes(end);
         break;
       default:
@@ -528,57 +482,7 @@ function decodeExemplar(r: ProtoReader, end: number): Exemplar {
 
 // ---- size (pass 1) ----
 
-export function metricsRequestSize(w: ProtoWriter, req: ExportMetricsServiceRequest): number {
-  const list = req.resourceMetrics;
-  let n = 0;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = resourceMetricsSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  return n;
-}
-
-function resourceMetricsSize(w: ProtoWriter, rm: ResourceMetrics): number {
-  let n = 0;
-  if (rm.resource !== undefined) {
-    const slot = w.reserve();
-    const b = resourceSize(w, rm.resource);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  const list = rm.scopeMetrics;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = scopeMetricsSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  if (rm.schemaUrl !== '') n += 1 + w.stringSize(rm.schemaUrl);
-  return n;
-}
-
-function scopeMetricsSize(w: ProtoWriter, sm: ScopeMetrics): number {
-  let n = 0;
-  if (sm.scope !== undefined) {
-    const slot = w.reserve();
-    const b = scopeSize(w, sm.scope);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  const list = sm.metrics;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = metricSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  if (sm.schemaUrl !== '') n += 1 + w.stringSize(sm.schemaUrl);
-  return n;
-}
-
-function metricSize(w: ProtoWriter, m: Metric): number {
+export function metricSize(w: ProtoWriter, m: Metric): number {
   let n = 1 + w.stringSize(m.name); // always
   if (m.description !== '') n += 1 + w.stringSize(m.description);
   if (m.unit !== '') n += 1 + w.stringSize(m.unit);
@@ -725,81 +629,41 @@ function summarySize(w: ProtoWriter, s: Summary): number {
 
 // ---- write (pass 2) ----
 
-export function writeMetricsRequest(w: ProtoWriter, req: ExportMetricsServiceRequest): void {
-  const list = req.resourceMetrics;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(10);
-    writeResourceMetrics(w, list[i]);
-  }
-}
-
-function writeResourceMetrics(w: ProtoWriter, rm: ResourceMetrics): void {
-  if (rm.resource !== undefined) {
-    w.messageHeader(10);
-    writeResource(w, rm.resource);
-  }
-  const list = rm.scopeMetrics;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(18);
-    writeScopeMetrics(w, list[i]);
-  }
-  if (rm.schemaUrl !== '') {
-    w.byte(26);
-    w.string(rm.schemaUrl);
-  }
-}
-
-function writeScopeMetrics(w: ProtoWriter, sm: ScopeMetrics): void {
-  if (sm.scope !== undefined) {
-    w.messageHeader(10);
-    writeScope(w, sm.scope);
-  }
-  const list = sm.metrics;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(18);
-    writeMetric(w, list[i]);
-  }
-  if (sm.schemaUrl !== '') {
-    w.byte(26);
-    w.string(sm.schemaUrl);
-  }
-}
-
-function writeMetric(w: ProtoWriter, m: Metric): void {
-  w.byte(10);
+export function writeMetric(w: ProtoWriter, m: Metric): void {
+  w.byte(METRIC.name);
   w.string(m.name);
   if (m.description !== '') {
-    w.byte(18);
+    w.byte(METRIC.description);
     w.string(m.description);
   }
   if (m.unit !== '') {
-    w.byte(26);
+    w.byte(METRIC.unit);
     w.string(m.unit);
   }
   if (m.gauge !== undefined) {
-    w.messageHeader(42);
+    w.messageHeader(METRIC.gauge);
     writePoints(w, m.gauge.dataPoints, 0, false);
   } else if (m.sum !== undefined) {
-    w.messageHeader(58);
+    w.messageHeader(METRIC.sum);
     writePoints(w, m.sum.dataPoints, m.sum.aggregationTemporality, m.sum.isMonotonic);
   } else if (m.histogram !== undefined) {
-    w.messageHeader(74);
+    w.messageHeader(METRIC.histogram);
     writeHistogram(w, m.histogram);
   } else if (m.exponentialHistogram !== undefined) {
-    w.messageHeader(82);
+    w.messageHeader(METRIC.exponentialHistogram);
     writeExponential(w, m.exponentialHistogram);
   } else if (m.summary !== undefined) {
-    w.messageHeader(90);
+    w.messageHeader(METRIC.summary);
     writeSummary(w, m.summary);
   } else {
     w.nextSize(); // the slot reserved for an absent data oneof
   }
-  if (m.metadata !== undefined) writeAttributes(w, 98, m.metadata);
+  if (m.metadata !== undefined) writeAttributes(w, METRIC.metadata, m.metadata);
 }
 
-function writeTemporality(w: ProtoWriter, t: number): void {
+function writeTemporality(w: ProtoWriter, tag: number, t: number): void {
   if (t !== 0) {
-    w.byte(16);
+    w.byte(tag);
     w.int32(t);
   }
 }
@@ -807,29 +671,29 @@ function writeTemporality(w: ProtoWriter, t: number): void {
 function writePoints(w: ProtoWriter, points: NumberDataPoint[], temporality: number, monotonic: boolean): void {
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    w.messageHeader(10);
-    w.byte(17);
+    w.messageHeader(SUM.dataPoints);
+    w.byte(NUMBER.startTimeUnixNano);
     w.fixed64(p.startTimeUnixNano);
-    w.byte(25);
+    w.byte(NUMBER.timeUnixNano);
     w.fixed64(p.timeUnixNano);
     if (p.asDouble !== undefined) {
-      w.byte(33);
+      w.byte(NUMBER.asDouble);
       w.double(p.asDouble);
     }
-    writeExemplars(w, 42, p.exemplars);
+    writeExemplars(w, NUMBER.exemplars, p.exemplars);
     if (p.asDouble === undefined && p.asInt !== undefined) {
-      w.byte(49);
+      w.byte(NUMBER.asInt);
       w.fixed64(p.asInt);
     }
-    writeAttributes(w, 58, p.attributes);
+    writeAttributes(w, NUMBER.attributes, p.attributes);
     if (p.flags !== 0) {
-      w.byte(64);
+      w.byte(NUMBER.flags);
       w.varint(p.flags);
     }
   }
-  writeTemporality(w, temporality);
+  writeTemporality(w, SUM.aggregationTemporality, temporality);
   if (monotonic) {
-    w.byte(24);
+    w.byte(SUM.isMonotonic);
     w.byte(1);
   }
 }
@@ -838,25 +702,25 @@ function writeExemplars(w: ProtoWriter, tag: number, exemplars: Exemplar[]): voi
   for (let i = 0; i < exemplars.length; i++) {
     const e = exemplars[i];
     w.messageHeader(tag);
-    w.byte(17);
+    w.byte(EXEMPLAR.timeUnixNano);
     w.fixed64(e.timeUnixNano);
     if (e.asDouble !== undefined) {
-      w.byte(25);
+      w.byte(EXEMPLAR.asDouble);
       w.double(e.asDouble);
     }
     if (e.spanId.length !== 0) {
-      w.byte(34);
+      w.byte(EXEMPLAR.spanId);
       w.bytes(e.spanId);
     }
     if (e.traceId.length !== 0) {
-      w.byte(42);
+      w.byte(EXEMPLAR.traceId);
       w.bytes(e.traceId);
     }
     if (e.asDouble === undefined && e.asInt !== undefined) {
-      w.byte(49);
+      w.byte(EXEMPLAR.asInt);
       w.fixed64(e.asInt);
     }
-    writeAttributes(w, 58, e.filteredAttributes);
+    writeAttributes(w, EXEMPLAR.filteredAttributes, e.filteredAttributes);
   }
 }
 
@@ -864,56 +728,56 @@ function writeHistogram(w: ProtoWriter, h: Histogram): void {
   const points = h.dataPoints;
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    w.messageHeader(10);
-    w.byte(17);
+    w.messageHeader(HISTOGRAM_METRIC.dataPoints);
+    w.byte(HISTOGRAM.startTimeUnixNano);
     w.fixed64(p.startTimeUnixNano);
-    w.byte(25);
+    w.byte(HISTOGRAM.timeUnixNano);
     w.fixed64(p.timeUnixNano);
-    w.byte(33);
+    w.byte(HISTOGRAM.count);
     w.fixed64(p.count);
     if (p.sum !== undefined) {
-      w.byte(41);
+      w.byte(HISTOGRAM.sum);
       w.double(p.sum);
     }
     const counts = p.bucketCounts;
     if (counts.length !== 0) {
-      w.byte(50);
+      w.byte(HISTOGRAM.bucketCounts);
       w.varint(counts.length * 8);
       for (let c = 0; c < counts.length; c++) w.fixed64(counts[c]);
     }
     const bounds = p.explicitBounds;
     if (bounds.length !== 0) {
-      w.byte(58);
+      w.byte(HISTOGRAM.explicitBounds);
       w.varint(bounds.length * 8);
       for (let c = 0; c < bounds.length; c++) w.double(bounds[c]);
     }
-    writeExemplars(w, 66, p.exemplars);
-    writeAttributes(w, 74, p.attributes);
+    writeExemplars(w, HISTOGRAM.exemplars, p.exemplars);
+    writeAttributes(w, HISTOGRAM.attributes, p.attributes);
     if (p.flags !== 0) {
-      w.byte(80);
+      w.byte(HISTOGRAM.flags);
       w.varint(p.flags);
     }
     if (p.min !== undefined) {
-      w.byte(89);
+      w.byte(HISTOGRAM.min);
       w.double(p.min);
     }
     if (p.max !== undefined) {
-      w.byte(97);
+      w.byte(HISTOGRAM.max);
       w.double(p.max);
     }
   }
-  writeTemporality(w, h.aggregationTemporality);
+  writeTemporality(w, HISTOGRAM_METRIC.aggregationTemporality, h.aggregationTemporality);
 }
 
 function writeBuckets(w: ProtoWriter, tag: number, buckets: ExponentialHistogramBuckets): void {
   w.messageHeader(tag);
   if (buckets.offset !== 0) {
-    w.byte(8);
+    w.byte(BUCKETS.offset);
     w.sint32(buckets.offset);
   }
   const counts = buckets.bucketCounts;
   if (counts.length !== 0) {
-    w.byte(18);
+    w.byte(BUCKETS.bucketCounts);
     w.varint(w.nextSize());
     for (let i = 0; i < counts.length; i++) w.varint64(counts[i]);
   }
@@ -923,80 +787,80 @@ function writeExponential(w: ProtoWriter, h: ExponentialHistogram): void {
   const points = h.dataPoints;
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    w.messageHeader(10);
-    writeAttributes(w, 10, p.attributes);
-    w.byte(17);
+    w.messageHeader(EXP_METRIC.dataPoints);
+    writeAttributes(w, EXP.attributes, p.attributes);
+    w.byte(EXP.startTimeUnixNano);
     w.fixed64(p.startTimeUnixNano);
-    w.byte(25);
+    w.byte(EXP.timeUnixNano);
     w.fixed64(p.timeUnixNano);
-    w.byte(33);
+    w.byte(EXP.count);
     w.fixed64(p.count);
     if (p.sum !== undefined) {
-      w.byte(41);
+      w.byte(EXP.sum);
       w.double(p.sum);
     }
     if (p.scale !== 0) {
-      w.byte(48);
+      w.byte(EXP.scale);
       w.sint32(p.scale);
     }
-    w.byte(57);
+    w.byte(EXP.zeroCount);
     w.fixed64(p.zeroCount);
-    if (p.positive !== undefined) writeBuckets(w, 66, p.positive);
-    if (p.negative !== undefined) writeBuckets(w, 74, p.negative);
+    if (p.positive !== undefined) writeBuckets(w, EXP.positive, p.positive);
+    if (p.negative !== undefined) writeBuckets(w, EXP.negative, p.negative);
     if (p.flags !== 0) {
-      w.byte(80);
+      w.byte(EXP.flags);
       w.varint(p.flags);
     }
-    writeExemplars(w, 90, p.exemplars);
+    writeExemplars(w, EXP.exemplars, p.exemplars);
     if (p.min !== undefined) {
-      w.byte(97);
+      w.byte(EXP.min);
       w.double(p.min);
     }
     if (p.max !== undefined) {
-      w.byte(105);
+      w.byte(EXP.max);
       w.double(p.max);
     }
     if (!isDefaultDouble(p.zeroThreshold)) {
-      w.byte(113);
+      w.byte(EXP.zeroThreshold);
       w.double(p.zeroThreshold);
     }
   }
-  writeTemporality(w, h.aggregationTemporality);
+  writeTemporality(w, EXP_METRIC.aggregationTemporality, h.aggregationTemporality);
 }
 
 function writeSummary(w: ProtoWriter, s: Summary): void {
   const points = s.dataPoints;
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    w.messageHeader(10);
-    w.byte(17);
+    w.messageHeader(SUMMARY.dataPoints);
+    w.byte(SUMMARY_POINT.startTimeUnixNano);
     w.fixed64(p.startTimeUnixNano);
-    w.byte(25);
+    w.byte(SUMMARY_POINT.timeUnixNano);
     w.fixed64(p.timeUnixNano);
-    w.byte(33);
+    w.byte(SUMMARY_POINT.count);
     w.fixed64(p.count);
     if (!isDefaultDouble(p.sum)) {
-      w.byte(41);
+      w.byte(SUMMARY_POINT.sum);
       w.double(p.sum);
     }
     const qs = p.quantileValues;
     for (let q = 0; q < qs.length; q++) {
       const hasQ = !isDefaultDouble(qs[q].quantile);
       const hasV = !isDefaultDouble(qs[q].value);
-      w.byte(50);
+      w.byte(SUMMARY_POINT.quantileValues);
       w.byte((hasQ ? 9 : 0) + (hasV ? 9 : 0));
       if (hasQ) {
-        w.byte(9);
+        w.byte(QUANTILE.quantile);
         w.double(qs[q].quantile);
       }
       if (hasV) {
-        w.byte(17);
+        w.byte(QUANTILE.value);
         w.double(qs[q].value);
       }
     }
-    writeAttributes(w, 58, p.attributes);
+    writeAttributes(w, SUMMARY_POINT.attributes, p.attributes);
     if (p.flags !== 0) {
-      w.byte(64);
+      w.byte(SUMMARY_POINT.flags);
       w.varint(p.flags);
     }
   }

@@ -253,13 +253,6 @@ export class ProtoReader {
   }
 }
 
-/** Bit mask of field numbers, for ProtoReader.unknown. */
-export function fieldMask(...fields: number[]): number {
-  let m = 0;
-  for (let i = 0; i < fields.length; i++) m |= 1 << fields[i];
-  return m;
-}
-
 export function checkId(r: ProtoReader, id: Uint8Array, want: number, what: string, where: string): void {
   if (id.length !== 0 && id.length !== want) {
     throw new OtlpDecodeError(`${where}: ${what} has ${id.length} bytes, want ${want} (near byte ${r.pos})`);

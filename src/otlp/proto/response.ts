@@ -1,15 +1,18 @@
-// Export*ServiceResponse{partial_success 1}; Export*PartialSuccess{rejected_spans |
-// rejected_data_points | rejected_log_records = 1 (int64), error_message = 2}. The three signals
-// share field numbers, so the bytes do not depend on the signal.
+// Export*ServiceResponse and its partial_success. The three signals share field numbers (the
+// schema table's ExportServiceResponse and ExportPartialSuccess), so the bytes do not depend on
+// the signal.
 import type { Signal } from '../types.ts';
-import { fieldMask, ProtoReader } from './reader.ts';
+import { ProtoReader } from './reader.ts';
+import { knownFields, TAG } from './schema.ts';
 import { varint64Size, varintSize } from './writer.ts';
 import { encodeMessage } from './encode.ts';
 import type { ProtoWriter } from './writer.ts';
 
 const EMPTY = new Uint8Array(0);
-const RESPONSE_FIELDS = fieldMask(1);
-const PARTIAL_FIELDS = fieldMask(1, 2);
+const RESPONSE = TAG.ExportServiceResponse;
+const PARTIAL = TAG.ExportPartialSuccess;
+const RESPONSE_FIELDS = knownFields('ExportServiceResponse');
+const PARTIAL_FIELDS = knownFields('ExportPartialSuccess');
 
 interface Partial {
   rejected: bigint;
@@ -31,13 +34,13 @@ function responseSize(w: ProtoWriter, p: Partial): number {
 }
 
 function writeResponse(w: ProtoWriter, p: Partial): void {
-  w.messageHeader(10);
+  w.messageHeader(RESPONSE.partialSuccess);
   if (p.rejected !== 0n) {
-    w.byte(8);
+    w.byte(PARTIAL.rejected);
     w.varint64(p.rejected);
   }
   if (p.errorMessage !== '') {
-    w.byte(18);
+    w.byte(PARTIAL.errorMessage);
     w.string(p.errorMessage);
   }
 }
@@ -55,12 +58,12 @@ export function decodeExportResponse(bytes: Uint8Array): { rejected: number; err
   let errorMessage = '';
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 10) {
+    if (t === RESPONSE.partialSuccess) {
       const stop = r.sub(end);
       while (r.pos < stop) {
         const pt = r.tag(stop);
-        if (pt === 8) rejected = Number(BigInt.asIntN(64, r.varint64(stop)));
-        else if (pt === 18) errorMessage = r.string(stop);
+        if (pt === PARTIAL.rejected) rejected = Number(BigInt.asIntN(64, r.varint64(stop)));
+        else if (pt === PARTIAL.errorMessage) errorMessage = r.string(stop);
         else r.unknown(pt, stop, PARTIAL_FIELDS, 'ExportPartialSuccess');
       }
     } else r.unknown(t, end, RESPONSE_FIELDS, 'ExportServiceResponse');

@@ -2,11 +2,12 @@ import type { Resource, Signal } from '../types.ts';
 import { resourceSize, writeResource } from './common.ts';
 import { copyRanges, entryResource, fieldRangesExcept, rangesSize, RESOURCE_TAG } from './fields.ts';
 import { encodeMessage } from './encode.ts';
-import { LEN, ProtoReader } from './reader.ts';
+import { ProtoReader } from './reader.ts';
+import { TAG } from './schema.ts';
 import { lenField, writeVarint } from './writer.ts';
 
-/** The request's Resource*-entries: field 1 (LEN). */
-const ENTRY_TAG = (1 << 3) | LEN;
+/** The tag of the request's Resource*-entries: the same in the three Export*ServiceRequests. */
+const ENTRY_TAG = TAG.ExportTraceServiceRequest.resourceSpans;
 
 /** One changed Resource*-entry: its byte range in the input and its replacement parts. */
 interface EntryEdit {

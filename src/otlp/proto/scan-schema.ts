@@ -1,6 +1,8 @@
 // Structural schemas for scanRequest: for each field number, the wire type it must have and how
-// its value is checked. They mirror the field numbers used by the decoders in this folder.
-import { FIXED32, FIXED64, LEN, VARINT } from './reader.ts';
+// its value is checked. They are compiled from the schema table (schema.ts), as the decoders'
+// tags are, so the scanner and the decoders cannot disagree on a field.
+import { LEN } from './reader.ts';
+import { isMessageType, schemaFields, unpackedWireType, type MessageName } from './schema.ts';
 
 const SCALAR = 0; // check the wire type and skip
 export const STRING = 1; // UTF-8 checked
@@ -78,138 +80,57 @@ export class ScanSchema {
   }
 }
 
-// AnyValue, ArrayValue, KeyValueList and KeyValue are mutually recursive.
-export const ANY_VALUE = new ScanSchema('AnyValue', false);
-const ARRAY_VALUE = new ScanSchema('ArrayValue', false).message(1, ANY_VALUE);
-export const KEY_VALUE = new ScanSchema('KeyValue', false, true).string(1, 'attribute key').message(2, ANY_VALUE);
-const KEY_VALUE_LIST = new ScanSchema('KeyValueList', false).message(1, KEY_VALUE);
-ANY_VALUE.string(1, 'string value')
-  .scalar(2, VARINT)
-  .scalar(3, VARINT)
-  .scalar(4, FIXED64)
-  .message(5, ARRAY_VALUE)
-  .message(6, KEY_VALUE_LIST)
-  .bytes(7, BYTES, 'bytes_value');
+// ---- the scanner's schemas, compiled once from the schema table ----
 
-const SCOPE = new ScanSchema('InstrumentationScope', false)
-  .string(1, 'scope name')
-  .string(2, 'scope version')
-  .message(3, KEY_VALUE)
-  .scalar(4, VARINT);
-const ENTITY_REF = new ScanSchema('EntityRef', false).string(1, 'schema_url').string(2, 'type').string(3, 'id_keys').string(4, 'description_keys');
-const RESOURCE = new ScanSchema('Resource', false).message(1, KEY_VALUE).scalar(2, VARINT).message(3, ENTITY_REF);
+/** Item messages, counted by the scanner, and what an error calls them ("span 3: ..."). */
+const ITEM_NAMES: { readonly [message: string]: string } = {
+  Span: 'span',
+  NumberDataPoint: 'data point',
+  HistogramDataPoint: 'data point',
+  ExponentialHistogramDataPoint: 'data point',
+  SummaryDataPoint: 'data point',
+  LogRecord: 'log record',
+};
 
-function envelopes(item: ScanSchema, signal: string, resourceName: string, scopeName: string): ScanSchema {
-  const scoped = new ScanSchema(scopeName, false).message(1, SCOPE).message(2, item).string(3, 'schema_url');
-  const resourced = new ScanSchema(resourceName, false).message(1, RESOURCE).message(2, scoped).string(3, 'schema_url');
-  return new ScanSchema(`Export${signal}ServiceRequest`, false).message(1, resourced);
+/** How errors name a field of these messages: "<word> <field_name>" ("link trace_id"). */
+const MESSAGE_WORDS: { readonly [message: string]: string } = {
+  KeyValue: 'attribute',
+  InstrumentationScope: 'scope',
+  'Span.Event': 'event',
+  'Span.Link': 'link',
+  Status: 'status',
+  Metric: 'metric',
+  Exemplar: 'exemplar',
+};
+
+function fieldLabel(message: MessageName, field: string): string {
+  if (message === 'AnyValue' && field === 'stringValue') return 'string value';
+  const snake = field.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+  return Object.hasOwn(MESSAGE_WORDS, message) ? `${MESSAGE_WORDS[message]} ${snake}` : snake;
 }
 
-// ---- traces ----
-const EVENT = new ScanSchema('Span.Event', false).scalar(1, FIXED64).string(2, 'event name').message(3, KEY_VALUE).scalar(4, VARINT);
-const LINK = new ScanSchema('Span.Link', false)
-  .bytes(1, ID16, 'link trace_id')
-  .bytes(2, ID8, 'link span_id')
-  .string(3, 'link trace_state')
-  .message(4, KEY_VALUE)
-  .scalar(5, VARINT)
-  .scalar(6, FIXED32);
-const STATUS = new ScanSchema('Status', false).string(2, 'status message').scalar(3, VARINT);
-const SPAN = new ScanSchema('span', true)
-  .bytes(1, ID16, 'trace_id')
-  .bytes(2, ID8, 'span_id')
-  .string(3, 'trace_state')
-  .bytes(4, ID8, 'parent_span_id')
-  .string(5, 'name')
-  .scalar(6, VARINT)
-  .scalar(7, FIXED64)
-  .scalar(8, FIXED64)
-  .message(9, KEY_VALUE)
-  .scalar(10, VARINT)
-  .message(11, EVENT)
-  .scalar(12, VARINT)
-  .message(13, LINK)
-  .scalar(14, VARINT)
-  .message(15, STATUS)
-  .scalar(16, FIXED32);
-export const TRACES_REQUEST = envelopes(SPAN, 'Trace', 'ResourceSpans', 'ScopeSpans');
+const compiled = new Map<MessageName, ScanSchema>();
 
-// ---- metrics ----
-const EXEMPLAR = new ScanSchema('Exemplar', false)
-  .message(7, KEY_VALUE)
-  .scalar(2, FIXED64)
-  .scalar(3, FIXED64)
-  .scalar(6, FIXED64)
-  .bytes(4, ID8, 'exemplar span_id')
-  .bytes(5, ID16, 'exemplar trace_id');
-const NUMBER_POINT = new ScanSchema('data point', true)
-  .message(7, KEY_VALUE)
-  .scalar(2, FIXED64)
-  .scalar(3, FIXED64)
-  .scalar(4, FIXED64)
-  .scalar(6, FIXED64)
-  .message(5, EXEMPLAR)
-  .scalar(8, VARINT);
-const HISTOGRAM_POINT = new ScanSchema('data point', true)
-  .message(9, KEY_VALUE)
-  .scalar(2, FIXED64)
-  .scalar(3, FIXED64)
-  .scalar(4, FIXED64)
-  .scalar(5, FIXED64)
-  .packed(6, FIXED64)
-  .packed(7, FIXED64)
-  .message(8, EXEMPLAR)
-  .scalar(10, VARINT)
-  .scalar(11, FIXED64)
-  .scalar(12, FIXED64);
-const BUCKETS = new ScanSchema('Buckets', false).scalar(1, VARINT).packed(2, VARINT);
-const EXP_POINT = new ScanSchema('data point', true)
-  .message(1, KEY_VALUE)
-  .scalar(2, FIXED64)
-  .scalar(3, FIXED64)
-  .scalar(4, FIXED64)
-  .scalar(5, FIXED64)
-  .scalar(6, VARINT)
-  .scalar(7, FIXED64)
-  .message(8, BUCKETS)
-  .message(9, BUCKETS)
-  .scalar(10, VARINT)
-  .message(11, EXEMPLAR)
-  .scalar(12, FIXED64)
-  .scalar(13, FIXED64)
-  .scalar(14, FIXED64);
-const QUANTILE = new ScanSchema('ValueAtQuantile', false).scalar(1, FIXED64).scalar(2, FIXED64);
-const SUMMARY_POINT = new ScanSchema('data point', true)
-  .message(7, KEY_VALUE)
-  .scalar(2, FIXED64)
-  .scalar(3, FIXED64)
-  .scalar(4, FIXED64)
-  .scalar(5, FIXED64)
-  .message(6, QUANTILE)
-  .scalar(8, VARINT);
-const METRIC = new ScanSchema('Metric', false)
-  .string(1, 'metric name')
-  .string(2, 'metric description')
-  .string(3, 'metric unit')
-  .message(5, new ScanSchema('Gauge', false).message(1, NUMBER_POINT))
-  .message(7, new ScanSchema('Sum', false).message(1, NUMBER_POINT).scalar(2, VARINT).scalar(3, VARINT))
-  .message(9, new ScanSchema('Histogram', false).message(1, HISTOGRAM_POINT).scalar(2, VARINT))
-  .message(10, new ScanSchema('ExponentialHistogram', false).message(1, EXP_POINT).scalar(2, VARINT))
-  .message(11, new ScanSchema('Summary', false).message(1, SUMMARY_POINT))
-  .message(12, KEY_VALUE);
-export const METRICS_REQUEST = envelopes(METRIC, 'Metrics', 'ResourceMetrics', 'ScopeMetrics');
+/** The scan schema of `message`; recursive messages (AnyValue, KeyValue, ...) share one object. */
+function compile(message: MessageName): ScanSchema {
+  let schema = compiled.get(message);
+  if (schema !== undefined) return schema;
+  const isItem = Object.hasOwn(ITEM_NAMES, message);
+  schema = new ScanSchema(isItem ? ITEM_NAMES[message] : message, isItem, message === 'KeyValue');
+  compiled.set(message, schema);
+  for (const f of schemaFields(message)) {
+    const label = fieldLabel(message, f.name);
+    if (isMessageType(f.type)) schema.message(f.number, compile(f.type));
+    else if (f.type === 'string') schema.string(f.number, label);
+    else if (f.type === 'bytes') schema.bytes(f.number, BYTES, label);
+    else if (f.type === 'trace_id') schema.bytes(f.number, ID16, label);
+    else if (f.type === 'span_id') schema.bytes(f.number, ID8, label);
+    else if (f.type.startsWith('packed ')) schema.packed(f.number, unpackedWireType(f.type));
+    else schema.scalar(f.number, f.wire);
+  }
+  return schema;
+}
 
-// ---- logs ----
-const LOG_RECORD = new ScanSchema('log record', true)
-  .scalar(1, FIXED64)
-  .scalar(2, VARINT)
-  .string(3, 'severity_text')
-  .message(5, ANY_VALUE)
-  .message(6, KEY_VALUE)
-  .scalar(7, VARINT)
-  .scalar(8, FIXED32)
-  .bytes(9, ID16, 'trace_id')
-  .bytes(10, ID8, 'span_id')
-  .scalar(11, FIXED64)
-  .string(12, 'event_name');
-export const LOGS_REQUEST = envelopes(LOG_RECORD, 'Logs', 'ResourceLogs', 'ScopeLogs');
+export const TRACES_REQUEST = compile('ExportTraceServiceRequest');
+export const METRICS_REQUEST = compile('ExportMetricsServiceRequest');
+export const LOGS_REQUEST = compile('ExportLogsServiceRequest');

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { OtlpDecodeError } from '../errors.ts';
 import type { Signal } from '../types.ts';
 import { ProtoReader } from './reader.ts';
+import { TAG } from './schema.ts';
 import {
   CHECK_ID16,
   CHECK_ID8,
@@ -25,6 +26,9 @@ import {
 } from './scan-schema.ts';
 
 const MAX_DEPTH = 80;
+const KEY = TAG.KeyValue.key;
+const VALUE = TAG.KeyValue.value;
+const STRING_VALUE = TAG.AnyValue.stringValue;
 
 /**
  * Validates a request's structure without building objects, and returns its item count (spans,
@@ -173,19 +177,19 @@ class Scanner {
   }
 
   /**
-   * Most attributes are exactly {1: key, 2: {1: string}}, both ASCII, every length one byte:
+   * Most attributes are exactly {key, value: {string_value}}, both ASCII, every length one byte:
    * checked here without recursion. Any other shape returns false, and the generic scan checks
    * it (and names a bad string).
    */
   private stringKeyValue(pos: number, end: number): boolean {
     const u8 = this.u8;
-    if (u8[pos] !== 10) return false;
+    if (u8[pos] !== KEY) return false;
     const keyLength = u8[pos + 1];
     if (keyLength >= 0x80) return false;
     const keyStart = pos + 2;
     const keyStop = keyStart + keyLength;
-    // {2: {1: value}} needs four header bytes after the key.
-    if (keyStop + 4 > end || u8[keyStop] !== 18 || u8[keyStop + 2] !== 10) return false;
+    // {value: {string_value}} needs four header bytes after the key.
+    if (keyStop + 4 > end || u8[keyStop] !== VALUE || u8[keyStop + 2] !== STRING_VALUE) return false;
     const anyLength = u8[keyStop + 1];
     const valueLength = u8[keyStop + 3];
     if (anyLength >= 0x80 || valueLength >= 0x80) return false;

@@ -1,119 +1,24 @@
-// Protobuf codec for opentelemetry/proto/trace/v1 and collector/trace/v1.
-// ExportTraceServiceRequest{resource_spans 1}; ResourceSpans{resource 1, scope_spans 2,
-// schema_url 3}; ScopeSpans{scope 1, spans 2, schema_url 3}; Span{trace_id 1, span_id 2,
-// trace_state 3, parent_span_id 4, name 5, kind 6, start fixed64 7, end fixed64 8,
-// attributes 9, dropped_attributes_count 10, events 11, dropped_events_count 12, links 13,
-// dropped_links_count 14, status 15, flags fixed32 16}; Event{time fixed64 1, name 2,
-// attributes 3, dropped_attributes_count 4}; Link{trace_id 1, span_id 2, trace_state 3,
-// attributes 4, dropped_attributes_count 5, flags fixed32 6}; Status{message 2, code 3}.
-import type {
-  ExportTraceServiceRequest,
-  KeyValue,
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-  SpanLink,
-  Status,
-} from '../types.ts';
-import {
-  attributesSize,
-  decodeResource,
-  decodeScope,
-  pushKeyValue,
-  resourceSize,
-  scopeSize,
-  writeAttributes,
-  writeResource,
-  writeScope,
-} from './common.ts';
-import { checkId, EMPTY_BYTES, fieldMask, ProtoReader } from './reader.ts';
+// Protobuf codec for opentelemetry/proto/trace/v1 and collector/trace/v1: the Span and its
+// parts. The request, ResourceSpans and ScopeSpans envelopes are envelope.ts's; field numbers and
+// tags come from the schema table (schema.ts).
+import type { KeyValue, Span, SpanEvent, SpanLink, Status } from '../types.ts';
+import { attributesSize, pushKeyValue, writeAttributes } from './common.ts';
+import { checkId, EMPTY_BYTES, ProtoReader } from './reader.ts';
+import { knownFields, TAG } from './schema.ts';
 import { int32Size, lenField, ProtoWriter, varintSize } from './writer.ts';
 
-const REQUEST_FIELDS = fieldMask(1);
-const RESOURCE_SPANS_FIELDS = fieldMask(1, 2, 3);
-const SCOPE_SPANS_FIELDS = fieldMask(1, 2, 3);
-const SPAN_FIELDS = fieldMask(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-const EVENT_FIELDS = fieldMask(1, 2, 3, 4);
-const LINK_FIELDS = fieldMask(1, 2, 3, 4, 5, 6);
-const STATUS_FIELDS = fieldMask(2, 3);
-
-// Span.flags is field 16 with wire type fixed32: tag 133 is the two-byte varint 0x85 0x01.
-const SPAN_FLAGS_TAG = (16 << 3) | 5;
+const SPAN = TAG.Span;
+const EVENT = TAG['Span.Event'];
+const LINK = TAG['Span.Link'];
+const STATUS = TAG.Status;
+const SPAN_FIELDS = knownFields('Span');
+const EVENT_FIELDS = knownFields('Span.Event');
+const LINK_FIELDS = knownFields('Span.Link');
+const STATUS_FIELDS = knownFields('Status');
+// Span.flags is field 16: its tag takes two bytes, every other Span tag one.
+const SPAN_FLAGS_FIELD_SIZE = varintSize(SPAN.flags) + 4;
 
 // ---- decode ----
-
-/** Counts spans across a request so errors can name the span ("span 3: ..."). */
-export interface SpanCounter {
-  spans: number;
-}
-
-export function decodeTraceRequest(r: ProtoReader, end: number): ExportTraceServiceRequest {
-  const resourceSpans: ResourceSpans[] = [];
-  const counter: SpanCounter = { spans: 0 };
-  while (r.pos < end) {
-    const t = r.tag(end);
-    if (t === 10) {
-      const stop = r.sub(end);
-      resourceSpans.push(decodeResourceSpans(r, stop, counter));
-    } else r.unknown(t, end, REQUEST_FIELDS, 'ExportTraceServiceRequest');
-  }
-  return { resourceSpans };
-}
-
-function decodeResourceSpans(r: ProtoReader, end: number, counter: SpanCounter): ResourceSpans {
-  let resource: ResourceSpans['resource'];
-  const scopeSpans: ScopeSpans[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const t = r.tag(end);
-    switch (t) {
-      case 10: {
-        const stop = r.sub(end);
-        resource = decodeResource(r, stop);
-        break;
-      }
-      case 18: {
-        const stop = r.sub(end);
-        scopeSpans.push(decodeScopeSpans(r, stop, counter));
-        break;
-      }
-      case 26:
-        schemaUrl = r.string(end);
-        break;
-      default:
-        r.unknown(t, end, RESOURCE_SPANS_FIELDS, 'ResourceSpans');
-    }
-  }
-  return { resource, scopeSpans, schemaUrl };
-}
-
-function decodeScopeSpans(r: ProtoReader, end: number, counter: SpanCounter): ScopeSpans {
-  let scope: ScopeSpans['scope'];
-  const spans: Span[] = [];
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const t = r.tag(end);
-    switch (t) {
-      case 10: {
-        const stop = r.sub(end);
-        scope = decodeScope(r, stop);
-        break;
-      }
-      case 18: {
-        const stop = r.sub(end);
-        spans.push(decodeSpanBody(r, stop, counter.spans++));
-        break;
-      }
-      case 26:
-        schemaUrl = r.string(end);
-        break;
-      default:
-        r.unknown(t, end, SCOPE_SPANS_FIELDS, 'ScopeSpans');
-    }
-  }
-  return { scope, spans, schemaUrl };
-}
 
 export function decodeSpanBody(r: ProtoReader, end: number, index: number): Span {
   let traceId = EMPTY_BYTES;
@@ -135,58 +40,58 @@ export function decodeSpanBody(r: ProtoReader, end: number, index: number): Span
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case SPAN.traceId:
         traceId = r.bytes(end);
         break;
-      case 18:
+      case SPAN.spanId:
         spanId = r.bytes(end);
         break;
-      case 26:
+      case SPAN.traceState:
         traceState = r.string(end);
         break;
-      case 34:
+      case SPAN.parentSpanId:
         parentSpanId = r.bytes(end);
         break;
-      case 42:
+      case SPAN.name:
         name = r.string(end);
         break;
-      case 48:
+      case SPAN.kind:
         kind = r.varint32(end) | 0;
         break;
-      case 57:
+      case SPAN.startTimeUnixNano:
         startTimeUnixNano = r.fixed64(end);
         break;
-      case 65:
+      case SPAN.endTimeUnixNano:
         endTimeUnixNano = r.fixed64(end);
         break;
-      case 74:
+      case SPAN.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 80:
+      case SPAN.droppedAttributesCount:
         droppedAttributesCount = r.varint32(end);
         break;
-      case 90: {
+      case SPAN.events: {
         const stop = r.sub(end);
         events.push(decodeEvent(r, stop));
         break;
       }
-      case 96:
+      case SPAN.droppedEventsCount:
         droppedEventsCount = r.varint32(end);
         break;
-      case 106: {
+      case SPAN.links: {
         const stop = r.sub(end);
         links.push(decodeLink(r, stop, index));
         break;
       }
-      case 112:
+      case SPAN.droppedLinksCount:
         droppedLinksCount = r.varint32(end);
         break;
-      case 122: {
+      case SPAN.status: {
         const stop = r.sub(end);
         status = decodeStatus(r, stop);
         break;
       }
-      case SPAN_FLAGS_TAG:
+      case SPAN.flags:
         flags = r.fixed32(end);
         break;
       default:
@@ -227,16 +132,16 @@ function decodeEvent(r: ProtoReader, end: number): SpanEvent {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 9:
+      case EVENT.timeUnixNano:
         timeUnixNano = r.fixed64(end);
         break;
-      case 18:
+      case EVENT.name:
         name = r.string(end);
         break;
-      case 26:
+      case EVENT.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 32:
+      case EVENT.droppedAttributesCount:
         droppedAttributesCount = r.varint32(end);
         break;
       default:
@@ -256,22 +161,22 @@ function decodeLink(r: ProtoReader, end: number, spanIndex: number): SpanLink {
   while (r.pos < end) {
     const t = r.tag(end);
     switch (t) {
-      case 10:
+      case LINK.traceId:
         traceId = r.bytes(end);
         break;
-      case 18:
+      case LINK.spanId:
         spanId = r.bytes(end);
         break;
-      case 26:
+      case LINK.traceState:
         traceState = r.string(end);
         break;
-      case 34:
+      case LINK.attributes:
         pushKeyValue(r, end, attributes);
         break;
-      case 40:
+      case LINK.droppedAttributesCount:
         droppedAttributesCount = r.varint32(end);
         break;
-      case 53:
+      case LINK.flags:
         flags = r.fixed32(end);
         break;
       default:
@@ -288,64 +193,14 @@ function decodeStatus(r: ProtoReader, end: number): Status {
   let code = 0;
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === 18) message = r.string(end);
-    else if (t === 24) code = r.varint32(end) | 0;
+    if (t === STATUS.message) message = r.string(end);
+    else if (t === STATUS.code) code = r.varint32(end) | 0;
     else r.unknown(t, end, STATUS_FIELDS, 'Status');
   }
   return { message, code };
 }
 
 // ---- size (pass 1) ----
-
-export function traceRequestSize(w: ProtoWriter, req: ExportTraceServiceRequest): number {
-  const list = req.resourceSpans;
-  let n = 0;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = resourceSpansSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  return n;
-}
-
-function resourceSpansSize(w: ProtoWriter, rs: ResourceSpans): number {
-  let n = 0;
-  if (rs.resource !== undefined) {
-    const slot = w.reserve();
-    const b = resourceSize(w, rs.resource);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  const list = rs.scopeSpans;
-  for (let i = 0; i < list.length; i++) {
-    const slot = w.reserve();
-    const b = scopeSpansSize(w, list[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  if (rs.schemaUrl !== '') n += 1 + w.stringSize(rs.schemaUrl);
-  return n;
-}
-
-function scopeSpansSize(w: ProtoWriter, ss: ScopeSpans): number {
-  let n = 0;
-  if (ss.scope !== undefined) {
-    const slot = w.reserve();
-    const b = scopeSize(w, ss.scope);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  const spans = ss.spans;
-  for (let i = 0; i < spans.length; i++) {
-    const slot = w.reserve();
-    const b = spanSize(w, spans[i]);
-    w.setSize(slot, b);
-    n += lenField(b);
-  }
-  if (ss.schemaUrl !== '') n += 1 + w.stringSize(ss.schemaUrl);
-  return n;
-}
 
 export function spanSize(w: ProtoWriter, s: Span): number {
   let n = 0;
@@ -381,7 +236,7 @@ export function spanSize(w: ProtoWriter, s: Span): number {
     w.setSize(slot, b);
     n += lenField(b);
   }
-  if (s.flags !== 0) n += 6;
+  if (s.flags !== 0) n += SPAN_FLAGS_FIELD_SIZE;
   return n;
 }
 
@@ -406,131 +261,90 @@ function linkSize(w: ProtoWriter, l: SpanLink): number {
 
 // ---- write (pass 2) ----
 
-export function writeTraceRequest(w: ProtoWriter, req: ExportTraceServiceRequest): void {
-  const list = req.resourceSpans;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(10);
-    writeResourceSpans(w, list[i]);
-  }
-}
-
-function writeResourceSpans(w: ProtoWriter, rs: ResourceSpans): void {
-  if (rs.resource !== undefined) {
-    w.messageHeader(10);
-    writeResource(w, rs.resource);
-  }
-  const list = rs.scopeSpans;
-  for (let i = 0; i < list.length; i++) {
-    w.messageHeader(18);
-    writeScopeSpans(w, list[i]);
-  }
-  if (rs.schemaUrl !== '') {
-    w.byte(26);
-    w.string(rs.schemaUrl);
-  }
-}
-
-function writeScopeSpans(w: ProtoWriter, ss: ScopeSpans): void {
-  if (ss.scope !== undefined) {
-    w.messageHeader(10);
-    writeScope(w, ss.scope);
-  }
-  const spans = ss.spans;
-  for (let i = 0; i < spans.length; i++) {
-    w.messageHeader(18);
-    writeSpan(w, spans[i]);
-  }
-  if (ss.schemaUrl !== '') {
-    w.byte(26);
-    w.string(ss.schemaUrl);
-  }
-}
-
 export function writeSpan(w: ProtoWriter, s: Span): void {
   if (s.traceId.length !== 0) {
-    w.byte(10);
+    w.byte(SPAN.traceId);
     w.bytes(s.traceId);
   }
   if (s.spanId.length !== 0) {
-    w.byte(18);
+    w.byte(SPAN.spanId);
     w.bytes(s.spanId);
   }
   if (s.traceState !== '') {
-    w.byte(26);
+    w.byte(SPAN.traceState);
     w.string(s.traceState);
   }
   if (s.parentSpanId.length !== 0) {
-    w.byte(34);
+    w.byte(SPAN.parentSpanId);
     w.bytes(s.parentSpanId);
   }
-  w.byte(42);
+  w.byte(SPAN.name);
   w.string(s.name);
   if (s.kind !== 0) {
-    w.byte(48);
+    w.byte(SPAN.kind);
     w.int32(s.kind);
   }
-  w.byte(57);
+  w.byte(SPAN.startTimeUnixNano);
   w.fixed64(s.startTimeUnixNano);
-  w.byte(65);
+  w.byte(SPAN.endTimeUnixNano);
   w.fixed64(s.endTimeUnixNano);
-  writeAttributes(w, 74, s.attributes);
-  w.byte(80);
+  writeAttributes(w, SPAN.attributes, s.attributes);
+  w.byte(SPAN.droppedAttributesCount);
   w.varint(s.droppedAttributesCount);
   const events = s.events;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    w.messageHeader(90);
-    w.byte(9);
+    w.messageHeader(SPAN.events);
+    w.byte(EVENT.timeUnixNano);
     w.fixed64(e.timeUnixNano);
-    w.byte(18);
+    w.byte(EVENT.name);
     w.string(e.name);
-    writeAttributes(w, 26, e.attributes);
-    w.byte(32);
+    writeAttributes(w, EVENT.attributes, e.attributes);
+    w.byte(EVENT.droppedAttributesCount);
     w.varint(e.droppedAttributesCount);
   }
-  w.byte(96);
+  w.byte(SPAN.droppedEventsCount);
   w.varint(s.droppedEventsCount);
   const links = s.links;
   for (let i = 0; i < links.length; i++) {
     writeLink(w, links[i]);
   }
-  w.byte(112);
+  w.byte(SPAN.droppedLinksCount);
   w.varint(s.droppedLinksCount);
   if (s.status !== undefined) {
-    w.messageHeader(122);
+    w.messageHeader(SPAN.status);
     if (s.status.message !== '') {
-      w.byte(18);
+      w.byte(STATUS.message);
       w.string(s.status.message);
     }
-    w.byte(24);
+    w.byte(STATUS.code);
     w.int32(s.status.code);
   }
   if (s.flags !== 0) {
-    w.byte(0x85);
-    w.byte(0x01);
+    w.tag(SPAN.flags);
     w.fixed32(s.flags);
   }
 }
 
 function writeLink(w: ProtoWriter, l: SpanLink): void {
-  w.messageHeader(106);
+  w.messageHeader(SPAN.links);
   if (l.traceId.length !== 0) {
-    w.byte(10);
+    w.byte(LINK.traceId);
     w.bytes(l.traceId);
   }
   if (l.spanId.length !== 0) {
-    w.byte(18);
+    w.byte(LINK.spanId);
     w.bytes(l.spanId);
   }
   if (l.traceState !== '') {
-    w.byte(26);
+    w.byte(LINK.traceState);
     w.string(l.traceState);
   }
-  writeAttributes(w, 34, l.attributes);
-  w.byte(40);
+  writeAttributes(w, LINK.attributes, l.attributes);
+  w.byte(LINK.droppedAttributesCount);
   w.varint(l.droppedAttributesCount);
   if (l.flags !== 0) {
-    w.byte(53);
+    w.byte(LINK.flags);
     w.fixed32(l.flags);
   }
 }

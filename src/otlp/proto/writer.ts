@@ -203,7 +203,3 @@ export function varint64Size(v: bigint): number {
 export function lenField(n: number): number {
   return 1 + varintSize(n) + n;
 }
-
-export function tag(field: number, wire: number): number {
-  return (field << 3) | wire;
-}

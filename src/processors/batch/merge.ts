@@ -1,6 +1,7 @@
 import { Batch } from '../../core/batch.ts';
 import type { RequestMetadata } from '../../core/metadata.ts';
-import { RESOURCE_FIELD, type RequestBySignal, type Signal } from '../../otlp/types.ts';
+import { modelOf } from '../../otlp/model.ts';
+import type { ResourceEntryBySignal, Signal } from '../../otlp/types.ts';
 
 
 /**
@@ -25,13 +26,13 @@ export function mergeBatches<S extends Signal>(signal: S, parts: readonly Batch<
     }
     return Batch.fromChunks(signal, chunks, items, metadata);
   }
-  const field = RESOURCE_FIELD[signal];
-  const merged: unknown[] = [];
+  const model = modelOf(signal);
+  const merged: ResourceEntryBySignal[S][] = [];
   for (let i = 0; i < parts.length; i++) {
-    const entries = (parts[i].request as unknown as Record<string, unknown[]>)[field];
+    const entries = model.entries(parts[i].request);
     for (let j = 0; j < entries.length; j++) merged.push(entries[j]);
   }
-  return Batch.fromRequest(signal, { [field]: merged } as unknown as RequestBySignal[S], metadata);
+  return Batch.fromRequest(signal, model.request(merged), metadata);
 }
 
 /**
@@ -40,36 +41,34 @@ export function mergeBatches<S extends Signal>(signal: S, parts: readonly Batch<
  */
 export function splitBatch<S extends Signal>(batch: Batch<S>, maxItems: number): Batch<S>[] {
   if (batch.itemCount <= maxItems) return [batch];
-  const field = RESOURCE_FIELD[batch.signal];
+  const model = modelOf(batch.signal);
   const out: Batch<S>[] = [];
-  let current: unknown[] = [];
+  let current: ResourceEntryBySignal[S][] = [];
   let currentItems = 0;
   const flush = () => {
     if (currentItems === 0) return;
-    out.push(batch.withRequest({ [field]: current } as unknown as RequestBySignal[S]));
+    out.push(batch.withRequest(model.request(current)));
     current = [];
     currentItems = 0;
   };
-  for (const resource of (batch.request as unknown as Record<string, ResourceEntry[]>)[field]) {
-    const scopeField = scopeKey(resource);
-    let resourceCopy: ResourceEntry | undefined;
-    for (const scope of resource[scopeField] as ScopeEntry[]) {
-      const itemField = itemKey(scope);
-      const items = scope[itemField] as unknown[];
+  for (const entry of model.entries(batch.request)) {
+    let entryCopy: ResourceEntryBySignal[S] | undefined;
+    for (const scoped of model.scopes(entry)) {
+      const items = model.items(scoped);
       let start = 0;
       while (start < items.length) {
         const room = maxItems - currentItems;
         const take = Math.min(room, items.length - start);
-        if (resourceCopy === undefined) {
-          resourceCopy = { ...resource, [scopeField]: [] };
-          current.push(resourceCopy);
+        if (entryCopy === undefined) {
+          entryCopy = model.entry(entry.resource, [], entry.schemaUrl);
+          current.push(entryCopy);
         }
-        (resourceCopy[scopeField] as ScopeEntry[]).push({ ...scope, [itemField]: items.slice(start, start + take) });
+        model.scopes(entryCopy).push(model.scoped(scoped.scope, items.slice(start, start + take), scoped.schemaUrl));
         currentItems += take;
         start += take;
         if (currentItems >= maxItems) {
           flush();
-          resourceCopy = undefined;
+          entryCopy = undefined;
         }
       }
     }
@@ -77,15 +76,3 @@ export function splitBatch<S extends Signal>(batch: Batch<S>, maxItems: number):
   flush();
   return out;
 }
-
-type ResourceEntry = Record<string, unknown>;
-type ScopeEntry = Record<string, unknown>;
-
-function scopeKey(resource: ResourceEntry): string {
-  return 'scopeSpans' in resource ? 'scopeSpans' : 'scopeMetrics' in resource ? 'scopeMetrics' : 'scopeLogs';
-}
-
-function itemKey(scope: ScopeEntry): string {
-  return 'spans' in scope ? 'spans' : 'metrics' in scope ? 'metrics' : 'logRecords';
-}
-

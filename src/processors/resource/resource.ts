@@ -1,7 +1,8 @@
 import { compileActions } from '../../attraction/index.ts';
 import type { Batch } from '../../core/batch.ts';
 import { rewriteResources } from '../../otlp/index.ts';
-import { RESOURCE_FIELD, type Resource, type Signal } from '../../otlp/types.ts';
+import { resourceEntries } from '../../otlp/model.ts';
+import type { Signal } from '../../otlp/types.ts';
 import type { ResourceConfig } from './config.ts';
 
 // Resource attributes only, so items are never decoded: on encoded batches each resource is
@@ -11,7 +12,6 @@ import type { ResourceConfig } from './config.ts';
 
 export function createResourceEdit(config: ResourceConfig, signal: Signal): (batch: Batch) => void {
   const edit = compileActions(config.attributes);
-  const field = RESOURCE_FIELD[signal];
   return (batch) => {
     if (batch.hasBytes) {
       const rewritten = rewriteResources(signal, batch.bytes(), (resource) => {
@@ -21,11 +21,9 @@ export function createResourceEdit(config: ResourceConfig, signal: Signal): (bat
       batch.replaceBytes(rewritten);
       return;
     }
-    const request = batch.mutate() as unknown as Record<string, Array<{ resource: Resource | undefined }>>;
-    const list = request[field];
-    for (let i = 0; i < list.length; i++) {
-      const holder = list[i];
-      const resource = (holder.resource ??= { attributes: [], droppedAttributesCount: 0, entityRefs: [] });
+    const entries = resourceEntries(signal, batch.mutate());
+    for (let i = 0; i < entries.length; i++) {
+      const resource = (entries[i].resource ??= { attributes: [], droppedAttributesCount: 0, entityRefs: [] });
       edit(resource.attributes, batch.metadata);
     }
   };

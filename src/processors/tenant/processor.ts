@@ -5,7 +5,8 @@ import { PipelineError } from '../../core/errors.ts';
 import { rejectItems } from '../../core/metadata.ts';
 import type { Counter, Telemetry } from '../../core/telemetry.ts';
 import { countItems as countRequestItems, rewriteResources } from '../../otlp/protobuf.ts';
-import { RESOURCE_FIELD, type RequestBySignal, type Resource, type Signal } from '../../otlp/types.ts';
+import { modelOf } from '../../otlp/model.ts';
+import type { Resource, ResourceEntryBySignal, Signal } from '../../otlp/types.ts';
 import { reloadLogger } from '../../common/watched-file.ts';
 import type { TenantConfig } from './config.ts';
 import { enrichResource } from './enrich.ts';
@@ -15,9 +16,7 @@ import { TenantLabels } from '../../core/tenant-labels.ts';
 import { TenantTable } from './tenant-table.ts';
 
 
-interface ResourceEntry {
-  resource: Resource | undefined;
-}
+type ResourceEntry = ResourceEntryBySignal[Signal];
 
 /**
  * Gives every item a tenant someone can trust, stamps the tenant's attributes on its resource,
@@ -142,8 +141,9 @@ export class TenantProcessor {
 
   /** Decoded path: resources may belong to different tenants; unknown ones are rejected as partial success. */
   async #perResource(batch: Batch): Promise<Batch | null> {
-    const request = batch.mutate() as unknown as Record<string, ResourceEntry[]>;
-    const entries = request[RESOURCE_FIELD[this.#signal]];
+    const model = modelOf(this.#signal);
+    const request = batch.mutate();
+    const entries = model.entries(request);
     const byTenant = new Map<string, ResourceEntry[]>();
     let rejected = 0;
     const conflicts: string[] = [];
@@ -168,10 +168,9 @@ export class TenantProcessor {
     this.#countConflicts(conflicts);
     if (rejected > 0) rejectItems(batch.metadata, rejected, 'unknown tenant');
     if (byTenant.size === 0) return null;
-    const top = RESOURCE_FIELD[this.#signal];
     if (byTenant.size === 1) {
       const [[tenant, list]] = byTenant;
-      request[top] = list;
+      model.setEntries(request, list);
       this.#admit(batch, tenant, countItems(this.#signal, list), batch.bytes().byteLength);
       batch.metadata.tenant = tenant;
       return batch;
@@ -179,7 +178,7 @@ export class TenantProcessor {
     // One batch per tenant, each with its own metadata, so batching and routing never mix tenants.
     const parts: Batch[] = [];
     for (const [tenant, list] of byTenant) {
-      const part = Batch.fromRequest(this.#signal, { [top]: list } as unknown as RequestBySignal[Signal], { ...batch.metadata, tenant });
+      const part = Batch.fromRequest(this.#signal, model.request(list), { ...batch.metadata, tenant });
       this.#admit(part, tenant, countItems(this.#signal, list), part.bytes().byteLength);
       parts.push(part);
     }
@@ -189,6 +188,6 @@ export class TenantProcessor {
 }
 
 /** Items in some resource entries, counted by the codec's own rules. */
-function countItems(signal: Signal, entries: readonly ResourceEntry[]): number {
-  return countRequestItems(signal, { [RESOURCE_FIELD[signal]]: entries } as unknown as RequestBySignal[Signal]);
+function countItems(signal: Signal, entries: ResourceEntry[]): number {
+  return countRequestItems(signal, modelOf(signal).request(entries));
 }
