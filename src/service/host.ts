@@ -1,4 +1,5 @@
 import type { HealthState, Host } from '../core/component.ts';
+import { MemoryBudget } from '../core/memory.ts';
 
 export interface HealthEvent {
   componentId: string;
@@ -13,6 +14,7 @@ export class ServiceHost implements Host {
   readonly #healthListeners: Array<(event: HealthEvent) => void> = [];
   readonly #overloadListeners: Array<(overloaded: boolean) => void> = [];
   #overloaded = false;
+  readonly memory = new MemoryBudget();
 
   addExtension(id: string, instance: unknown): void {
     this.#extensions.set(id, instance);

@@ -64,6 +64,7 @@ export class Service {
     const config = this.#config;
     const startedAt = Date.now();
     registerProcessMetrics(this.telemetry, startedAt);
+    this.host.memory.register(this.telemetry);
     if (config.telemetry.metrics.address !== '') {
       this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
     }

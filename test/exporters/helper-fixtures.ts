@@ -1,12 +1,13 @@
 // What the exporter helper tests share: a host that records nothing and the helper's settings.
 import pino from 'pino';
 import type { Exporter, Host } from '../../src/core/component.ts';
+import { MemoryBudget } from '../../src/core/memory.ts';
 import type { Telemetry } from '../../src/core/telemetry.ts';
 import type { ExporterHelperSettings } from '../../src/exporters/helper/config.ts';
 import { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
 import type { ExportQueue } from '../../src/exporters/helper/memory-queue.ts';
 
-const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onOverload: () => {}, setOverload: () => {} };
+const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onOverload: () => {}, setOverload: () => {}, memory: new MemoryBudget() };
 
 /** A traces helper with retries off; `timeout` and `numConsumers` are what the tests vary. */
 export function testHelper(options: { id: string; exporter: Exporter; telemetry: Telemetry; timeout: number; numConsumers: number; queue?: ExportQueue }): ExporterHelper {

@@ -55,7 +55,7 @@ export class ExporterHelper implements Consumer {
     this.#logger = options.logger;
     this.#host = options.host;
     const queueSettings = options.settings.sending_queue;
-    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size)) : undefined;
+    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, options.host.memory.holder('exporter_queue'))) : undefined;
 
     const t = options.telemetry;
     const items = ITEM_NAMES[options.signal];

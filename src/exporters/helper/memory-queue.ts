@@ -1,4 +1,5 @@
 import type { Batch } from '../../core/batch.ts';
+import type { HeldBytes } from '../../core/memory.ts';
 
 export interface QueueEntry {
   batch: Batch;
@@ -52,9 +53,12 @@ export class MemoryQueue implements ExportQueue {
   #handingOver = 0;
   #waiters: Array<(ready: boolean) => void> = [];
   #closed = false;
+  readonly #held: HeldBytes | undefined;
 
-  constructor(capacity: number) {
+  /** `held` counts the queued batches' bytes, from offer until ack or release, in the memory budget. */
+  constructor(capacity: number, held?: HeldBytes) {
     this.capacity = capacity;
+    this.#held = held;
   }
 
   /** Entries no consumer has been woken for; one being handed to a consumer does not take a slot. */
@@ -69,7 +73,9 @@ export class MemoryQueue implements ExportQueue {
   async offer(batch: Batch): Promise<OfferResult> {
     const waiter = this.#waiters.shift();
     if (waiter === undefined && (this.#closed || this.size >= this.capacity)) return 'full';
-    this.#items.push({ batch, enqueuedAt: Date.now() });
+    const bytes = batch.byteLength;
+    this.#held?.add(bytes);
+    this.#items.push({ batch, enqueuedAt: Date.now(), bytes } as HeldEntry);
     if (waiter !== undefined) {
       this.#handingOver++;
       waiter(true);
@@ -98,9 +104,13 @@ export class MemoryQueue implements ExportQueue {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  ack(): void {}
+  ack(entry: QueueEntry): void {
+    this.#held?.add(-(entry as HeldEntry).bytes);
+  }
 
-  release(): void {}
+  release(entry: QueueEntry): void {
+    this.#held?.add(-(entry as HeldEntry).bytes);
+  }
 
   async close(): Promise<void> {
     this.#closed = true;
@@ -108,4 +118,9 @@ export class MemoryQueue implements ExportQueue {
     this.#waiters = [];
     for (const waiter of waiters) waiter(false);
   }
+}
+
+/** An entry remembers the bytes it was counted with: a push may decode the batch meanwhile. */
+interface HeldEntry extends QueueEntry {
+  bytes: number;
 }

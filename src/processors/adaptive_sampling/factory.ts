@@ -37,6 +37,7 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
       },
     });
     ctx.host.onOverload((active) => sampler.setOverload(active));
+    const untrack = ctx.host.memory.track('sampler', () => sampler.bufferedBytes);
 
     const t = ctx.telemetry;
     const processor = ctx.id;
@@ -69,6 +70,7 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
         if (timer !== undefined) clearInterval(timer);
         timer = undefined;
         sampler.flush();
+        untrack();
         await Promise.all(pending);
       },
       process(batch: Batch) {
