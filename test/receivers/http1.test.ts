@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 /** Echoes method, path, body length and x-test; /slow answers after 50 ms, /wait/N after N ms, /early before reading the body. */
-async function start(options: { headersTimeoutMs?: number; requestTimeoutMs?: number; keepAliveTimeoutMs?: number; limit?: number } = {}): Promise<Running> {
+async function start(options: { headersTimeoutMs?: number; requestTimeoutMs?: number; keepAliveTimeoutMs?: number; lingerTimeoutMs?: number; limit?: number } = {}): Promise<Running> {
   const servedBy: string[] = [];
   const refusals: Http1Refusal[] = [];
   const bodyErrors: number[] = [];
@@ -53,6 +53,7 @@ async function start(options: { headersTimeoutMs?: number; requestTimeoutMs?: nu
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
     headersTimeoutMs: options.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,
+    lingerTimeoutMs: options.lingerTimeoutMs,
     checkIntervalMs: 20,
     onRefusal: (status) => refusals.push(status),
   });
@@ -297,8 +298,8 @@ describe('the fast path over a socket', () => {
     expect(bodies(halfClosed.received())).toEqual(['POST /slow 1 - y']);
   });
 
-  test('a declared body over the limit is refused at once, and the connection closes even if the client never does', async () => {
-    const { port, server } = await start({ limit: 10 });
+  test('a declared body over the limit is refused at once, and the connection closes once the client goes quiet, even if it never closes', async () => {
+    const { port, server } = await start({ limit: 10, lingerTimeoutMs: 50 });
     const client = open(port, true);
     client.socket.write('POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc');
     await client.ended;
@@ -308,6 +309,48 @@ describe('the fast path over a socket', () => {
     for (let i = 0; i < 50 && (await connections()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(await connections()).toBe(0);
     client.socket.destroy();
+  });
+
+  test('a declared body over the limit that the client goes on sending is read and dropped, so the client reads its 413 instead of a reset', async () => {
+    const { port } = await start({ limit: 10 });
+    const client = open(port, true);
+    const errors: string[] = [];
+    client.socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+    const size = 8 * 1024 * 1024;
+    client.socket.write(`POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`);
+    // Sent after the answer is on its way: a server that closed at once would reset these writes.
+    const chunk = Buffer.alloc(256 * 1024, 0x61);
+    for (let sent = 0; sent < size; sent += chunk.length) {
+      if (!client.socket.write(chunk)) await new Promise((resolve) => client.socket.once('drain', resolve));
+    }
+    client.socket.end();
+    await client.closed;
+    expect(statuses(client.received())).toEqual([413]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a request whose lines end in a bare LF gets 400 at once, and the connection closes', async () => {
+    const { port } = await start({ headersTimeoutMs: 600_000 });
+    const client = open(port);
+    client.socket.write('POST /x HTTP/1.1\nHost: x\nContent-Length: 2\n\nok');
+    await client.closed;
+    expect(statuses(client.received())).toEqual([400]);
+  });
+
+  test('close(grace) answers requests in flight, with Connection: close, before their connections close', async () => {
+    const { port, server } = await start();
+    const busy = open(port);
+    busy.socket.write(post('/wait/1000', 'x'));
+    const idle = open(port);
+    idle.socket.write(post('/a', 'y'));
+    await idle.quiet();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const closing = server.close(10_000);
+    running = undefined;
+    await Promise.all([busy.closed, idle.closed, closing]);
+    expect(bodies(busy.received())).toEqual(['POST /wait/1000 1 - x']);
+    expect(busy.received()).toContain('Connection: close');
+    expect(bodies(idle.received())).toEqual(['POST /a 1 - y']);
   });
 
   test('a client that disconnects mid-body fails the read, and the server goes on', async () => {

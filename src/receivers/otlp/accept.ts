@@ -57,7 +57,8 @@ export class RequestAcceptor {
     this.#refusedRequests.add(1, { ...this.#labels, reason });
   }
 
-  async accept(signal: Signal, body: Uint8Array, encoding: Encoding, metadata: RequestMetadata): Promise<AcceptOutcome> {
+  /** `ticket` (the body's admission) is released as the pipeline takes the batch: its holders count it from there. */
+  async accept(signal: Signal, body: Uint8Array, encoding: Encoding, metadata: RequestMetadata, ticket?: { release(): void }): Promise<AcceptOutcome> {
     const consumer = this.#consumers[signal];
     const counters = this.#counters[signal];
     if (consumer === undefined || counters === undefined) return { ok: false, error: new PipelineError('invalid', `this receiver has no ${signal} pipeline`) };
@@ -79,6 +80,7 @@ export class RequestAcceptor {
     }
     const items = batch.itemCount;
     if (items === 0) return { ok: true, rejected: 0, message: '' };
+    ticket?.release();
     try {
       await consumer.consume(batch);
     } catch (error) {

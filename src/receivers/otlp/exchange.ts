@@ -12,6 +12,10 @@ export interface HttpExchange {
   /** Lower-case names, as node:http gives them. */
   readonly headers: IncomingHttpHeaders;
   readonly remoteAddress: string;
+  /** The declared Content-Length; undefined for a chunked body. */
+  readonly contentLength: number | undefined;
+  /** The connection it came on (any object that is the same for every request on it), for per-connection caps. */
+  readonly connection: object;
   /** The whole body; rejects with a BodyError (413) as soon as it passes `limit`. */
   readBody(limit: number): Promise<Buffer>;
   /** The body will not be read: drop it as it arrives. */
@@ -31,6 +35,8 @@ export function nodeExchange(req: IncomingMessage, res: ServerResponse): HttpExc
     url: req.url ?? '/',
     headers: req.headers,
     remoteAddress: req.socket.remoteAddress ?? '',
+    contentLength: req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']),
+    connection: req.socket,
     readBody: (limit) => readBody(req, limit),
     discardBody: () => void req.resume(),
     respond(status, headers, body, close = false) {
