@@ -74,7 +74,7 @@ describe('memory limiter', () => {
     const { budget, limiter } = startLimiter(rss);
     const batches = budget.holder('batch');
     batches.add(60 * MIB);
-    rss.value = 170 * MIB;
+    rss.value = 210 * MIB;
     limiter.check();
     expect(limiter.refusing).toBe(true);
     expect(budget.refuses(1)).toBe('rss');

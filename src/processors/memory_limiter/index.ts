@@ -33,7 +33,7 @@ const MIN_HELD_SHARE = 0.25;
  *
  * The limit on held bytes is the soft limit (`limit_mib − spike_limit_mib`) less the process's
  * resident memory at start (code, heap, buffers that are not data), so held data plus that
- * baseline stays near the soft limit. RSS is a second signal: above the soft limit it refuses too,
+ * baseline stays near the soft limit. RSS is a second signal: above the hard limit it refuses too,
  * but only while Sluice still holds at least half its limit. Once that has drained, refusing
  * would free nothing: the RSS left is memory Node has not returned to the OS (freed ArrayBuffers,
  * malloc arenas), which new work reuses. So refusing always ends when held bytes fall, whatever
@@ -84,7 +84,7 @@ export class MemoryLimiter {
       }
     }
     const budget = this.#budget;
-    budget.setRssPressure(rss >= this.#softBytes && budget.held >= budget.limit / 2);
+    budget.setRssPressure(rss >= this.#hardBytes && budget.held >= budget.limit / 2);
     const refusing = budget.refusing;
     if (refusing !== this.#refusing) {
       this.#refusing = refusing;

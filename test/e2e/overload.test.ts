@@ -1,0 +1,145 @@
+// Overload without an outage (issue 16): under 5× the load a slow backend can take, Sluice refuses
+// retryably, keeps its peak RSS within limit_mib + 20%, stays alive, and lets every request back
+// in within seconds of the load stopping, though Node keeps the RSS the spike took.
+//
+// The load is open-loop raw HTTP (each client sends on a fixed schedule whatever the answer, as a
+// fleet of SDKs does), with bodies the OpenTelemetry SDK's own serialiser wrote. The RSS bound is
+// memory, read from /proc (VmHWM, the peak); nothing here asserts a duration.
+import { readFileSync } from 'node:fs';
+import { createServer, request, Agent, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { scanRequest } from '../../src/otlp/protobuf.ts';
+import { typicalSpans } from '../otlp/sdk-fixtures.ts';
+import { freePorts, LAUNCHER, metricValue, scrapeMetrics, startSluice, type RunningSluice } from './harness.ts';
+
+const MIB = 1024 * 1024;
+const LIMIT_MIB = 200;
+
+/** Peak resident memory of a process, from the kernel. */
+function peakRssBytes(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? NaN : Number(match[1]) * 1024;
+}
+
+/** A backend that answers every export after `delayMs`, counting the spans it was sent. */
+async function slowBackend(port: number, delayMs: number): Promise<{ server: Server; spans: () => number }> {
+  let spans = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      spans += scanRequest('traces', Buffer.concat(chunks));
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(), delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, spans: () => spans };
+}
+
+interface Answer {
+  status: number;
+  retryAfter: string | undefined;
+}
+
+function post(agent: Agent, port: number, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve) => {
+    const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.byteLength, ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined }));
+    });
+    req.on('error', (error) => resolve({ status: -1, retryAfter: (error as NodeJS.ErrnoException).code }));
+    req.end(body);
+  });
+}
+
+/** `clients` open-loop senders, each posting once every `everyMs` for `forMs`; resolves with every answer. */
+async function openLoop(port: number, body: Uint8Array, clients: number, everyMs: number, forMs: number): Promise<Answer[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients * 4 });
+  const answers: Promise<Answer>[] = [];
+  const sends = Math.floor(forMs / everyMs);
+  for (let round = 0; round < sends; round++) {
+    for (let c = 0; c < clients; c++) answers.push(post(agent, port, body));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  const settled = await Promise.all(answers);
+  agent.destroy();
+  return settled;
+}
+
+describe('overload: 5× what the backend takes, limit_mib 200', () => {
+  let ports: { http: number; health: number; metrics: number; backend: number };
+  let backend: Awaited<ReturnType<typeof slowBackend>>;
+  let sluice: RunningSluice;
+  let body: Uint8Array;
+
+  beforeAll(async () => {
+    const [http, health, metrics, backendPort] = await freePorts(4);
+    ports = { http, health, metrics, backend: backendPort };
+    body = ProtobufTraceSerializer.serializeRequest(await typicalSpans(1000))!;
+    backend = await slowBackend(backendPort, 400);
+    sluice = await startSluice(
+      `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:${http} } } }
+processors:
+  memory_limiter: { check_interval: 1s, limit_mib: ${LIMIT_MIB} }
+  batch: { send_batch_size: 2000, timeout: 200ms }
+exporters:
+  otlphttp:
+    endpoint: http://127.0.0.1:${backendPort}
+    compression: none
+    sending_queue: { num_consumers: 1 }
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: 127.0.0.1:${metrics} }, logs: { level: warn } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlphttp] }
+`,
+      { healthPort: health, entry: LAUNCHER },
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    // Killed: a graceful stop would drain the queue into the 400 ms backend, which proves nothing here.
+    await sluice?.stop('SIGKILL');
+    backend?.server.close();
+  });
+
+  test('peak RSS stays within limit_mib + 20%, refusals are retryable, and all is accepted again once the load stops', async () => {
+    // The backend takes ~2 batches of 2 requests a second (one consumer, 400 ms each): ~5 requests/s.
+    // 24 clients each sending one 1,000-span request a second offer ~5× that, for 30 s.
+    const answers = await openLoop(ports.http, body, 24, 1000, 30_000);
+    const statuses = new Map<number, number>();
+    for (const answer of answers) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+    const page = await scrapeMetrics(ports.metrics);
+    const peak = peakRssBytes(sluice.process.pid!);
+    console.log('overload', { statuses: Object.fromEntries(statuses), peakRssMiB: Math.round(peak / MIB), held: metricValue(page, 'sluice_memory_held_bytes', { holder: 'exporter_queue' }), limit: metricValue(page, 'sluice_memory_limit_bytes') });
+
+    expect(sluice.process.exitCode).toBeNull();
+    expect(peak).toBeLessThanOrEqual(LIMIT_MIB * 1.2 * MIB);
+    // Only accepted, or refused retryably with retry information: never a reset, never a 5xx of another kind.
+    expect([...statuses.keys()].sort()).toEqual([200, 503]);
+    expect(answers.filter((a) => a.status === 503).every((a) => a.retryAfter !== undefined && Number(a.retryAfter) >= 1)).toBe(true);
+    expect(statuses.get(503)).toBeGreaterThan(statuses.get(200)!);
+
+    // Load stopped: within 5 s every request is accepted again, whatever RSS does.
+    const agent = new Agent({ keepAlive: true });
+    const probes: Answer[] = [];
+    const stoppedAt = Date.now();
+    while (Date.now() - stoppedAt < 5_000) {
+      probes.push(await post(agent, ports.http, body));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // Then five in a row, all accepted.
+    const after: Answer[] = [];
+    for (let i = 0; i < 5; i++) after.push(await post(agent, ports.http, body));
+    agent.destroy();
+    console.log('after', { probes: probes.map((p) => p.status).join(','), rssMiB: Math.round((metricValue(await scrapeMetrics(ports.metrics), 'otelcol_process_memory_rss_bytes') ?? 0) / MIB) });
+    expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const health = await fetch(`http://127.0.0.1:${ports.health}/`);
+    expect(health.status).toBe(200);
+  }, 90_000);
+});
