@@ -26,7 +26,7 @@ const grpcSchema = z
     /** The Collector's configgrpc name: streams one HTTP/2 connection may have open at once. */
     max_concurrent_streams: z.number().int().positive().default(100),
     /** Connections open at once; more are closed as they arrive, and counted. */
-    max_connections: z.number().int().positive().default(1000),
+    max_connections: z.number().int().positive().default(10_000),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
   })
@@ -38,7 +38,7 @@ const httpSchema = z
     /** Limit on the body both as sent and once decompressed (the latter stops compression bombs). */
     max_request_body_size: size('20MiB'),
     /** Connections open at once; more are closed as they arrive, and counted. */
-    max_connections: z.number().int().positive().default(1000),
+    max_connections: z.number().int().positive().default(10_000),
     traces_url_path: z.string().default('/v1/traces'),
     metrics_url_path: z.string().default('/v1/metrics'),
     logs_url_path: z.string().default('/v1/logs'),

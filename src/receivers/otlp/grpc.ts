@@ -123,7 +123,7 @@ export class OtlpGrpcServer {
               const auth = this.#authenticator.authenticate(headers);
               if (!auth.ok) {
                 this.#acceptor.countRefusal('unauthenticated');
-                call.sendStatus(toStatus(new PipelineError('unauthenticated', auth.reason)));
+                refuseUnread(call, new PipelineError('unauthenticated', auth.reason));
                 return;
               }
               principal = auth.principal;
@@ -132,7 +132,7 @@ export class OtlpGrpcServer {
             const admitted = this.#admission.admit(this.#maxMessageBytes, call.getPeer(), tenant);
             if (typeof admitted === 'string') {
               this.#acceptor.countRefusal(admitted);
-              call.sendStatus(toStatus(new PipelineError('overloaded', ADMISSION_MESSAGE[admitted], this.#admission.retryAfterMs)));
+              refuseUnread(call, new PipelineError('overloaded', ADMISSION_MESSAGE[admitted], this.#admission.retryAfterMs));
               return;
             }
             ticket = admitted;
@@ -200,6 +200,23 @@ export class OtlpGrpcServer {
       });
     });
   }
+}
+
+/**
+ * Answers a call whose message will not be read, then resets its stream with NO_ERROR, which
+ * RFC 9113 (8.1) allows once the response is complete: the client stops sending, and the stream
+ * no longer holds one of the connection's max_concurrent_streams or up to a window of unread
+ * bytes in HTTP/2 buffers. grpc-js has no public way to reset a stream; where its call does not
+ * expose one, the refusal is only answered.
+ */
+function refuseUnread(call: grpc.ServerInterceptingCallInterface, error: PipelineError): void {
+  call.sendStatus(toStatus(error));
+  const stream = (call as unknown as { stream?: { closed: boolean; close(code: number): void } }).stream;
+  if (stream === undefined || typeof stream.close !== 'function') return;
+  // After the answer's HEADERS frame has been queued.
+  setImmediate(() => {
+    if (!stream.closed) stream.close(0); // NGHTTP2_NO_ERROR
+  });
 }
 
 /** A retryable refusal carries RetryInfo, which is what makes RESOURCE_EXHAUSTED retryable for OTLP clients. */

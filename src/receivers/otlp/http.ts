@@ -155,7 +155,7 @@ export class OtlpHttpServer {
       if (!auth.ok) {
         exchange.discardBody();
         this.#acceptor.countRefusal('unauthenticated');
-        this.#fail(exchange, encoding, new PipelineError('unauthenticated', auth.reason));
+        this.#fail(exchange, encoding, new PipelineError('unauthenticated', auth.reason), true);
         return;
       }
       principal = auth.principal;
@@ -235,16 +235,21 @@ export class OtlpHttpServer {
     }
   }
 
-  /** 503 with Retry-After, at once, before any of the body is read. */
+  /**
+   * 503 with Retry-After, at once, before any of the body is read. The connection then closes
+   * once the client stops sending (a lingering close): a client that stalls its body cannot keep
+   * a refused connection, and one that sends it all reads the answer.
+   */
   #refuseForLoad(exchange: HttpExchange, encoding: Encoding, reason: AdmissionRefusal): void {
     this.#acceptor.countRefusal(reason);
-    this.#fail(exchange, encoding, new PipelineError('overloaded', ADMISSION_MESSAGE[reason], this.#admission.retryAfterMs));
+    this.#fail(exchange, encoding, new PipelineError('overloaded', ADMISSION_MESSAGE[reason], this.#admission.retryAfterMs), true);
   }
 
-  #fail(exchange: HttpExchange, encoding: Encoding, error: PipelineError): void {
+  /** `close`: the body was not read, so the connection closes after the answer (see #refuseForLoad). */
+  #fail(exchange: HttpExchange, encoding: Encoding, error: PipelineError, close = false): void {
     const status = HTTP_STATUS[error.kind];
     const retryAfter = error.retryAfterMs !== undefined && (status === 429 || status === 503) ? String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) : undefined;
-    this.#writeStatus(exchange, encoding, status, GRPC_CODE[error.kind], error.message, false, retryAfter);
+    this.#writeStatus(exchange, encoding, status, GRPC_CODE[error.kind], error.message, close, retryAfter);
   }
 
   /** Error bodies are a google.rpc.Status in the request's encoding, as OTLP/HTTP asks. */
