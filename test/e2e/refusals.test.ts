@@ -1,0 +1,164 @@
+// Refusals a client can read (issue 16), through the real binary: a body over the limit is 413 and
+// the client reads it (no EPIPE); a bare-LF request is 400; one huge body at a time cannot push
+// RSS past the limit, because it is refused before it is read; and on SIGTERM every request in
+// flight gets its answer before its connection closes.
+import { readFileSync } from 'node:fs';
+import { Agent, createServer, request, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { scanRequest } from '../../src/otlp/protobuf.ts';
+import { typicalSpans } from '../otlp/sdk-fixtures.ts';
+import { freePorts, LAUNCHER, startSluice, type RunningSluice } from './harness.ts';
+
+const MIB = 1024 * 1024;
+const LIMIT_MIB = 200;
+
+function peakRssBytes(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? NaN : Number(match[1]) * 1024;
+}
+
+interface Sent {
+  status: number | string;
+  /** Body bytes the client had handed to its socket when the answer came. */
+  sentWhenAnswered: number;
+}
+
+/** Posts `body` in 1 MiB writes, each after the last drained, noting how much was sent when the answer came. */
+function postInPieces(port: number, body: Buffer, agent?: Agent): Promise<Sent> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let answered = false;
+    const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      answered = true;
+      const sentWhenAnswered = sent;
+      res.resume();
+      res.on('end', () => {
+        // A refused client stops sending; what it declared is never completed, and it hangs up.
+        if (sent < body.length) req.destroy();
+        resolve({ status: res.statusCode ?? 0, sentWhenAnswered });
+      });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ status: error.code ?? 'error', sentWhenAnswered: sent }));
+    const writeNext = () => {
+      while (sent < body.length && !answered) {
+        const piece = body.subarray(sent, sent + MIB);
+        sent += piece.length;
+        if (!req.write(piece)) {
+          req.once('drain', writeNext);
+          return;
+        }
+      }
+      if (sent >= body.length) req.end();
+    };
+    writeNext();
+  });
+}
+
+describe('refusals a client can read', () => {
+  let sluice: RunningSluice;
+  let backend: Server;
+  let ports: { http: number };
+  let request1k: Uint8Array;
+
+  beforeAll(async () => {
+    const [http, health, backendPort] = await freePorts(3);
+    ports = { http };
+    request1k = ProtobufTraceSerializer.serializeRequest(await typicalSpans(1000))!;
+    backend = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(), 400));
+    });
+    await new Promise<void>((resolve) => backend.listen(backendPort, '127.0.0.1', resolve));
+    sluice = await startSluice(
+      `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:${http} } } }
+processors:
+  memory_limiter: { limit_mib: ${LIMIT_MIB} }
+  batch: { send_batch_size: 1000, timeout: 300ms, wait_for_result: true }
+exporters:
+  otlphttp: { endpoint: http://127.0.0.1:${backendPort}, compression: none, sending_queue: { num_consumers: 1 } }
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: '' }, logs: { level: error } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlphttp] }
+`,
+      { healthPort: health, entry: LAUNCHER },
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await sluice?.stop('SIGKILL');
+    backend?.close();
+  });
+
+  test('a Content-Length over the limit is 413 before the body is read, and a client that sends it all reads the 413', async () => {
+    const body = Buffer.alloc(30 * MIB, 0x0a);
+    const errors: string[] = [];
+    const status = await new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: ports.http, method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        errors.push(error.code ?? error.message);
+        resolve(-1);
+      });
+      // All 30 MiB at once, as a client that does not look at the answer before it has sent.
+      req.end(body);
+    });
+    expect(errors).toEqual([]);
+    expect(status).toBe(413);
+  });
+
+  test('a request whose lines end in a bare LF is 400', async () => {
+    const socket = connect(ports.http, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.write('POST /v1/traces HTTP/1.1\nHost: x\nContent-Type: application/x-protobuf\nContent-Length: 2\n\nok');
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  test('one huge body at a time cannot push RSS past the limit: near it, the next is refused before it is read', async () => {
+    const copies = Math.floor((20 * MIB) / request1k.length);
+    const huge = Buffer.concat(Array.from({ length: copies }, () => request1k));
+    expect(scanRequest('traces', huge)).toBe(copies * 1000);
+    const results: Sent[] = [];
+    for (let i = 0; i < 10; i++) results.push(await postInPieces(ports.http, huge));
+    const refused = results.filter((r) => r.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    // Refused at the head: the answer came before the client had sent the body.
+    for (const r of refused) expect(r.sentWhenAnswered).toBeLessThan(huge.length);
+    expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+    expect(peakRssBytes(sluice.process.pid!)).toBeLessThanOrEqual(LIMIT_MIB * MIB);
+  }, 120_000);
+
+  test('on SIGTERM, requests in flight get their answer before their connections close', async () => {
+    // Fresh from the huge bodies, let the queue drain so these are admitted.
+    const agent = new Agent({ keepAlive: true, maxSockets: 20 });
+    let answers: Array<number | string> = [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      answers = [(await postInPieces(ports.http, Buffer.from(request1k), agent)).status];
+      if (answers[0] === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(answers).toEqual([200]);
+    // wait_for_result: each request waits for its batch's flush (300 ms), so all are in flight at the signal.
+    const inFlight = Array.from({ length: 10 }, () => postInPieces(ports.http, Buffer.from(request1k), agent));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sluice.process.kill('SIGTERM');
+    const statuses = (await Promise.all(inFlight)).map((r) => r.status);
+    agent.destroy();
+    // A connection refused outright is safe to retry too; a reset after the request was sent is not.
+    expect(statuses.filter((s) => s !== 200 && s !== 503 && s !== 'ECONNREFUSED')).toEqual([]);
+    expect(statuses).toContain(200);
+    expect(await sluice.exited).toBe(0);
+  }, 60_000);
+});
