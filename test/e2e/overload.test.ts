@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { scanRequest } from '../../src/otlp/protobuf.ts';
 import { typicalSpans } from '../otlp/sdk-fixtures.ts';
-import { freePorts, LAUNCHER, metricValue, scrapeMetrics, startSluice, type RunningSluice } from './harness.ts';
+import { freePorts, LAUNCHER, metricValue, scrapeMetrics, startSluice, tempDir, waitFor, type RunningSluice } from './harness.ts';
 
 const MIB = 1024 * 1024;
 const LIMIT_MIB = 200;
@@ -141,5 +141,120 @@ service:
     expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     const health = await fetch(`http://127.0.0.1:${ports.health}/`);
     expect(health.status).toBe(200);
+  }, 90_000);
+});
+
+describe('overload with the sampler buffering: overload relief switches on, and back off', () => {
+  let sluice: RunningSluice;
+  let backend: Awaited<ReturnType<typeof slowBackend>>;
+  let ports: { http: number; metrics: number };
+  let bodies: Uint8Array[];
+
+  beforeAll(async () => {
+    const [http, health, metrics, backendPort] = await freePorts(4);
+    ports = { http, metrics };
+    // Distinct trace ids per body: 12 bodies of 1,000 one-span traces.
+    bodies = [];
+    for (let i = 0; i < 12; i++) bodies.push(ProtobufTraceSerializer.serializeRequest(await typicalSpans(1000))!);
+    backend = await slowBackend(backendPort, 0);
+    sluice = await startSluice(
+      `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:${http} } } }
+processors:
+  memory_limiter: { check_interval: 500ms, limit_mib: ${LIMIT_MIB} }
+  adaptive_sampling: { decision_wait: 8s, max_buffer_bytes: 512MiB }
+  batch: {}
+exporters:
+  otlphttp: { endpoint: http://127.0.0.1:${backendPort}, compression: none }
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: 127.0.0.1:${metrics} }, logs: { level: error } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [memory_limiter, adaptive_sampling, batch], exporters: [otlphttp] }
+`,
+      { healthPort: health, entry: LAUNCHER },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await sluice?.stop('SIGKILL');
+    backend?.server.close();
+  });
+
+  test('the buffer fills the budget, relief turns on; once it drains, relief turns off and requests are accepted', async () => {
+    const relief: number[] = [];
+    const watch = setInterval(() => {
+      void scrapeMetrics(ports.metrics).then((page) => relief.push(metricValue(page, 'sluice_sampling_overload_active') ?? -1), () => {});
+    }, 250);
+    const agent = new Agent({ keepAlive: true, maxSockets: 48 });
+    const answers: Promise<Answer>[] = [];
+    for (let round = 0; round < 12; round++) {
+      for (let c = 0; c < 24; c++) answers.push(post(agent, ports.http, bodies[(round * 24 + c) % bodies.length]));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const statuses = new Set((await Promise.all(answers)).map((a) => a.status));
+    expect([...statuses].every((s) => s === 200 || s === 503)).toBe(true);
+    // Relief ends once what the sampler holds has been decided and sent on.
+    await waitFor(async () => metricValue(await scrapeMetrics(ports.metrics), 'sluice_sampling_overload_active') === 0 && relief.includes(1), 30_000, 'relief on, then off');
+    clearInterval(watch);
+    expect(relief.indexOf(1)).toBeLessThan(relief.lastIndexOf(0));
+    expect((await post(agent, ports.http, bodies[0])).status).toBe(200);
+    agent.destroy();
+    expect(peakRssBytes(sluice.process.pid!)).toBeLessThanOrEqual(LIMIT_MIB * 1.2 * MIB);
+  }, 90_000);
+});
+
+describe('overload with the durable configuration: nothing acknowledged is lost', () => {
+  let sluice: RunningSluice;
+  let backend: Awaited<ReturnType<typeof slowBackend>>;
+  let ports: { http: number };
+  let body: Uint8Array;
+
+  beforeAll(async () => {
+    const [http, health, backendPort] = await freePorts(3);
+    ports = { http };
+    body = ProtobufTraceSerializer.serializeRequest(await typicalSpans(1000))!;
+    backend = await slowBackend(backendPort, 400);
+    sluice = await startSluice(
+      `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:${http} } } }
+processors:
+  memory_limiter: { limit_mib: ${LIMIT_MIB} }
+  batch: { send_batch_size: 2000, timeout: 200ms, wait_for_result: true }
+exporters:
+  otlphttp:
+    endpoint: http://127.0.0.1:${backendPort}
+    compression: none
+    sending_queue: { storage: file_storage, max_size: 16MiB, when_full: block, num_consumers: 4 }
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+  file_storage: { directory: ${tempDir()} }
+service:
+  extensions: [health_check, file_storage]
+  telemetry: { metrics: { address: '' }, logs: { level: error } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlphttp] }
+`,
+      { healthPort: health, entry: LAUNCHER },
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await sluice?.stop('SIGKILL');
+    backend?.server.close();
+  });
+
+  test('every acknowledged span reaches the backend; refusals are retryable', async () => {
+    const answers = await openLoop(ports.http, body, 24, 1000, 10_000);
+    const accepted = answers.filter((a) => a.status === 200).length;
+    expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
+    expect(accepted).toBeGreaterThan(0);
+    await waitFor(() => backend.spans() >= accepted * 1000, 60_000, 'every acknowledged span delivered');
+    expect(sluice.process.exitCode).toBeNull();
+    expect(peakRssBytes(sluice.process.pid!)).toBeLessThanOrEqual(LIMIT_MIB * 1.2 * MIB);
   }, 90_000);
 });
