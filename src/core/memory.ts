@@ -24,6 +24,12 @@ export class HeldBytes {
 export type MemoryRefusal = 'held_limit' | 'rss';
 
 /**
+ * Under RSS pressure the limit tightens by this much: Sluice then refuses until it holds a little
+ * less, and accepts again as soon as it does, whatever RSS does (RSS may never come down).
+ */
+const RSS_PRESSURE_SHARE = 0.9;
+
+/**
  * The process's memory budget. Without a memory_limiter the limit is infinite and admission only
  * counts. The limiter sets the limit and, at each check, whether RSS pressure adds to it.
  */
@@ -31,6 +37,8 @@ export class MemoryBudget {
   readonly #pushed = new Map<string, HeldBytes>();
   readonly #pulled: Array<{ name: string; read: () => number }> = [];
   #limit = Infinity;
+  /** The memory limiter's state, from its last check: refusals seen, or held bytes over the limit. */
+  #refusingState = false;
   #rssPressure = false;
   #retryAfterMs = 1000;
   readonly #refusals: Record<MemoryRefusal, number> = { held_limit: 0, rss: 0 };
@@ -83,27 +91,36 @@ export class MemoryBudget {
     return this.#retryAfterMs;
   }
 
-  /** Set by the memory limiter at each check: RSS is high while Sluice still holds much. */
+  /** Set by the memory limiter at each check: RSS is over the hard limit. */
   setRssPressure(on: boolean): void {
     this.#rssPressure = on;
   }
 
-  /** Refusing new work: past the limit, or under RSS pressure. */
+  /** The limit in force: tighter under RSS pressure. */
+  get #effectiveLimit(): number {
+    return this.#rssPressure ? this.#limit * RSS_PRESSURE_SHARE : this.#limit;
+  }
+
+  /** Held bytes are past the limit in force: nothing new is taken. */
+  get overLimit(): boolean {
+    return this.#limit !== Infinity && this.held > this.#effectiveLimit;
+  }
+
+  /** Whether Sluice is refusing for memory, as of the memory limiter's last check. */
   get refusing(): boolean {
-    return this.#rssPressure || (this.#limit !== Infinity && this.held > this.#limit);
+    return this.#refusingState;
+  }
+
+  setRefusing(refusing: boolean): void {
+    this.#refusingState = refusing;
   }
 
   /** Why `bytes` more cannot be taken now, or undefined when they can; a refusal is counted. */
   refuses(bytes: number): MemoryRefusal | undefined {
-    if (this.#rssPressure) {
-      this.#refusals.rss++;
-      return 'rss';
-    }
-    if (this.#limit !== Infinity && this.held + bytes > this.#limit) {
-      this.#refusals.held_limit++;
-      return 'held_limit';
-    }
-    return undefined;
+    if (this.#limit === Infinity || this.held + bytes <= this.#effectiveLimit) return undefined;
+    const reason: MemoryRefusal = this.#rssPressure && this.held + bytes <= this.#limit ? 'rss' : 'held_limit';
+    this.#refusals[reason]++;
+    return reason;
   }
 
   /** Counts a refusal made from the refusing state (the memory_limiter processor's). */
@@ -113,6 +130,10 @@ export class MemoryBudget {
 
   get refusalCounts(): Readonly<Record<MemoryRefusal, number>> {
     return this.#refusals;
+  }
+
+  get refusalTotal(): number {
+    return this.#refusals.held_limit + this.#refusals.rss;
   }
 
   /** Self-metrics, read at scrape time. */

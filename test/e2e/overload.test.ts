@@ -111,7 +111,17 @@ service:
   test('peak RSS stays within limit_mib + 20%, refusals are retryable, and all is accepted again once the load stops', async () => {
     // The backend takes ~2 batches of 2 requests a second (one consumer, 400 ms each): ~5 requests/s.
     // 24 clients each sending one 1,000-span request a second offer ~5× that, for 30 s.
+    // Readiness says why while it refuses; liveness stays true (restarting would lose the buffers).
+    const health: string[] = [];
+    const live: number[] = [];
+    const watch = setInterval(() => {
+      void fetch(`http://127.0.0.1:${ports.health}/`).then(async (res) => health.push(`${res.status} ${((await res.json()) as { status: string }).status}`), () => {});
+      void fetch(`http://127.0.0.1:${ports.health}/livez`).then((res) => live.push(res.status), () => {});
+    }, 500);
     const answers = await openLoop(ports.http, body, 24, 1000, 30_000);
+    clearInterval(watch);
+    expect(health).toContain('503 refusing: memory');
+    expect(new Set(live)).toEqual(new Set([200]));
     const statuses = new Map<number, number>();
     for (const answer of answers) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     const page = await scrapeMetrics(ports.metrics);
@@ -139,8 +149,10 @@ service:
     agent.destroy();
     console.log('after', { probes: probes.map((p) => p.status).join(','), rssMiB: Math.round((metricValue(await scrapeMetrics(ports.metrics), 'otelcol_process_memory_rss_bytes') ?? 0) / MIB) });
     expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-    const health = await fetch(`http://127.0.0.1:${ports.health}/`);
-    expect(health.status).toBe(200);
+    // Recovered, and the health check says so, within two checks of the last refusal.
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.health}/`)).status === 200, 3_000, 'ready again');
+    const ready = await fetch(`http://127.0.0.1:${ports.health}/`);
+    expect(((await ready.json()) as { status: string }).status).toBe('Server available');
   }, 90_000);
 });
 

@@ -14,10 +14,10 @@ const MIB = 1024 * 1024;
 function startLimiter(rss: { value: number }) {
   const budget = new MemoryBudget();
   const changes: boolean[] = [];
-  // limit 200, soft 160; a 60 MiB baseline leaves 100 MiB for held data.
+  // limit 200, soft 160; a 10 MiB baseline leaves 150 MiB of RSS, which is 100 MiB of held data at 1.5 RSS per byte held.
   const config = memoryLimiterConfigSchema.parse({ limit_mib: 200, check_interval: '1h' });
   const limiter = new MemoryLimiter(config, budget, (refusing) => changes.push(refusing), () => rss.value);
-  rss.value = 60 * MIB;
+  rss.value = 10 * MIB;
   limiter.start();
   return { budget, limiter, changes };
 }
@@ -25,7 +25,7 @@ function startLimiter(rss: { value: number }) {
 const batch = () => Batch.fromBytes('traces', new Uint8Array(0), 1, internalMetadata());
 
 describe('memory limiter', () => {
-  test('the held-bytes limit is the soft limit less the baseline RSS at start', () => {
+  test('the held-bytes limit is what fits between the baseline RSS at start and the soft limit', () => {
     const rss = { value: 0 };
     const { budget, limiter } = startLimiter(rss);
     expect(budget.limit).toBe(100 * MIB);
@@ -61,6 +61,10 @@ describe('memory limiter', () => {
     // Drained: RSS stays where the spike left it, as Node does not give the memory back.
     queue.add(-80 * MIB);
     sampler = 0;
+    // Admission reopens at once; the state follows at the first check that saw no refusal.
+    expect(budget.refuses(10 * MIB)).toBeUndefined();
+    limiter.check();
+    expect(limiter.refusing).toBe(true);
     limiter.check();
     expect(limiter.refusing).toBe(false);
     expect(limiter.process(batch())).toBeInstanceOf(Batch);
@@ -69,18 +73,43 @@ describe('memory limiter', () => {
     limiter.shutdown();
   });
 
-  test('high RSS refuses while Sluice still holds at least half its limit', () => {
+  test('RSS over the hard limit tightens the limit by 10%, and refusing ends once held bytes are under it, RSS still high', () => {
     const rss = { value: 0 };
     const { budget, limiter } = startLimiter(rss);
     const batches = budget.holder('batch');
-    batches.add(60 * MIB);
+    batches.add(95 * MIB);
+    limiter.check();
+    expect(limiter.refusing).toBe(false);
     rss.value = 210 * MIB;
     limiter.check();
     expect(limiter.refusing).toBe(true);
     expect(budget.refuses(1)).toBe('rss');
-    batches.add(-20 * MIB);
+    batches.add(-10 * MIB);
+    expect(budget.refuses(1 * MIB)).toBeUndefined();
+    limiter.check();
     limiter.check();
     expect(limiter.refusing).toBe(false);
+    expect(budget.refusalCounts.rss).toBe(1);
+    limiter.shutdown();
+  });
+
+  test('without a limiter the budget only counts, and never refuses', () => {
+    const budget = new MemoryBudget();
+    budget.holder('receiver').add(10_000 * MIB);
+    expect(budget.overLimit).toBe(false);
+    expect(budget.refuses(MIB)).toBeUndefined();
+  });
+
+  test('admission refusals turn the refusing state on, though held bytes never pass the limit', () => {
+    const rss = { value: 0 };
+    const { budget, limiter, changes } = startLimiter(rss);
+    budget.holder('receiver').add(99 * MIB);
+    expect(budget.refuses(2 * MIB)).toBe('held_limit');
+    limiter.check();
+    expect(limiter.refusing).toBe(true);
+    expect(budget.refusing).toBe(true);
+    limiter.check();
+    expect(changes).toEqual([true, false]);
     limiter.shutdown();
   });
 

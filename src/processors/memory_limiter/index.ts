@@ -25,19 +25,25 @@ const MIB = 1024 * 1024;
 type GcFunction = () => void;
 /** What Sluice may hold is never set below this share of the soft limit, whatever the baseline. */
 const MIN_HELD_SHARE = 0.25;
+/**
+ * Resident memory per byte held, at the peak: a body is read in chunks and joined, batches are
+ * merged, and garbage waits for a collection. Measured ~1.5 with limit_mib 200 under 5× overload
+ * (test/e2e/overload.test.ts: held 76 MiB over an 84 MiB baseline peaked at 191-199 MiB RSS).
+ */
+const RSS_PER_HELD_BYTE = 1.5;
 
 /**
  * Refuses new work while what Sluice holds (request bodies, waiting batches, queues, the
  * sampler's buffer: the host's MemoryBudget) would pass its limit, so clients back off and retry
  * instead of the process growing until the kernel kills it.
  *
- * The limit on held bytes is the soft limit (`limit_mib − spike_limit_mib`) less the process's
- * resident memory at start (code, heap, buffers that are not data), so held data plus that
- * baseline stays near the soft limit. RSS is a second signal: above the hard limit it refuses too,
- * but only while Sluice still holds at least half its limit. Once that has drained, refusing
- * would free nothing: the RSS left is memory Node has not returned to the OS (freed ArrayBuffers,
- * malloc arenas), which new work reuses. So refusing always ends when held bytes fall, whatever
- * RSS does. Above the hard limit it also asks V8 for a full collection (with --expose-gc).
+ * The limit on held bytes is what fits between the process's resident memory at start (code,
+ * heap, buffers that are not data) and the soft limit (`limit_mib − spike_limit_mib`), at
+ * RSS_PER_HELD_BYTE. RSS is a second signal: above the hard limit, the limit tightens a little,
+ * and refusing ends as soon as held bytes are under it, whatever RSS does: the RSS left after a
+ * spike is memory Node has not returned to the OS (freed ArrayBuffers, malloc arenas), which new
+ * work reuses, and refusing would free none of it. Above the hard limit it also asks V8 for a
+ * full collection (with --expose-gc).
  */
 export class MemoryLimiter {
   readonly #config: MemoryLimiterConfig;
@@ -48,6 +54,8 @@ export class MemoryLimiter {
   readonly #hardBytes: number;
   #heldLimit = Infinity;
   #refusing = false;
+  /** The budget's refusal count at the last check. */
+  #refusalsSeen = 0;
   #timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(config: MemoryLimiterConfig, budget: MemoryBudget, onChange: (refusing: boolean) => void, readRss: () => number = () => process.memoryUsage.rss()) {
@@ -62,7 +70,7 @@ export class MemoryLimiter {
   /** Measures the baseline and sets the budget's limit; idempotent across pipelines sharing a host. */
   start(): void {
     const baseline = this.#readRss();
-    this.#heldLimit = Math.max(this.#softBytes - baseline, this.#softBytes * MIN_HELD_SHARE);
+    this.#heldLimit = Math.floor(Math.max((this.#softBytes - baseline) / RSS_PER_HELD_BYTE, this.#softBytes * MIN_HELD_SHARE));
     // Several pipelines may each have a limiter; the tightest limit wins.
     if (this.#heldLimit < this.#budget.limit) this.#budget.setLimit(this.#heldLimit, this.#config.retry_after);
     this.check();
@@ -84,8 +92,13 @@ export class MemoryLimiter {
       }
     }
     const budget = this.#budget;
-    budget.setRssPressure(rss >= this.#hardBytes && budget.held >= budget.limit / 2);
-    const refusing = budget.refusing;
+    budget.setRssPressure(rss >= this.#hardBytes);
+    // Refusing: something was refused since the last check, or held bytes are over the limit.
+    // Admission keeps held bytes under the limit, so the refusals are what show the pressure.
+    const refusals = budget.refusalTotal;
+    const refusing = refusals > this.#refusalsSeen || budget.overLimit;
+    this.#refusalsSeen = refusals;
+    budget.setRefusing(refusing);
     if (refusing !== this.#refusing) {
       this.#refusing = refusing;
       this.#onChange(refusing);
@@ -99,7 +112,7 @@ export class MemoryLimiter {
   /** Receivers refuse before reading a body; this catches what they let through (gRPC, connectors). */
   process(batch: Batch): Batch {
     const budget = this.#budget;
-    if (budget.refusing) {
+    if (budget.overLimit) {
       budget.countRefusal('held_limit');
       throw new PipelineError('overloaded', 'memory limit reached; retry later', this.#config.retry_after);
     }
