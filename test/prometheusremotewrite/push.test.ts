@@ -136,11 +136,10 @@ describe('push', () => {
   });
 
   test('a timeout is retryable', async () => {
-    const started = Date.now();
+    // The message proves the timeout ended the push, not the slow answer: no clock is read.
     const error = await pushExpectingError('/slow', { timeout: '200ms' });
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('timed out after 200ms');
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('a batch above max_batch_size_bytes goes out as several requests', async () => {
