@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { typicalSpans } from '../otlp/sdk-fixtures.ts';
-import { freePorts, metricValue, otlpReceiverYaml, OtlpSink, scrapeMetrics, startSluice, tempDir, type RunningSluice } from './harness.ts';
+import { freePorts, LAUNCHER, metricValue, otlpReceiverYaml, OtlpSink, scrapeMetrics, startSluice, tempDir, waitFor, type RunningSluice } from './harness.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
 
 const MIB = 1024 * 1024;
@@ -50,7 +50,7 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlphttp] }
 `,
-      { healthPort: health },
+      { healthPort: health, entry: LAUNCHER },
     );
   }, 30_000);
 
@@ -63,7 +63,8 @@ service:
     const spans = await typicalSpans(50);
     for (const transport of ['grpc', 'http/protobuf'] as const) {
       const exporter = traceExporter(transport, ports, { authorization: 'Bearer victim-token' });
-      expect((await exportWith(exporter, spans)).code, transport).toBe(0);
+      const result = await exportWith(exporter, spans);
+      expect(result.code, `${transport}: ${String(result.error)}`).toBe(0);
       await exporter.shutdown();
     }
   }
@@ -106,6 +107,41 @@ service:
     expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'unauthenticated' })).toBe(UNFINISHED);
   }, 120_000);
 
+  test('gRPC with a valid token: unfinished messages past the connection and tenant caps are UNAVAILABLE at once, and what was reserved is freed when the client leaves', async () => {
+    const prefix = Buffer.from([0, 0, 0x40, 0, 0]);
+    const statuses: string[] = [];
+    const sessions: ClientHttp2Session[] = [];
+    try {
+      // Two connections of 30 calls: each admitted call reserves max_recv_msg_size_mib (4 MiB) until
+      // its message is in, so 8 fit the first connection's 32 MiB, and none the second: the tenant has its 32.
+      for (let c = 0; c < 2; c++) {
+        const session = connectHttp2(`http://127.0.0.1:${ports.grpc}`, { maxSessionMemory: 1024 });
+        sessions.push(session);
+        session.on('error', () => {});
+        await new Promise((resolve) => session.once('remoteSettings', resolve));
+        for (let i = 0; i < 30; i++) {
+          const stream = session.request({ ':method': 'POST', ':path': GRPC_TRACES, 'content-type': 'application/grpc', te: 'trailers', authorization: 'Bearer attacker-token' });
+          stream.on('error', () => {});
+          stream.on('response', (headers) => statuses.push(String(headers['grpc-status'])));
+          stream.resume();
+          stream.write(prefix);
+          stream.write(Buffer.alloc(64 * 1024, 0x0a));
+        }
+        await waitFor(() => statuses.length >= (c === 0 ? 22 : 52), 10_000, 'refusals past the caps');
+      }
+      expect(new Set(statuses)).toEqual(new Set(['14']));
+      const page = await scrapeMetrics(ports.metrics);
+      expect(metricValue(page, 'sluice_memory_held_bytes', { holder: 'receiver' })).toBe(32 * MIB);
+      expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'connection_inflight' })).toBe(22);
+      expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'tenant_inflight' })).toBe(30);
+      await victimAccepted();
+    } finally {
+      for (const session of sessions) session.destroy();
+    }
+    await waitFor(async () => metricValue(await scrapeMetrics(ports.metrics), 'sluice_memory_held_bytes', { holder: 'receiver' }) === 0, 10_000, 'reservations released');
+    expect(rssBytes(sluice.process.pid!, 'VmHWM')).toBeLessThan(LIMIT_MIB * MIB);
+  }, 60_000);
+
   test('HTTP: 2,000 bodies declaring 4 MiB and stalling after 128 KiB, with a valid token', async () => {
     const head = `POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nAuthorization: Bearer attacker-token\r\nContent-Length: ${4 * MIB}\r\n\r\n`;
     const part = Buffer.alloc(128 * 1024, 0x0a);
@@ -135,6 +171,7 @@ service:
     const refused = (reason: string) => metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'http', reason }) ?? 0;
     expect(refused('tenant_inflight') + refused('receiver_inflight') + refused('connections')).toBeGreaterThan(UNFINISHED / 2);
     expect(rssBytes(sluice.process.pid!, 'VmHWM')).toBeLessThan(LIMIT_MIB * MIB);
+    console.log('peak RSS MiB', Math.round(rssBytes(sluice.process.pid!, 'VmHWM') / MIB));
     for (const socket of sockets) socket.destroy();
     // After: the reservations are gone with the connections, and the victim is still accepted.
     await victimAccepted();

@@ -16,8 +16,11 @@ export interface HttpExchange {
   readonly contentLength: number | undefined;
   /** The connection it came on (any object that is the same for every request on it), for per-connection caps. */
   readonly connection: object;
-  /** The whole body; rejects with a BodyError (413) as soon as it passes `limit`. */
-  readBody(limit: number): Promise<Buffer>;
+  /**
+   * The whole body; rejects with a BodyError (413) as soon as it passes `limit`. For a body of
+   * undeclared length, `grow` is asked before each chunk is kept (a 503 when it says no).
+   */
+  readBody(limit: number, grow?: (length: number) => boolean): Promise<Buffer>;
   /** The body will not be read: drop it as it arrives. */
   discardBody(): void;
   /**
@@ -37,7 +40,7 @@ export function nodeExchange(req: IncomingMessage, res: ServerResponse): HttpExc
     remoteAddress: req.socket.remoteAddress ?? '',
     contentLength: req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']),
     connection: req.socket,
-    readBody: (limit) => readBody(req, limit),
+    readBody: (limit, grow) => readBody(req, limit, grow),
     discardBody: () => void req.resume(),
     respond(status, headers, body, close = false) {
       if (res.headersSent) return;

@@ -171,18 +171,20 @@ export class OtlpHttpServer {
       this.#writeStatus(exchange, encoding, 413, BODY_ERROR_GRPC_CODE[413], `request body of ${declared} bytes exceeds the limit of ${limit}`, true);
       return;
     }
-    // Reserved before the body is read: a chunked body of unknown length reserves the most it may be.
+    // Reserved before the body is read; a chunked body, of unknown length, as it arrives.
     const tenant = principal ?? tenantHeader(headers);
-    const ticket = this.#admission.admit(declared ?? limit, exchange.connection, tenant);
+    const ticket = this.#admission.admit(declared ?? 0, exchange.connection, tenant);
     if (typeof ticket === 'string') {
       exchange.discardBody();
       this.#refuseForLoad(exchange, encoding, ticket);
       return;
     }
+    let outgrown: AdmissionRefusal | undefined;
+    const grow = declared !== undefined ? undefined : (length: number) => (outgrown = ticket.resize(length)) === undefined;
 
     let body: Buffer;
     try {
-      body = await exchange.readBody(limit);
+      body = await exchange.readBody(limit, grow);
       const contentEncoding = headers['content-encoding'];
       if (contentEncoding !== undefined && contentEncoding !== '' && contentEncoding !== 'identity') {
         // The decompressed body is held beside the compressed one while it is decoded; OTLP
@@ -203,6 +205,10 @@ export class OtlpHttpServer {
     } catch (error) {
       ticket.release();
       if (!(error instanceof BodyError)) throw error;
+      if (error.status === 503) {
+        this.#refuseForLoad(exchange, encoding, outgrown ?? 'memory');
+        return;
+      }
       this.#acceptor.countRefusal(REFUSAL_BY_STATUS[error.status]);
       // A refused oversized upload is not read to the end; close so the client stops sending.
       this.#writeStatus(exchange, encoding, error.status, BODY_ERROR_GRPC_CODE[error.status], error.message, error.status === 413 || error.status === 408);
