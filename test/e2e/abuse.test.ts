@@ -2,7 +2,7 @@
 // messages on one HTTP/2 connection without a token, and 2,000 unfinished HTTP bodies with a valid
 // token, leave RSS under the limit, and another tenant's SDK keeps being accepted during and after.
 // The abusers are raw HTTP/2 and raw sockets; the victims are the real OpenTelemetry SDK exporters.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -10,16 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { typicalSpans } from '../otlp/sdk-fixtures.ts';
 import { freePorts, LAUNCHER, metricValue, otlpReceiverYaml, OtlpSink, scrapeMetrics, startSluice, tempDir, waitFor, type RunningSluice } from './harness.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
+import { MIB, rssBytes } from './overload-rig.ts';
 
-const MIB = 1024 * 1024;
 const LIMIT_MIB = 200;
 const UNFINISHED = 2_000;
 const GRPC_TRACES = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-
-function rssBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match === null ? NaN : Number(match[1]) * 1024;
-}
 
 describe('unfinished messages cannot take memory', () => {
   let sluice: RunningSluice;

@@ -2,22 +2,15 @@
 // the client reads it (no EPIPE); a bare-LF request is 400; one huge body at a time cannot push
 // RSS past the limit, because it is refused before it is read; and on SIGTERM every request in
 // flight gets its answer before its connection closes.
-import { readFileSync } from 'node:fs';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { scanRequest } from '../../src/otlp/protobuf.ts';
 import { typicalSpans } from '../otlp/sdk-fixtures.ts';
-import { freePorts, LAUNCHER, startSluice, type RunningSluice } from './harness.ts';
+import { MIB, rssBytes, useRig } from './overload-rig.ts';
 
-const MIB = 1024 * 1024;
 const LIMIT_MIB = 200;
-
-function peakRssBytes(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match === null ? NaN : Number(match[1]) * 1024;
-}
 
 interface Sent {
   status: number | string;
@@ -57,47 +50,20 @@ function postInPieces(port: number, body: Buffer, agent?: Agent): Promise<Sent> 
 }
 
 describe('refusals a client can read', () => {
-  let sluice: RunningSluice;
-  let backend: Server;
-  let ports: { http: number };
+  const current = useRig({
+    backendDelayMs: 400,
+    processors: { memory_limiter: `{ limit_mib: ${LIMIT_MIB} }`, batch: '{ send_batch_size: 1000, timeout: 300ms, wait_for_result: true }' },
+    exporter: '    sending_queue: { num_consumers: 1 }',
+  });
   let request1k: Uint8Array;
 
   beforeAll(async () => {
-    const [http, health, backendPort] = await freePorts(3);
-    ports = { http };
     request1k = ProtobufTraceSerializer.serializeRequest(await typicalSpans(1000))!;
-    backend = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(), 400));
-    });
-    await new Promise<void>((resolve) => backend.listen(backendPort, '127.0.0.1', resolve));
-    sluice = await startSluice(
-      `
-receivers:
-  otlp: { protocols: { http: { endpoint: 127.0.0.1:${http} } } }
-processors:
-  memory_limiter: { limit_mib: ${LIMIT_MIB} }
-  batch: { send_batch_size: 1000, timeout: 300ms, wait_for_result: true }
-exporters:
-  otlphttp: { endpoint: http://127.0.0.1:${backendPort}, compression: none, sending_queue: { num_consumers: 1 } }
-extensions:
-  health_check: { endpoint: 127.0.0.1:${health} }
-service:
-  extensions: [health_check]
-  telemetry: { metrics: { address: '' }, logs: { level: error } }
-  pipelines:
-    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlphttp] }
-`,
-      { healthPort: health, entry: LAUNCHER },
-    );
-  }, 30_000);
-
-  afterAll(async () => {
-    await sluice?.stop('SIGKILL');
-    backend?.close();
   });
 
   test('a Content-Length over the limit is 413 before the body is read, and a client that sends it all reads the 413', async () => {
+    const rig = current();
+    const ports = rig.ports;
     const body = Buffer.alloc(30 * MIB, 0x0a);
     const errors: string[] = [];
     const status = await new Promise<number>((resolve) => {
@@ -117,6 +83,8 @@ service:
   });
 
   test('a request whose lines end in a bare LF is 400', async () => {
+    const rig = current();
+    const ports = rig.ports;
     const socket = connect(ports.http, '127.0.0.1');
     let received = '';
     socket.on('data', (chunk) => (received += chunk.toString('latin1')));
@@ -127,6 +95,8 @@ service:
   });
 
   test('one huge body at a time cannot push RSS past the limit: near it, the next is refused before it is read', async () => {
+    const rig = current();
+    const ports = rig.ports;
     const copies = Math.floor((20 * MIB) / request1k.length);
     const huge = Buffer.concat(Array.from({ length: copies }, () => request1k));
     expect(scanRequest('traces', huge)).toBe(copies * 1000);
@@ -137,10 +107,12 @@ service:
     // Refused at the head: the answer came before the client had sent the body.
     for (const r of refused) expect(r.sentWhenAnswered).toBeLessThan(huge.length);
     expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
-    expect(peakRssBytes(sluice.process.pid!)).toBeLessThanOrEqual(LIMIT_MIB * MIB);
+    expect(rssBytes(rig.sluice.process.pid!)).toBeLessThanOrEqual(LIMIT_MIB * MIB);
   }, 120_000);
 
   test('on SIGTERM, requests in flight get their answer before their connections close', async () => {
+    const rig = current();
+    const ports = rig.ports;
     // Fresh from the huge bodies, let the queue drain so these are admitted.
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });
     let answers: Array<number | string> = [];
@@ -153,12 +125,12 @@ service:
     // wait_for_result: each request waits for its batch's flush (300 ms), so all are in flight at the signal.
     const inFlight = Array.from({ length: 10 }, () => postInPieces(ports.http, Buffer.from(request1k), agent));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    sluice.process.kill('SIGTERM');
+    rig.sluice.process.kill('SIGTERM');
     const statuses = (await Promise.all(inFlight)).map((r) => r.status);
     agent.destroy();
     // A connection refused outright is safe to retry too; a reset after the request was sent is not.
     expect(statuses.filter((s) => s !== 200 && s !== 503 && s !== 'ECONNREFUSED')).toEqual([]);
     expect(statuses).toContain(200);
-    expect(await sluice.exited).toBe(0);
+    expect(await rig.sluice.exited).toBe(0);
   }, 60_000);
 });
