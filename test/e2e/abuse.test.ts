@@ -172,3 +172,45 @@ service:
     await victimAccepted();
   }, 120_000);
 });
+
+describe('connections are capped and counted', () => {
+  let sluice: RunningSluice;
+  let ports: { grpc: number; http: number; metrics: number };
+
+  beforeAll(async () => {
+    const [grpc, http, health, metrics] = await freePorts(4);
+    ports = { grpc, http, metrics };
+    sluice = await startSluice(
+      `
+extensions:
+  health_check: { endpoint: 127.0.0.1:${health} }
+${otlpReceiverYaml(grpc, http, 'max_connections: 2')}
+exporters:
+  debug: {}
+service:
+  extensions: [health_check]
+  telemetry: { metrics: { address: 127.0.0.1:${metrics} }, logs: { level: error } }
+  pipelines:
+    traces: { receivers: [otlp], exporters: [debug] }
+`,
+      { healthPort: health },
+    );
+  }, 30_000);
+
+  afterAll(() => sluice?.stop());
+
+  test('past max_connections a new connection is closed as it arrives, on either protocol, and counted', async () => {
+    for (const port of [ports.http, ports.grpc]) {
+      const held = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+      await Promise.all(held.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+      // The kernel queues connections in order, so these two are taken before the third.
+      const extra = connect(port, '127.0.0.1');
+      extra.on('error', () => {});
+      await new Promise((resolve) => extra.once('close', resolve));
+      for (const socket of held) socket.destroy();
+    }
+    const page = await scrapeMetrics(ports.metrics);
+    expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'http', reason: 'connections' })).toBe(1);
+    expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'connections' })).toBe(1);
+  });
+});
