@@ -10,7 +10,7 @@ import type { Signal } from '../../otlp/types.ts';
 import type { RequestAcceptor } from './accept.ts';
 import { ADMISSION_MESSAGE, type Admission, type Ticket } from './admission.ts';
 import type { GrpcSettings } from './config.ts';
-import { pickHeaders } from './headers.ts';
+import { claimedTenant, pickHeaders } from './headers.ts';
 import { listen, splitHostPort } from '../../net.ts';
 import { encodeRpcStatus, GRPC_CODE } from './status.ts';
 
@@ -128,8 +128,7 @@ export class OtlpGrpcServer {
               }
               principal = auth.principal;
             }
-            const tenant = principal ?? (typeof headers['x-scope-orgid'] === 'string' && headers['x-scope-orgid'] !== '' ? headers['x-scope-orgid'] : undefined);
-            const admitted = this.#admission.admit(this.#maxMessageBytes, call.getPeer(), tenant);
+            const admitted = this.#admission.admit(this.#maxMessageBytes, call.getPeer(), principal ?? claimedTenant(headers));
             if (typeof admitted === 'string') {
               this.#acceptor.countRefusal(admitted);
               refuseUnread(call, new PipelineError('overloaded', ADMISSION_MESSAGE[admitted], this.#admission.retryAfterMs));

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -16,12 +16,13 @@ import type { HttpSettings } from './config.ts';
 import { nodeExchange, type HttpExchange } from './exchange.ts';
 import { closingResponse, Http1Server } from './http1.ts';
 import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from './status.ts';
-import { pickHeaders } from './headers.ts';
+import { claimedTenant, pickHeaders } from './headers.ts';
 
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** How long shutdown waits for requests in flight to get their answers before closing their connections. */
 const SHUTDOWN_GRACE_MS = 5_000;
+/** What a compressed body is expected to grow to, reserved until its real size is known (OTLP compresses 5-10×). */
 const EXPECTED_COMPRESSION_RATIO = 8;
 const PROTO_CONTENT_TYPE = { 'content-type': 'application/x-protobuf' };
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
@@ -40,12 +41,6 @@ const CONTENT_TYPES: Record<string, Encoding> = {
   'application/protobuf': 'proto',
   'application/json': 'json',
 };
-
-/** The tenant a request claims in its header, for the per-tenant cap when there is no auth. */
-function tenantHeader(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers['x-scope-orgid'];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 /** OTLP/HTTP, as the specification's "OTLP/HTTP" section describes it. */
 export class OtlpHttpServer {
@@ -172,7 +167,7 @@ export class OtlpHttpServer {
       return;
     }
     // Reserved before the body is read; a chunked body, of unknown length, as it arrives.
-    const tenant = principal ?? tenantHeader(headers);
+    const tenant = principal ?? claimedTenant(headers);
     const ticket = this.#admission.admit(declared ?? 0, exchange.connection, tenant);
     if (typeof ticket === 'string') {
       exchange.discardBody();

@@ -38,6 +38,12 @@ const MAX_LENGTH_DIGITS = 15;
  * still sends: nginx's lingering close.
  */
 const MAX_LINGER_BYTES = 64 * 1024 * 1024;
+/**
+ * Connections lingering at once. What they read is garbage until the next collection, so a flood
+ * of refused bodies (many clients, or one attacker with many connections) must not all be read:
+ * past this many, a closing connection is closed at once, as it was before lingering.
+ */
+const MAX_LINGERING_CONNECTIONS = 64;
 
 /** Whether a head holds a line feed without its carriage return (which node:http refuses with 400). */
 function hasBareLineFeed(data: Buffer): boolean {
@@ -153,6 +159,7 @@ export class Http1Server {
   readonly #onRefusal: (status: Http1Refusal) => void;
   readonly #connections = new Set<Http1Connection>();
   readonly #handedOver = new Set<Socket>();
+  #lingering = 0;
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(handler: (exchange: HttpExchange) => void, fallback: NodeHttpServer, options: Http1Options) {
@@ -193,6 +200,17 @@ export class Http1Server {
 
   forget(connection: Http1Connection): void {
     this.#connections.delete(connection);
+  }
+
+  /** A closing connection may linger while fewer than MAX_LINGERING_CONNECTIONS do; call lingered() when it ends. */
+  mayLinger(): boolean {
+    if (this.#lingering >= MAX_LINGERING_CONNECTIONS) return false;
+    this.#lingering++;
+    return true;
+  }
+
+  lingered(): void {
+    this.#lingering--;
   }
 
   handOver(socket: Socket): void {
@@ -469,8 +487,9 @@ class Http1Connection {
     this.#closed = true;
     this.#lastActivityAt = Date.now();
     const socket = this.socket;
-    this.#lingering = this.#bodyRemaining > 0;
+    this.#lingering = this.#bodyRemaining > 0 && this.#server.mayLinger();
     if (this.#lingering) {
+      socket.once('close', () => this.#server.lingered());
       this.#lingerBytes = Math.min(this.#bodyRemaining, MAX_LINGER_BYTES);
       if (socket.isPaused()) socket.resume();
     }
