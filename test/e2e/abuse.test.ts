@@ -107,8 +107,8 @@ service:
     const statuses: string[] = [];
     const sessions: ClientHttp2Session[] = [];
     try {
-      // Two connections of 30 calls: each admitted call reserves max_recv_msg_size_mib (4 MiB) until
-      // its message is in, so 8 fit the first connection's 32 MiB, and none the second: the tenant has its 32.
+      // Two connections of 30 calls, each declaring 4 MiB in its length prefix and reserving that:
+      // 7 fit the first connection's 32 MiB, and none the second: the tenant's 32 are taken.
       for (let c = 0; c < 2; c++) {
         const session = connectHttp2(`http://127.0.0.1:${ports.grpc}`, { maxSessionMemory: 1024 });
         sessions.push(session);
@@ -122,12 +122,12 @@ service:
           stream.write(prefix);
           stream.write(Buffer.alloc(64 * 1024, 0x0a));
         }
-        await waitFor(() => statuses.length >= (c === 0 ? 22 : 52), 10_000, 'refusals past the caps');
+        await waitFor(() => statuses.length >= (c === 0 ? 23 : 53), 10_000, 'refusals past the caps');
       }
       expect(new Set(statuses)).toEqual(new Set(['14']));
       const page = await scrapeMetrics(ports.metrics);
-      expect(metricValue(page, 'sluice_memory_held_bytes', { holder: 'receiver' })).toBe(32 * MIB);
-      expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'connection_inflight' })).toBe(22);
+      expect(metricValue(page, 'sluice_memory_held_bytes', { holder: 'receiver' })).toBe(7 * (4 * MIB + 5));
+      expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'connection_inflight' })).toBe(23);
       expect(metricValue(page, 'sluice_receiver_refused_requests_total', { transport: 'grpc', reason: 'tenant_inflight' })).toBe(30);
       await victimAccepted();
     } finally {

@@ -1,8 +1,7 @@
 import type { HeldBytes, MemoryBudget } from '../../core/memory.ts';
 
-// Bytes of request bodies a receiver is reading and decoding, reserved before the first body byte
-// is buffered: for HTTP the declared Content-Length, for gRPC the largest message allowed (the
-// length prefix arrives with the body, too late). A request that does not fit is refused at once,
+// Bytes of request bodies a receiver is reading and decoding, reserved before the body is
+// buffered: for HTTP the declared Content-Length, for gRPC the length in the message's frame prefix. A request that does not fit is refused at once,
 // retryably, so an unfinished body costs nothing but its headers. The Collector's otel-arrow
 // receiver bounds the same thing with admission.request_limit_mib.
 

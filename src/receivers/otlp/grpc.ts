@@ -107,9 +107,11 @@ export class OtlpGrpcServer {
   }
 
   /**
-   * Runs on the call's metadata, before its message is read: authentication, then a reservation
-   * of the largest message allowed (the real size is known only once it is in). A refused call is
-   * answered now; without next(), grpc-js never reads its message.
+   * Runs on the call's metadata, before its message is read: authentication, then admission. A
+   * refused call is answered now; without next(), grpc-js never reads its message. The message's
+   * size is reserved from its gRPC length prefix, read off the HTTP/2 stream ahead of grpc-js
+   * (see reserveDeclared), so a call holds what it declared, as an HTTP body its Content-Length.
+   * Where grpc-js does not expose the stream, the largest message allowed is reserved instead.
    */
   #intercept(call: grpc.ServerInterceptingCallInterface): grpc.ServerInterceptingCall {
     let ticket: Ticket | undefined;
@@ -128,13 +130,15 @@ export class OtlpGrpcServer {
               }
               principal = auth.principal;
             }
-            const admitted = this.#admission.admit(this.#maxMessageBytes, call.getPeer(), principal ?? claimedTenant(headers));
+            const stream = internalStream(call);
+            const admitted = this.#admission.admit(stream === undefined ? this.#maxMessageBytes : 0, call.getPeer(), principal ?? claimedTenant(headers));
             if (typeof admitted === 'string') {
               this.#acceptor.countRefusal(admitted);
               refuseUnread(call, new PipelineError('overloaded', ADMISSION_MESSAGE[admitted], this.#admission.retryAfterMs));
               return;
             }
             ticket = admitted;
+            if (stream !== undefined) this.#reserveDeclared(call, stream, admitted);
             this.#admitted.set(metadata, { principal, ticket });
             pass(metadata);
           },
@@ -147,6 +151,26 @@ export class OtlpGrpcServer {
         });
       },
     });
+  }
+
+  /**
+   * Reserves the message's declared length (bytes 1-4 of the gRPC frame) from the first bytes that
+   * arrive, before grpc-js buffers them: this listener runs first. A message that does not fit is
+   * refused there, and grpc-js, finding the call answered, drops what it got.
+   */
+  #reserveDeclared(call: grpc.ServerInterceptingCallInterface, stream: Http2StreamInternals, ticket: Ticket): void {
+    let prefix: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      prefix = prefix.length === 0 ? chunk : Buffer.concat([prefix, chunk]);
+      if (prefix.length < GRPC_PREFIX_BYTES) return;
+      stream.off('data', onData);
+      const refusal = ticket.resize(GRPC_PREFIX_BYTES + prefix.readUInt32BE(1));
+      if (refusal === undefined) return;
+      ticket.release();
+      this.#acceptor.countRefusal(refusal);
+      refuseUnread(call, new PipelineError('overloaded', ADMISSION_MESSAGE[refusal], this.#admission.retryAfterMs));
+    };
+    stream.prependListener('data', onData);
   }
 
   #export(signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
@@ -201,6 +225,26 @@ export class OtlpGrpcServer {
   }
 }
 
+/** A gRPC message frame starts with a compressed flag and a 4-byte big-endian length. */
+const GRPC_PREFIX_BYTES = 5;
+
+/** What Sluice uses of the HTTP/2 stream under a grpc-js call. */
+interface Http2StreamInternals {
+  closed: boolean;
+  close(code: number): void;
+  prependListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  off(event: 'data', listener: (chunk: Buffer) => void): unknown;
+}
+
+/**
+ * The HTTP/2 stream of a call: grpc-js keeps it on its base call, with no public accessor. Read
+ * defensively; undefined where a grpc-js version does not have it, and callers fall back.
+ */
+function internalStream(call: grpc.ServerInterceptingCallInterface): Http2StreamInternals | undefined {
+  const stream = (call as unknown as { stream?: Partial<Http2StreamInternals> }).stream;
+  return stream !== undefined && typeof stream.close === 'function' && typeof stream.prependListener === 'function' && typeof stream.off === 'function' ? (stream as Http2StreamInternals) : undefined;
+}
+
 /**
  * Answers a call whose message will not be read, then resets its stream with NO_ERROR, which
  * RFC 9113 (8.1) allows once the response is complete: the client stops sending, and the stream
@@ -210,8 +254,8 @@ export class OtlpGrpcServer {
  */
 function refuseUnread(call: grpc.ServerInterceptingCallInterface, error: PipelineError): void {
   call.sendStatus(toStatus(error));
-  const stream = (call as unknown as { stream?: { closed: boolean; close(code: number): void } }).stream;
-  if (stream === undefined || typeof stream.close !== 'function') return;
+  const stream = internalStream(call);
+  if (stream === undefined) return;
   // After the answer's HEADERS frame has been queued.
   setImmediate(() => {
     if (!stream.closed) stream.close(0); // NGHTTP2_NO_ERROR
