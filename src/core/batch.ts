@@ -47,8 +47,11 @@ export class Batch<S extends Signal = Signal> {
     return chunks.length === 1 ? new Batch(signal, metadata, chunks[0], undefined, itemCount) : new Batch(signal, metadata, undefined, undefined, itemCount, chunks);
   }
 
-  static fromRequest<S extends Signal>(signal: S, request: RequestBySignal[S], metadata: RequestMetadata): Batch<S> {
-    return new Batch(signal, metadata, undefined, request, -1);
+  /** `sizeHint`: what the request's objects stand for in byteLength (OTLP/JSON: its body's size), as they were never encoded. */
+  static fromRequest<S extends Signal>(signal: S, request: RequestBySignal[S], metadata: RequestMetadata, sizeHint = 0): Batch<S> {
+    const batch = new Batch(signal, metadata, undefined, request, -1);
+    batch.#byteLength = sizeHint;
+    return batch;
   }
 
   get itemCount(): number {

@@ -131,3 +131,16 @@ describe('memory limiter', () => {
     limiter.shutdown();
   });
 });
+
+describe('what a batch counts for in the budget', () => {
+  test('its encoded size, kept through a decode; a request built from objects counts its hint', () => {
+    const bytes = new Uint8Array(100);
+    expect(Batch.fromBytes('traces', bytes, 1, internalMetadata()).byteLength).toBe(100);
+    expect(Batch.fromChunks('traces', [new Uint8Array(30), new Uint8Array(40)], 2, internalMetadata()).byteLength).toBe(70);
+    const json = Batch.fromRequest('traces', { resourceSpans: [] }, internalMetadata(), 512);
+    expect(json.byteLength).toBe(512);
+    const decoded = Batch.fromBytes('traces', new Uint8Array(0), 0, internalMetadata());
+    decoded.mutate();
+    expect(decoded.byteLength).toBe(0);
+  });
+});

@@ -69,7 +69,7 @@ export class RequestAcceptor {
       } else {
         // toString would quietly turn bad bytes into U+FFFD; OTLP/JSON must be UTF-8, so refuse.
         if (!isUtf8(body)) throw new OtlpDecodeError('request body is not valid UTF-8');
-        batch = Batch.fromRequest(signal, decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')), metadata);
+        batch = Batch.fromRequest(signal, decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')), metadata, body.byteLength);
       }
     } catch (error) {
       if (error instanceof OtlpDecodeError) {
