@@ -17,6 +17,8 @@ export class Batch<S extends Signal = Signal> {
   #chunks: readonly Uint8Array[] | undefined;
   #request: RequestBySignal[S] | undefined;
   #itemCount: number;
+  /** Encoded size, last known: kept through a decode, so memory accounting never encodes. */
+  #byteLength: number;
 
   private constructor(
     signal: S,
@@ -32,6 +34,7 @@ export class Batch<S extends Signal = Signal> {
     this.#chunks = chunks;
     this.#request = request;
     this.#itemCount = itemCount;
+    this.#byteLength = bytes !== undefined ? bytes.byteLength : chunks !== undefined ? chunksLength(chunks) : 0;
   }
 
   /** `itemCount` must be what the receiver's scan counted, so accounting never needs a decode. */
@@ -44,8 +47,11 @@ export class Batch<S extends Signal = Signal> {
     return chunks.length === 1 ? new Batch(signal, metadata, chunks[0], undefined, itemCount) : new Batch(signal, metadata, undefined, undefined, itemCount, chunks);
   }
 
-  static fromRequest<S extends Signal>(signal: S, request: RequestBySignal[S], metadata: RequestMetadata): Batch<S> {
-    return new Batch(signal, metadata, undefined, request, -1);
+  /** `sizeHint`: what the request's objects stand for in byteLength (OTLP/JSON: its body's size), as they were never encoded. */
+  static fromRequest<S extends Signal>(signal: S, request: RequestBySignal[S], metadata: RequestMetadata, sizeHint = 0): Batch<S> {
+    const batch = new Batch(signal, metadata, undefined, request, -1);
+    batch.#byteLength = sizeHint;
+    return batch;
   }
 
   get itemCount(): number {
@@ -71,6 +77,7 @@ export class Batch<S extends Signal = Signal> {
   /** Replaces the data with already-encoded bytes (byte-level edits such as resource splicing). */
   replaceBytes(bytes: Uint8Array, itemCount = this.itemCount): void {
     this.#bytes = bytes;
+    this.#byteLength = bytes.byteLength;
     this.#chunks = undefined;
     this.#request = undefined;
     this.#itemCount = itemCount;
@@ -94,6 +101,15 @@ export class Batch<S extends Signal = Signal> {
     return this.#chunks ?? [this.bytes()];
   }
 
+  /**
+   * The encoded size as last known, for memory accounting: exact while the batch holds bytes; after
+   * a decode, what it was before (decoded objects take several times that); 0 for a batch built
+   * from objects that was never encoded.
+   */
+  get byteLength(): number {
+    return this.#bytes !== undefined ? this.#bytes.byteLength : this.#byteLength;
+  }
+
   get hasBytes(): boolean {
     return this.#bytes !== undefined || this.#chunks !== undefined;
   }
@@ -108,4 +124,10 @@ export class Batch<S extends Signal = Signal> {
   withRequest(request: RequestBySignal[S]): Batch<S> {
     return new Batch(this.signal, this.metadata, undefined, request, -1);
   }
+}
+
+function chunksLength(chunks: readonly Uint8Array[]): number {
+  let length = 0;
+  for (let i = 0; i < chunks.length; i++) length += chunks[i].byteLength;
+  return length;
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Signal } from '../otlp/types.ts';
 import type { Batch } from './batch.ts';
 import type { ConfigProblem, ExtensionCapability, GraphContext, ListenEndpoint } from './graph.ts';
+import type { MemoryBudget } from './memory.ts';
 import type { Telemetry } from './telemetry.ts';
 
 // The component contract. A component is a factory: a type name, the signals it supports, a zod
@@ -66,6 +67,8 @@ export interface Host {
   /** Called by the memory limiter; components that buffer (the sampler) may shed load. */
   onOverload(listener: (overloaded: boolean) => void): void;
   setOverload(overloaded: boolean): void;
+  /** What Sluice holds, process-wide; components that hold data count it here. */
+  readonly memory: MemoryBudget;
 }
 
 export interface CreateContext<C> {

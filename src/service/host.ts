@@ -1,4 +1,5 @@
 import type { HealthEvent, HealthState, Host } from '../core/component.ts';
+import { MemoryBudget } from '../core/memory.ts';
 
 /** What components may ask of the running service. */
 export class ServiceHost implements Host {
@@ -6,6 +7,7 @@ export class ServiceHost implements Host {
   readonly #healthListeners: Array<(event: HealthEvent) => void> = [];
   readonly #overloadListeners: Array<(overloaded: boolean) => void> = [];
   #overloaded = false;
+  readonly memory = new MemoryBudget();
 
   addExtension(id: string, instance: unknown): void {
     this.#extensions.set(id, instance);

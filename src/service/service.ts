@@ -66,6 +66,7 @@ export class Service {
     registerProcessMetrics(this.telemetry, startedAt);
     // The graph, for the status page and /status: which components each pipeline runs, in order.
     this.telemetry.status('pipelines', () => config.pipelines.map((p) => ({ id: p.id, signal: p.signal, receivers: p.receivers, processors: p.processors, exporters: p.exporters })));
+    this.host.memory.register(this.telemetry);
     if (config.telemetry.metrics.address !== '') {
       this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
     }

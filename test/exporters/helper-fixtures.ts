@@ -6,6 +6,7 @@ import { Batch } from '../../src/core/batch.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { Exporter, HealthState, Host } from '../../src/core/component.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
+import { MemoryBudget } from '../../src/core/memory.ts';
 import type { ExportQueue } from '../../src/core/storage.ts';
 import type { Telemetry } from '../../src/core/telemetry.ts';
 import type { ExporterHelperSettings, RetrySettings } from '../../src/exporters/helper/config.ts';
@@ -21,6 +22,7 @@ export function recordingHost(health: Array<{ id: string; state: HealthState }> 
     onHealth: () => {},
     onOverload: () => {},
     setOverload: () => {},
+    memory: new MemoryBudget(),
   };
 }
 

@@ -7,6 +7,7 @@ import { Batch } from '../../src/core/batch.ts';
 import type { Host } from '../../src/core/component.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
+import { MemoryBudget } from '../../src/core/memory.ts';
 import { HashRing, loadBalancingExporterConfigSchema, LoadBalancingExporter } from '../../src/exporters/loadbalancing/index.ts';
 import { createOtlpGrpcExporter } from '../../src/exporters/shared/otlp-grpc-exporter.ts';
 import { hashBytes } from '../../src/otlp/proto/partition.ts';
@@ -18,7 +19,7 @@ import { FileStorage } from '../../src/extensions/file_storage/index.ts';
 import { fileStorageConfigSchema } from '../../src/extensions/file_storage/index.ts';
 import { LoopbackDns } from './dns-server.ts';
 
-const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onHealth: () => {}, onOverload: () => {}, setOverload: () => {} };
+const host: Host = { getExtension: () => undefined, reportHealth: () => {}, onHealth: () => {}, onOverload: () => {}, setOverload: () => {}, memory: new MemoryBudget() };
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -140,6 +140,7 @@ describe('push', () => {
   });
 
   test('a timeout is retryable', async () => {
+    // The message proves the timeout ended the push, not the slow answer: no clock is read.
     const error = await pushExpectingError('/slow', { timeout: '200ms' });
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('timed out after 200ms');

@@ -58,3 +58,30 @@ describe('enrichResource', () => {
     expect(out.attributes.map((a) => a.key)).toEqual(['org.tier', 'org.cost_center', 'org.id', 'tenant.id']);
   });
 });
+
+describe('enrichResource with an authenticated tenant', () => {
+  it('removes every client attribute under the trusted prefix, defined by the table or not', () => {
+    const input = resource();
+    input.attributes.push({ key: 'tenant.plan', value: { stringValue: 'enterprise' } }, { key: 'tenantx', value: { stringValue: 'kept' } });
+    const out = enrichResource(input, acme, tenantConfigSchema.parse({}), true);
+    expect(out.attributes.map((a) => [a.key, a.value.stringValue])).toEqual([
+      ['service.name', 'checkout'],
+      ['tier', 'app-own'],
+      ['tenantx', 'kept'],
+      ['tenant.tier', 'gold'],
+      ['tenant.cost_center', 'cc-12'],
+      ['tenant.id', 'acme'],
+    ]);
+  });
+
+  it('keeps an unauthenticated client’s own prefixed attributes that the table does not define', () => {
+    const input = resource();
+    input.attributes.push({ key: 'tenant.plan', value: { stringValue: 'enterprise' } });
+    expect(enrichResource(input, acme, tenantConfigSchema.parse({})).attributes.map((a) => a.key)).toContain('tenant.plan');
+  });
+
+  it('with an empty prefix, replaces only the table’s keys', () => {
+    const out = enrichResource(resource(), acme, tenantConfigSchema.parse({ attributes_prefix: '' }), true);
+    expect(out.attributes.map((a) => a.key)).toEqual(['service.name', 'tenant.tier', 'tier', 'cost_center', 'id', 'tenant.id']);
+  });
+});

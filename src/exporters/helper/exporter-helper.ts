@@ -76,7 +76,7 @@ export class ExporterHelper implements Consumer {
     this.#exportLatency = new ExportLatency(options.telemetry, options.id);
     this.#heartbeats = heartbeatBoard(options.telemetry).tap(options.signal, options.id);
     const queueSettings = options.settings.sending_queue;
-    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock)) : undefined;
+    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock, options.host.memory.holder('exporter_queue'))) : undefined;
     if (this.#queue !== undefined) {
       this.#metrics.observeQueue(options.telemetry, this.#queue, this.#clock);
       this.#consumers = new QueueConsumers(this.#queue, (batch, enqueuedAt) => this.#send(batch, enqueuedAt), this.#stop.signal, this.#logger, this.#clock);

@@ -1,5 +1,6 @@
 import type { Batch } from '../../core/batch.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
+import type { HeldBytes } from '../../core/memory.ts';
 import type { ExportQueue, OfferResult, QueueEntry } from '../../core/storage.ts';
 
 /** A bounded FIFO of batches. A full queue refuses; it never grows and never drops silently. */
@@ -12,10 +13,13 @@ export class MemoryQueue implements ExportQueue {
   #waiters: Array<(ready: boolean) => void> = [];
   #closed = false;
   readonly #clock: Clock;
+  readonly #held: HeldBytes | undefined;
 
-  constructor(capacity: number, clock: Clock = systemClock) {
+  /** `held` counts the queued batches' bytes, from offer until ack or release, in the memory budget. */
+  constructor(capacity: number, clock: Clock = systemClock, held?: HeldBytes) {
     this.capacity = capacity;
     this.#clock = clock;
+    this.#held = held;
   }
 
   /** Entries no consumer has been woken for; one being handed to a consumer does not take a slot. */
@@ -30,7 +34,9 @@ export class MemoryQueue implements ExportQueue {
   async offer(batch: Batch): Promise<OfferResult> {
     const waiter = this.#waiters.shift();
     if (waiter === undefined && (this.#closed || this.size >= this.capacity)) return 'full';
-    this.#items.push({ batch, enqueuedAt: this.#clock.now() });
+    const bytes = batch.byteLength;
+    this.#held?.add(bytes);
+    this.#items.push({ batch, enqueuedAt: this.#clock.now(), bytes } as HeldEntry);
     if (waiter !== undefined) {
       this.#handingOver++;
       waiter(true);
@@ -59,9 +65,13 @@ export class MemoryQueue implements ExportQueue {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  ack(): void {}
+  ack(entry: QueueEntry): void {
+    this.#held?.add(-(entry as HeldEntry).bytes);
+  }
 
-  release(): void {}
+  release(entry: QueueEntry): void {
+    this.#held?.add(-(entry as HeldEntry).bytes);
+  }
 
   async close(): Promise<void> {
     this.#closed = true;
@@ -69,4 +79,9 @@ export class MemoryQueue implements ExportQueue {
     this.#waiters = [];
     for (const waiter of waiters) waiter(false);
   }
+}
+
+/** An entry remembers the bytes it was counted with: a push may decode the batch meanwhile. */
+interface HeldEntry extends QueueEntry {
+  bytes: number;
 }

@@ -124,6 +124,7 @@ export class LoadBalancingExporter implements Exporter {
       onOverload: (listener) => host.onOverload(listener),
       setOverload: (overloaded) => host.setOverload(overloaded),
       onHealth: (listener) => host.onHealth(listener),
+      memory: host.memory,
       reportHealth: (id, state, message) => this.#backendHealth(id, state, message),
     };
   }

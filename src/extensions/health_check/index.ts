@@ -7,7 +7,10 @@ import { closeServer, http, listen, splitHostPort } from '../../net.ts';
 export const healthCheckConfigSchema = z
   .object({
     endpoint: listenEndpoint('127.0.0.1:13133'),
+    /** Readiness: 503 while not running, while a component fails, and while refusing for memory. */
     path: z.string().default('/'),
+    /** Liveness: 200 while the process runs, refusing or not; restarting would lose its buffers. */
+    liveness_path: z.string().default('/livez'),
     /** An exporter is unhealthy after this many failed send attempts in a row… */
     exporter_failure_threshold: z.number().int().min(1).default(5),
     /** …and healthy again once one send succeeds, or this long after its last failure. */
@@ -56,18 +59,23 @@ export class HealthCheck {
 
   status(now = Date.now()): { healthy: boolean; body: Record<string, unknown> } {
     const unhealthy: Record<string, string> = {};
+    let refusing: string | undefined;
     for (const [id, health] of this.#components) {
       const failing = health.consecutiveFailures >= this.#config.exporter_failure_threshold && now - health.lastFailureAt < this.#config.failure_recovery_interval;
       if (failing) unhealthy[id] = `${health.consecutiveFailures} consecutive failures: ${health.lastMessage ?? 'unknown error'}`;
       else if (health.state === 'stopped') unhealthy[id] = 'stopped';
-      // Degraded is reported by whoever checks a condition over time (a pipeline's heartbeat overdue), so it counts at once.
-      else if (health.state === 'degraded') unhealthy[id] = health.lastMessage ?? 'degraded';
+      // Degraded is reported by a component that refuses on purpose (the memory limiter) or checks a
+      // condition over time (a pipeline's heartbeat overdue): not ready at once, so traffic goes elsewhere.
+      else if (health.state === 'degraded') {
+        unhealthy[id] = health.lastMessage ?? 'degraded';
+        refusing ??= unhealthy[id];
+      }
     }
     const healthy = this.#running && Object.keys(unhealthy).length === 0;
     return {
       healthy,
       body: {
-        status: healthy ? 'Server available' : this.#running ? 'Server unhealthy' : 'Server not ready',
+        status: healthy ? 'Server available' : !this.#running ? 'Server not ready' : (refusing ?? 'Server unhealthy'),
         unhealthy,
       },
     };
@@ -75,7 +83,12 @@ export class HealthCheck {
 
   async start(): Promise<void> {
     const server = http.createServer((req, res) => {
-      if ((req.url ?? '/').split('?')[0] !== this.#config.path) {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === this.#config.liveness_path) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'alive' }));
+        return;
+      }
+      if (path !== this.#config.path) {
         res.writeHead(404).end();
         return;
       }

@@ -114,6 +114,7 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
       return null;
     };
     ctx.host.onOverload((active) => sampler.setOverload(active));
+    const untrack = ctx.host.memory.track('sampler', () => sampler.bufferedBytes);
 
     const t = ctx.telemetry;
     const processor = ctx.id;
@@ -163,6 +164,7 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
           if (timer !== undefined) clearInterval(timer);
           timer = undefined;
           sampler.flush();
+          untrack();
           while (pending.size > 0) await Promise.all(pending);
           await wal?.close();
         })();

@@ -1,5 +1,6 @@
 import type { Batch } from '../../core/batch.ts';
 import type { Consumer, ProcessorFactory } from '../../core/component.ts';
+import type { HeldBytes } from '../../core/memory.ts';
 import { errorMessage, PipelineError } from '../../core/errors.ts';
 import { newOutcome, type RequestMetadata } from '../../core/metadata.ts';
 import type { Logger } from 'pino';
@@ -10,6 +11,8 @@ interface Partition {
   key: string;
   parts: Batch[];
   items: number;
+  /** Encoded bytes of the parts, counted in the memory budget until the flush hands them on. */
+  bytes: number;
   timer: NodeJS.Timeout | undefined;
   metadata: RequestMetadata;
   /** Requests waiting for this partition's flush (wait_for_result). */
@@ -26,12 +29,14 @@ export class BatchProcessor {
   readonly #logger: Logger;
   readonly #partitions = new Map<string, Partition>();
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #held: HeldBytes | undefined;
   #stopped = false;
 
-  constructor(config: BatchConfig, next: Consumer, logger: Logger) {
+  constructor(config: BatchConfig, next: Consumer, logger: Logger, held?: HeldBytes) {
     this.#config = config;
     this.#next = next;
     this.#logger = logger;
+    this.#held = held;
   }
 
   process(batch: Batch): null | Promise<null> {
@@ -42,11 +47,16 @@ export class BatchProcessor {
       if (this.#partitions.size >= this.#config.metadata_cardinality_limit) {
         throw new PipelineError('overloaded', 'too many distinct batch partitions (metadata_cardinality_limit)', 1000);
       }
-      partition = { key, parts: [], items: 0, timer: undefined, metadata: this.#partitionMetadata(batch.metadata), waiters: [] };
+      partition = { key, parts: [], items: 0, bytes: 0, timer: undefined, metadata: this.#partitionMetadata(batch.metadata), waiters: [] };
       this.#partitions.set(key, partition);
     }
     partition.parts.push(batch);
     partition.items += batch.itemCount;
+    if (this.#held !== undefined) {
+      const bytes = batch.byteLength;
+      partition.bytes += bytes;
+      this.#held.add(bytes);
+    }
     const result = this.#config.wait_for_result
       ? new Promise<null>((resolve, reject) => partition.waiters.push({ resolve: () => resolve(null), reject }))
       : null;
@@ -86,6 +96,8 @@ export class BatchProcessor {
   #flush(partition: Partition): void {
     if (partition.timer !== undefined) clearTimeout(partition.timer);
     this.#partitions.delete(partition.key);
+    // From here the exporters' queues hold these bytes, and count them.
+    this.#held?.add(-partition.bytes);
     if (partition.parts.length === 0) return;
     const signal = partition.parts[0].signal;
     const merged = mergeBatches(signal, partition.parts, partition.metadata);
@@ -124,6 +136,6 @@ export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
   mutatesData: false,
   configSchema: batchConfigSchema,
   create(ctx) {
-    return new BatchProcessor(ctx.config, ctx.next, ctx.logger);
+    return new BatchProcessor(ctx.config, ctx.next, ctx.logger, ctx.host.memory.holder('batch'));
   },
 };

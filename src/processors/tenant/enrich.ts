@@ -17,15 +17,21 @@ const compiledByEntry = new WeakMap<object, Compiled>();
 /**
  * A copy of `resource` carrying the tenant: the tenant's table attributes (under
  * attributes_prefix) and resource_attribute = tenant id, each replacing any value the resource
- * already had, because a client must not be able to pick its own tier or cost centre. The input
- * is left untouched; untouched attributes are shared, not copied.
+ * already had, because a client must not be able to pick its own tier or cost centre. With
+ * `authenticated`, every attribute the client put under attributes_prefix goes too, defined by
+ * the table or not (a made-up `tenant.plan` would otherwise pass as trusted next to the real
+ * ones). The input is left untouched; untouched attributes are shared, not copied.
  */
-export function enrichResource(resource: Resource | undefined, tenant: TenantEntry | { id: string }, config: EnrichConfig): Resource {
+export function enrichResource(resource: Resource | undefined, tenant: TenantEntry | { id: string }, config: EnrichConfig, authenticated = false): Resource {
   const compiled = compile(tenant, config);
   const existing = resource === undefined ? [] : resource.attributes;
   const attributes: KeyValue[] = [];
+  // An empty prefix would strip everything; then only the table's own keys are replaced.
+  const prefix = authenticated ? config.attributes_prefix : '';
   for (let i = 0; i < existing.length; i++) {
-    if (!compiled.keys.has(existing[i].key)) attributes.push(existing[i]);
+    const key = existing[i].key;
+    if (compiled.keys.has(key) || (prefix !== '' && key.startsWith(prefix))) continue;
+    attributes.push(existing[i]);
   }
   const written = compiled.written;
   for (let i = 0; i < written.length; i++) attributes.push(written[i]);

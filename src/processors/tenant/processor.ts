@@ -106,7 +106,7 @@ export class TenantProcessor {
       }
       if (tenant === undefined) tenant = decision.tenant;
       else if (tenant !== decision.tenant) mixed = true;
-      return enrichResource(resource, decision.entry ?? { id: decision.tenant }, this.#config);
+      return enrichResource(resource, decision.entry ?? { id: decision.tenant }, this.#config, batch.metadata.principal !== undefined);
     });
     if (mixed || tenant === undefined || (refusal !== undefined && (refusal as TenantDecision & { ok: false }).reason === 'unknown')) return undefined;
     this.#countConflicts(conflicts);
@@ -160,7 +160,7 @@ export class TenantProcessor {
         this.#refused.add(count, { tenant: this.#labels.label('unknown'), signal: this.#signal, reason: 'unknown' });
         continue;
       }
-      entry.resource = enrichResource(entry.resource, decision.entry ?? { id: decision.tenant }, this.#config);
+      entry.resource = enrichResource(entry.resource, decision.entry ?? { id: decision.tenant }, this.#config, batch.metadata.principal !== undefined);
       let list = byTenant.get(decision.tenant);
       if (list === undefined) byTenant.set(decision.tenant, (list = []));
       list.push(entry);

@@ -57,7 +57,8 @@ export class RequestAcceptor {
     this.#refusedRequests.add(1, { ...this.#labels, reason });
   }
 
-  async accept(signal: Signal, body: Uint8Array, encoding: Encoding, metadata: RequestMetadata): Promise<AcceptOutcome> {
+  /** `ticket` (the body's admission) is released as the pipeline takes the batch: its holders count it from there. */
+  async accept(signal: Signal, body: Uint8Array, encoding: Encoding, metadata: RequestMetadata, ticket?: { release(): void }): Promise<AcceptOutcome> {
     const consumer = this.#consumers[signal];
     const counters = this.#counters[signal];
     if (consumer === undefined || counters === undefined) return { ok: false, error: new PipelineError('invalid', `this receiver has no ${signal} pipeline`) };
@@ -68,7 +69,7 @@ export class RequestAcceptor {
       } else {
         // toString would quietly turn bad bytes into U+FFFD; OTLP/JSON must be UTF-8, so refuse.
         if (!isUtf8(body)) throw new OtlpDecodeError('request body is not valid UTF-8');
-        batch = Batch.fromRequest(signal, decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')), metadata);
+        batch = Batch.fromRequest(signal, decodeJson(signal, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')), metadata, body.byteLength);
       }
     } catch (error) {
       if (error instanceof OtlpDecodeError) {
@@ -79,6 +80,7 @@ export class RequestAcceptor {
     }
     const items = batch.itemCount;
     if (items === 0) return { ok: true, rejected: 0, message: '' };
+    ticket?.release();
     try {
       await consumer.consume(batch);
     } catch (error) {

@@ -3,9 +3,10 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
 export class BodyError extends Error {
-  readonly status: 400 | 408 | 413 | 415;
+  /** 503: a body of unknown length outgrew what admission would reserve for it. */
+  readonly status: 400 | 408 | 413 | 415 | 503;
 
-  constructor(status: 400 | 408 | 413 | 415, message: string) {
+  constructor(status: 400 | 408 | 413 | 415 | 503, message: string) {
     super(message);
     this.status = status;
   }
@@ -15,8 +16,12 @@ const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 const zstdDecompress = promisify(zlib.zstdDecompress);
 
-/** Reads the whole body, refusing (413) as soon as it passes the limit rather than buffering it. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing (413) as soon as it passes the limit rather than buffering it.
+ * `grow` is asked before each chunk of a body whose length was not declared is kept; when it says
+ * no, reading stops with a 503.
+ */
+export function readBody(req: IncomingMessage, limit: number, grow?: (length: number) => boolean): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -32,6 +37,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (length > limit) {
         failed = true;
         reject(new BodyError(413, `request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      if (grow !== undefined && !grow(length)) {
+        failed = true;
+        reject(new BodyError(503, 'request body outgrew what may be held; retry later'));
         return;
       }
       chunks.push(chunk);

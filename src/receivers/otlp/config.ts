@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { listenEndpoint, size } from '../../config/units.ts';
 
+const MIB = 1024 * 1024;
+
 const authSchema = z
   .object({
     /** The id of an authenticator extension (bearertokenauth). */
@@ -21,6 +23,10 @@ const grpcSchema = z
     endpoint: listenEndpoint('127.0.0.1:4317'),
     /** The Collector's default: 4 MiB per message, checked after decompression too. */
     max_recv_msg_size_mib: z.number().positive().default(4),
+    /** The Collector's configgrpc name: streams one HTTP/2 connection may have open at once. */
+    max_concurrent_streams: z.number().int().positive().default(100),
+    /** Connections open at once; more are closed as they arrive, and counted. */
+    max_connections: z.number().int().positive().default(10_000),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
   })
@@ -31,11 +37,29 @@ const httpSchema = z
     endpoint: listenEndpoint('127.0.0.1:4318'),
     /** Limit on the body both as sent and once decompressed (the latter stops compression bombs). */
     max_request_body_size: size('20MiB'),
+    /** Connections open at once; more are closed as they arrive, and counted. */
+    max_connections: z.number().int().positive().default(10_000),
     traces_url_path: z.string().default('/v1/traces'),
     metrics_url_path: z.string().default('/v1/metrics'),
     logs_url_path: z.string().default('/v1/logs'),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
+  })
+  .strict();
+
+/**
+ * Bytes of request bodies being read and decoded, reserved before a body is read (HTTP: its
+ * Content-Length; gRPC: max_recv_msg_size_mib, until the message is in). A request that would pass
+ * a limit is refused at once with 503 / UNAVAILABLE and retry information.
+ */
+const admissionSchema = z
+  .object({
+    /** All connections of the receiver; the otel-arrow receiver's admission.request_limit_mib. */
+    request_limit_mib: z.number().positive().default(64),
+    /** One connection (an HTTP/2 connection carries many streams). */
+    connection_limit_mib: z.number().positive().default(32),
+    /** One tenant: the authenticated principal, or without auth the x-scope-orgid header. */
+    tenant_limit_mib: z.number().positive().default(32),
   })
   .strict();
 
@@ -51,6 +75,7 @@ export const otlpReceiverConfigSchema = z
       .optional(),
     /** Request headers copied into batch metadata (lower case); the tenant header is always kept. */
     metadata_headers: z.array(z.string().min(1).transform((h) => h.toLowerCase())).default([]),
+    admission: admissionSchema.default(admissionSchema.parse({})),
   })
   .strict()
   .transform((config) => {
@@ -58,6 +83,7 @@ export const otlpReceiverConfigSchema = z
     // `grpc:` with no value turns the protocol on with defaults, as in the Collector.
     return {
       metadata_headers: config.metadata_headers,
+      admission: config.admission,
       protocols: {
         grpc: protocols.grpc === null ? grpcSchema.parse({}) : protocols.grpc,
         http: protocols.http === null ? httpSchema.parse({}) : protocols.http,
@@ -67,8 +93,18 @@ export const otlpReceiverConfigSchema = z
   .refine((config) => config.protocols.grpc !== undefined || config.protocols.http !== undefined, {
     message: 'enable at least one protocol (grpc or http)',
     path: ['protocols'],
+  })
+  .superRefine((config, ctx) => {
+    // A request as large as the protocol allows must fit every admission limit, or it could never be admitted.
+    const largest = Math.max(config.protocols.http?.max_request_body_size ?? 0, (config.protocols.grpc?.max_recv_msg_size_mib ?? 0) * MIB);
+    for (const key of ['request_limit_mib', 'connection_limit_mib', 'tenant_limit_mib'] as const) {
+      if (config.admission[key] * MIB < largest) {
+        ctx.addIssue({ code: 'custom', path: ['admission', key], message: `${key} (${config.admission[key]}) must hold the largest request allowed (${largest / MIB} MiB: max_request_body_size / max_recv_msg_size_mib)` });
+      }
+    }
   });
 
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
 export type GrpcSettings = z.output<typeof grpcSchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
+export type AdmissionSettings = z.output<typeof admissionSchema>;

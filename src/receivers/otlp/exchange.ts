@@ -12,8 +12,15 @@ export interface HttpExchange {
   /** Lower-case names, as node:http gives them. */
   readonly headers: IncomingHttpHeaders;
   readonly remoteAddress: string;
-  /** The whole body; rejects with a BodyError (413) as soon as it passes `limit`. */
-  readBody(limit: number): Promise<Buffer>;
+  /** The declared Content-Length; undefined for a chunked body. */
+  readonly contentLength: number | undefined;
+  /** The connection it came on (any object that is the same for every request on it), for per-connection caps. */
+  readonly connection: object;
+  /**
+   * The whole body; rejects with a BodyError (413) as soon as it passes `limit`. For a body of
+   * undeclared length, `grow` is asked before each chunk is kept (a 503 when it says no).
+   */
+  readBody(limit: number, grow?: (length: number) => boolean): Promise<Buffer>;
   /** The body will not be read: drop it as it arrives. */
   discardBody(): void;
   /**
@@ -31,7 +38,9 @@ export function nodeExchange(req: IncomingMessage, res: ServerResponse): HttpExc
     url: req.url ?? '/',
     headers: req.headers,
     remoteAddress: req.socket.remoteAddress ?? '',
-    readBody: (limit) => readBody(req, limit),
+    contentLength: req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']),
+    connection: req.socket,
+    readBody: (limit, grow) => readBody(req, limit, grow),
     discardBody: () => void req.resume(),
     respond(status, headers, body, close = false) {
       if (res.headersSent) return;

@@ -1,5 +1,13 @@
+/** The tenant header (Mimir/Loki/Tempo's), kept for tenant resolution whatever `metadata_headers` says. */
+const TENANT_HEADER = 'x-scope-orgid';
 /** Headers every receiver keeps for tenant resolution, whatever `metadata_headers` says. */
-export const ALWAYS_KEPT: readonly string[] = ['x-scope-orgid'];
+export const ALWAYS_KEPT: readonly string[] = [TENANT_HEADER];
+
+/** The tenant a request claims in its header or metadata: its admission key when there is no auth. */
+export function claimedTenant(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  const value = headers[TENANT_HEADER];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
 
 /** Copies the wanted headers (never credentials) into batch metadata. */
 export function pickHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, wanted: readonly string[]): Record<string, string> {

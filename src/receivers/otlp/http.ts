@@ -10,15 +10,20 @@ import { encodeExportResponse } from '../../otlp/protobuf.ts';
 import type { Signal } from '../../otlp/types.ts';
 import { closeServer, http, https, listen, splitHostPort } from '../../net.ts';
 import type { RequestAcceptor, Encoding } from './accept.ts';
+import { ADMISSION_MESSAGE, type Admission, type AdmissionRefusal } from './admission.ts';
 import { BodyError, decompress } from './body.ts';
 import type { HttpSettings } from './config.ts';
 import { nodeExchange, type HttpExchange } from './exchange.ts';
 import { closingResponse, Http1Server } from './http1.ts';
 import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from '../../otlp/rpc-status.ts';
-import { pickHeaders } from './headers.ts';
+import { claimedTenant, pickHeaders } from './headers.ts';
 
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How long shutdown waits for requests in flight to get their answers before closing their connections. */
+const SHUTDOWN_GRACE_MS = 5_000;
+/** What a compressed body is expected to grow to, reserved until its real size is known (OTLP compresses 5-10×). */
+const EXPECTED_COMPRESSION_RATIO = 8;
 const PROTO_CONTENT_TYPE = { 'content-type': 'application/x-protobuf' };
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
 /** The refusal reason counted for each status answered before a request reaches the pipeline. */
@@ -41,6 +46,7 @@ const CONTENT_TYPES: Record<string, Encoding> = {
 export class OtlpHttpServer {
   readonly #settings: HttpSettings;
   readonly #acceptor: RequestAcceptor;
+  readonly #admission: Admission;
   readonly #logger: Logger;
   readonly #authenticator: Authenticator | undefined;
   readonly #metadataHeaders: readonly string[];
@@ -48,9 +54,10 @@ export class OtlpHttpServer {
   #server: Server | undefined;
   #http1: Http1Server | undefined;
 
-  constructor(settings: HttpSettings, acceptor: RequestAcceptor, logger: Logger, authenticator: Authenticator | undefined, metadataHeaders: readonly string[]) {
+  constructor(settings: HttpSettings, acceptor: RequestAcceptor, admission: Admission, logger: Logger, authenticator: Authenticator | undefined, metadataHeaders: readonly string[]) {
     this.#settings = settings;
     this.#acceptor = acceptor;
+    this.#admission = admission;
     this.#logger = logger;
     this.#authenticator = authenticator;
     this.#metadataHeaders = metadataHeaders;
@@ -74,6 +81,7 @@ export class OtlpHttpServer {
     if (tls) {
       // TLS stays on node:https: the handshake and the cipher cost far more than the HTTP framing.
       const server = https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined }, viaNode);
+      this.#capConnections(server);
       await listen(server, port, host);
       this.#server = server;
     } else {
@@ -83,6 +91,7 @@ export class OtlpHttpServer {
         keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
         onRefusal: (status) => this.#acceptor.countRefusal(REFUSAL_BY_STATUS[status]),
       });
+      this.#capConnections(this.#http1.server);
       await listen(this.#http1.server, port, host);
     }
     this.#logger.info({ endpoint: this.#settings.endpoint }, 'OTLP/HTTP receiver listening');
@@ -91,6 +100,12 @@ export class OtlpHttpServer {
   get port(): number | undefined {
     const address = (this.#http1?.server ?? this.#server)?.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  /** Past max_connections, node:net closes new connections as they arrive; each is counted. */
+  #capConnections(server: import('node:net').Server): void {
+    server.maxConnections = this.#settings.max_connections;
+    server.on('drop', () => this.#acceptor.countRefusal('connections'));
   }
 
   /** What node:http does for a request it cannot parse, and the refusal is counted. */
@@ -128,24 +143,67 @@ export class OtlpHttpServer {
       return;
     }
 
+    // Authenticated from the headers alone: a request without a valid token costs its headers.
     let principal: string | undefined;
     if (this.#authenticator !== undefined) {
       const auth = this.#authenticator.authenticate(headers);
       if (!auth.ok) {
         exchange.discardBody();
         this.#acceptor.countRefusal('unauthenticated');
-        this.#fail(exchange, encoding, new PipelineError('unauthenticated', auth.reason));
+        this.#fail(exchange, encoding, new PipelineError('unauthenticated', auth.reason), true);
         return;
       }
       principal = auth.principal;
     }
 
+    const limit = this.#settings.max_request_body_size;
+    const declared = exchange.contentLength;
+    if (declared !== undefined && declared > limit) {
+      // Answered before a body byte is read; the connection then closes once the client has sent
+      // what it declared (or stops), so it reads this answer instead of a reset.
+      exchange.discardBody();
+      this.#acceptor.countRefusal('too_large');
+      this.#writeStatus(exchange, encoding, 413, BODY_ERROR_GRPC_CODE[413], `request body of ${declared} bytes exceeds the limit of ${limit}`, true);
+      return;
+    }
+    // Reserved before the body is read; a chunked body, of unknown length, as it arrives.
+    const tenant = principal ?? claimedTenant(headers);
+    const ticket = this.#admission.admit(declared ?? 0, exchange.connection, tenant);
+    if (typeof ticket === 'string') {
+      exchange.discardBody();
+      this.#refuseForLoad(exchange, encoding, ticket);
+      return;
+    }
+    let outgrown: AdmissionRefusal | undefined;
+    const grow = declared !== undefined ? undefined : (length: number) => (outgrown = ticket.resize(length)) === undefined;
+
     let body: Buffer;
     try {
-      const limit = this.#settings.max_request_body_size;
-      body = await decompress(await exchange.readBody(limit), headers['content-encoding'], limit);
+      body = await exchange.readBody(limit, grow);
+      const contentEncoding = headers['content-encoding'];
+      if (contentEncoding !== undefined && contentEncoding !== '' && contentEncoding !== 'identity') {
+        // The decompressed body is held beside the compressed one while it is decoded; OTLP
+        // compresses about 5-10×, and what it really came to is reserved once it is known.
+        let refusal = ticket.resize(body.length + Math.min(limit, body.length * EXPECTED_COMPRESSION_RATIO));
+        if (refusal === undefined) {
+          body = await decompress(body, contentEncoding, limit);
+          refusal = ticket.resize(body.length);
+        }
+        if (refusal !== undefined) {
+          ticket.release();
+          this.#refuseForLoad(exchange, encoding, refusal);
+          return;
+        }
+      } else if (body.length !== ticket.bytes) {
+        ticket.resize(body.length);
+      }
     } catch (error) {
+      ticket.release();
       if (!(error instanceof BodyError)) throw error;
+      if (error.status === 503) {
+        this.#refuseForLoad(exchange, encoding, outgrown ?? 'memory');
+        return;
+      }
       this.#acceptor.countRefusal(REFUSAL_BY_STATUS[error.status]);
       // A refused oversized upload is not read to the end; close so the client stops sending.
       this.#writeStatus(exchange, encoding, error.status, BODY_ERROR_GRPC_CODE[error.status], error.message, error.status === 413 || error.status === 408);
@@ -161,7 +219,12 @@ export class OtlpHttpServer {
       transport: 'http',
       outcome: newOutcome(),
     };
-    const outcome = await this.#acceptor.accept(signal, body, encoding, metadata);
+    let outcome;
+    try {
+      outcome = await this.#acceptor.accept(signal, body, encoding, metadata, ticket);
+    } finally {
+      ticket.release();
+    }
     if (!outcome.ok) {
       this.#fail(exchange, encoding, outcome.error);
       return;
@@ -173,10 +236,21 @@ export class OtlpHttpServer {
     }
   }
 
-  #fail(exchange: HttpExchange, encoding: Encoding, error: PipelineError): void {
+  /**
+   * 503 with Retry-After, at once, before any of the body is read. The connection then closes
+   * once the client stops sending (a lingering close): a client that stalls its body cannot keep
+   * a refused connection, and one that sends it all reads the answer.
+   */
+  #refuseForLoad(exchange: HttpExchange, encoding: Encoding, reason: AdmissionRefusal): void {
+    this.#acceptor.countRefusal(reason);
+    this.#fail(exchange, encoding, new PipelineError('overloaded', ADMISSION_MESSAGE[reason], this.#admission.retryAfterMs), true);
+  }
+
+  /** `close`: the body was not read, so the connection closes after the answer (see #refuseForLoad). */
+  #fail(exchange: HttpExchange, encoding: Encoding, error: PipelineError, close = false): void {
     const status = HTTP_STATUS[error.kind];
     const retryAfter = error.retryAfterMs !== undefined && (status === 429 || status === 503) ? String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) : undefined;
-    this.#writeStatus(exchange, encoding, status, GRPC_CODE[error.kind], error.message, false, retryAfter);
+    this.#writeStatus(exchange, encoding, status, GRPC_CODE[error.kind], error.message, close, retryAfter);
   }
 
   /** Error bodies are a google.rpc.Status in the request's encoding, as OTLP/HTTP asks. */
@@ -187,7 +261,7 @@ export class OtlpHttpServer {
   }
 
   async shutdown(): Promise<void> {
-    if (this.#http1 !== undefined) await this.#http1.close();
+    if (this.#http1 !== undefined) await this.#http1.close(SHUTDOWN_GRACE_MS);
     if (this.#server !== undefined) await closeServer(this.#server);
     this.#http1 = undefined;
     this.#server = undefined;

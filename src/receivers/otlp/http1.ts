@@ -32,6 +32,26 @@ const METHODS = new Set(['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PAT
 /** Headers whose presence means the request needs more of HTTP than this path speaks. */
 const HAND_OVER = new Set(['transfer-encoding', 'expect', 'upgrade', '__proto__']);
 const MAX_LENGTH_DIGITS = 15;
+/**
+ * After a closing answer, body bytes still arriving are read and dropped, up to this many, so the
+ * client reads the answer rather than a reset (EPIPE) it gets when a socket is destroyed while it
+ * still sends: nginx's lingering close.
+ */
+const MAX_LINGER_BYTES = 64 * 1024 * 1024;
+/**
+ * Connections lingering at once. What they read is garbage until the next collection, so a flood
+ * of refused bodies (many clients, or one attacker with many connections) must not all be read:
+ * past this many, a closing connection is closed at once, as it was before lingering.
+ */
+const MAX_LINGERING_CONNECTIONS = 64;
+
+/** Whether a head holds a line feed without its carriage return (which node:http refuses with 400). */
+function hasBareLineFeed(data: Buffer): boolean {
+  for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) {
+    if (i === 0 || data[i - 1] !== 13) return true;
+  }
+  return false;
+}
 
 /** The statuses this server answers on its own, before any request reaches the handler. */
 export type Http1Refusal = 400 | 408 | 431;
@@ -45,6 +65,8 @@ export interface Http1Options {
   requestTimeoutMs?: number;
   /** How often connections are checked against the timeouts above (node:http: 30 s). */
   checkIntervalMs?: number;
+  /** A closing connection whose client still sends is dropped once it has been quiet this long (default 2 s). */
+  lingerTimeoutMs?: number;
   /** Counts requests refused below the receiver: malformed (400), too slow (408), head too large (431). */
   onRefusal(status: Http1Refusal): void;
 }
@@ -130,10 +152,14 @@ export class Http1Server {
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly lingerTimeoutMs: number;
+  /** Set by close(): answers go out with Connection: close, and no new request is read. */
+  closing = false;
   readonly #handler: (exchange: HttpExchange) => void;
   readonly #onRefusal: (status: Http1Refusal) => void;
   readonly #connections = new Set<Http1Connection>();
   readonly #handedOver = new Set<Socket>();
+  #lingering = 0;
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(handler: (exchange: HttpExchange) => void, fallback: NodeHttpServer, options: Http1Options) {
@@ -142,6 +168,7 @@ export class Http1Server {
     this.keepAliveTimeoutMs = options.keepAliveTimeoutMs;
     this.headersTimeoutMs = options.headersTimeoutMs ?? 60_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
+    this.lingerTimeoutMs = options.lingerTimeoutMs ?? 2_000;
     const checkIntervalMs = options.checkIntervalMs ?? 1_000;
     this.fallback = fallback;
     fallback.headersTimeout = this.headersTimeoutMs;
@@ -175,18 +202,40 @@ export class Http1Server {
     this.#connections.delete(connection);
   }
 
+  /** A closing connection may linger while fewer than MAX_LINGERING_CONNECTIONS do; call lingered() when it ends. */
+  mayLinger(): boolean {
+    if (this.#lingering >= MAX_LINGERING_CONNECTIONS) return false;
+    this.#lingering++;
+    return true;
+  }
+
+  lingered(): void {
+    this.#lingering--;
+  }
+
   handOver(socket: Socket): void {
     this.#handedOver.add(socket);
     socket.once('close', () => this.#handedOver.delete(socket));
     this.fallback.emit('connection', socket);
   }
 
-  /** Stops listening and closes every connection, fast path and node:http alike. */
-  close(): Promise<void> {
+  /**
+   * Stops listening and closes every connection, fast path and node:http alike. Idle connections
+   * close at once; a request in flight gets its answer (with Connection: close) first, for up to
+   * `graceMs`, so a client is never left to retry what was already accepted.
+   */
+  close(graceMs = 0): Promise<void> {
+    this.closing = true;
     return new Promise((resolve) => {
       this.server.close(() => resolve());
-      for (const connection of this.#connections) connection.socket.destroy();
-      for (const socket of this.#handedOver) socket.destroy();
+      for (const connection of this.#connections) connection.closeWhenIdle();
+      this.fallback.closeIdleConnections();
+      const destroyAll = () => {
+        for (const connection of this.#connections) connection.socket.destroy();
+        for (const socket of this.#handedOver) socket.destroy();
+      };
+      if (graceMs <= 0) destroyAll();
+      else setTimeout(destroyAll, graceMs).unref();
     });
   }
 
@@ -216,6 +265,9 @@ class Http1Connection {
   /** The client sent FIN: answer what it asked, then close. */
   #ended = false;
   #closed = false;
+  /** Closed with body bytes still to come: up to #lingerBytes more are read and dropped. */
+  #lingering = false;
+  #lingerBytes = 0;
   readonly #onData = (chunk: Buffer) => this.#receive(chunk);
   readonly #onEnd = () => this.#clientEnded();
   readonly #onClose = () => this.#socketClosed();
@@ -247,7 +299,13 @@ class Http1Connection {
   }
 
   #receive(chunk: Buffer): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      if (!this.#lingering) return;
+      this.#lingerBytes -= chunk.length;
+      if (this.#lingerBytes < 0) this.socket.destroy();
+      else this.#lastActivityAt = Date.now();
+      return;
+    }
     this.#lastActivityAt = Date.now();
     if ((this.#exchange !== undefined && this.#bodyRemaining === 0) || this.#pendingBytes > 0) {
       this.#hold(chunk);
@@ -283,6 +341,11 @@ class Http1Connection {
           if (end < 0 || end > MAX_HEAD_BYTES) {
             if (end > MAX_HEAD_BYTES || data.length > MAX_HEAD_BYTES) {
               this.#refuse(431);
+              return;
+            }
+            // A bare LF never ends a head here; node:http answers such a request with 400.
+            if (hasBareLineFeed(data)) {
+              this.#handOver(data);
               return;
             }
             this.#head = data;
@@ -327,7 +390,7 @@ class Http1Connection {
   /** Writes a response; once the request's body is in too, reads the next request. */
   write(response: Buffer | string, close: boolean): void {
     if (this.#closed || this.socket.destroyed) return;
-    if (close) {
+    if (close || this.#server.closing) {
       this.#end(response);
       return;
     }
@@ -359,8 +422,9 @@ class Http1Connection {
   checkTimeouts(now: number): void {
     const idle = now - this.#lastActivityAt > this.#server.keepAliveTimeoutMs;
     if (this.#closed) {
-      // A closing socket waits for its response to flush; a client that never reads must not hold it.
-      if (idle) this.socket.destroy();
+      // A closing socket waits for its response to flush, and a lingering one for the client to
+      // stop sending; a client that never reads, or trickles, must not hold it.
+      if (idle || (this.#lingering && now - this.#lastActivityAt > this.#server.lingerTimeoutMs)) this.socket.destroy();
       return;
     }
     if (this.#head !== undefined) {
@@ -415,11 +479,34 @@ class Http1Connection {
     this.#end('');
   }
 
-  /** Half-open sockets wait for the client's FIN; one that never sends it must not linger. */
+  /**
+   * Half-open sockets wait for the client's FIN; one that never sends it must not linger. A body
+   * still on its way is read and dropped first (MAX_LINGER_BYTES), so the client reads the answer.
+   */
   #end(response: Buffer | string): void {
     this.#closed = true;
+    this.#lastActivityAt = Date.now();
     const socket = this.socket;
-    socket.end(response, () => socket.destroy());
+    this.#lingering = this.#bodyRemaining > 0 && this.#server.mayLinger();
+    if (this.#lingering) {
+      socket.once('close', () => this.#server.lingered());
+      this.#lingerBytes = Math.min(this.#bodyRemaining, MAX_LINGER_BYTES);
+      if (socket.isPaused()) socket.resume();
+    }
+    // Lingering, it closes when the client, having read the answer, closes its side.
+    socket.end(response, () => {
+      if (!this.#lingering) socket.destroy();
+    });
+  }
+
+  /** At shutdown: an idle connection closes now, a busy one after its answer (see write). */
+  closeWhenIdle(): void {
+    if (this.#closed) return;
+    if (this.#exchange === undefined && this.#head === undefined) this.#close();
+  }
+
+  get closing(): boolean {
+    return this.#server.closing;
   }
 
   #socketClosed(): void {
@@ -434,6 +521,8 @@ class Http1Exchange implements HttpExchange {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly remoteAddress: string;
+  readonly contentLength: number;
+  readonly connection: object;
   responded = false;
   readonly #connection: Http1Connection;
   readonly #contentLength: number;
@@ -451,6 +540,8 @@ class Http1Exchange implements HttpExchange {
     this.url = head.url;
     this.headers = head.headers;
     this.remoteAddress = connection.remoteAddress;
+    this.connection = connection;
+    this.contentLength = head.contentLength;
     this.#contentLength = head.contentLength;
     this.#closeAfter = head.close;
   }
@@ -497,7 +588,7 @@ class Http1Exchange implements HttpExchange {
   respond(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array, close = false): void {
     if (this.responded) return;
     this.responded = true;
-    const closing = close || this.#closeAfter;
+    const closing = close || this.#closeAfter || this.#connection.closing;
     const bodyBytes = typeof body === 'string' ? Buffer.from(body) : body;
     let head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n`;
     for (const name in headers) head += `${name}: ${headers[name]}\r\n`;

@@ -3,6 +3,7 @@ import { isAuthenticator } from '../../core/auth.ts';
 import type { ConfigProblem, Host, ReceiverFactory } from '../../core/component.ts';
 import { extensionReferenceProblem } from '../../core/graph.ts';
 import { RequestAcceptor } from './accept.ts';
+import { Admission } from './admission.ts';
 import { otlpReceiverConfigSchema, type OtlpReceiverConfig } from './config.ts';
 import type { OtlpGrpcServer } from './grpc.ts';
 import { ALWAYS_KEPT } from './headers.ts';
@@ -40,15 +41,18 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
   async create(ctx) {
     const { grpc, http } = ctx.config.protocols;
     const servers: Array<OtlpGrpcServer | OtlpHttpServer> = [];
+    const MIB = 1024 * 1024;
+    const limits = ctx.config.admission;
+    const admission = new Admission({ requestBytes: limits.request_limit_mib * MIB, perConnectionBytes: limits.connection_limit_mib * MIB, perTenantBytes: limits.tenant_limit_mib * MIB }, ctx.host.memory);
     if (grpc) {
       // grpc-js, with node:http2 and node:tls (~6 MiB of RSS), loads only when gRPC is configured.
       const { OtlpGrpcServer } = await import('./grpc.ts');
       const acceptor = new RequestAcceptor(ctx.id, 'grpc', ctx.consumers, ctx.telemetry, ctx.logger);
-      servers.push(new OtlpGrpcServer(grpc, acceptor, ctx.logger, authenticator(ctx.host, grpc.auth?.authenticator), ctx.config.metadata_headers));
+      servers.push(new OtlpGrpcServer(grpc, acceptor, admission, ctx.logger, authenticator(ctx.host, grpc.auth?.authenticator), ctx.config.metadata_headers));
     }
     if (http) {
       const acceptor = new RequestAcceptor(ctx.id, 'http', ctx.consumers, ctx.telemetry, ctx.logger);
-      servers.push(new OtlpHttpServer(http, acceptor, ctx.logger, authenticator(ctx.host, http.auth?.authenticator), ctx.config.metadata_headers));
+      servers.push(new OtlpHttpServer(http, acceptor, admission, ctx.logger, authenticator(ctx.host, http.auth?.authenticator), ctx.config.metadata_headers));
     }
     return {
       async start() {
