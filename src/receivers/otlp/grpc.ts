@@ -47,6 +47,10 @@ export class OtlpGrpcServer {
   #server: grpc.Server | undefined;
   #listener: NetServer | undefined;
   #port: number | undefined;
+  /** Set at shutdown: new calls are refused (retryable), and shutdown waits for the accepted ones. */
+  #stopping = false;
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
 
   constructor(settings: GrpcSettings, acceptor: RequestAcceptor, admission: Admission, logger: Logger, authenticator: Authenticator | undefined, metadataHeaders: readonly string[]) {
     this.#settings = settings;
@@ -114,6 +118,10 @@ export class OtlpGrpcServer {
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, pass) => {
+            if (this.#stopping) {
+              refuseUnread(call, new PipelineError('overloaded', SHUTTING_DOWN, this.#admission.retryAfterMs));
+              return;
+            }
             const headers = metadata.getMap() as Record<string, string>;
             let principal: string | undefined;
             if (this.#authenticator !== undefined) {
@@ -176,6 +184,14 @@ export class OtlpGrpcServer {
       return;
     }
     const { principal, ticket } = admitted;
+    if (this.#stopping) {
+      // Admitted before shutdown began, read after it: the pipeline may already be flushing, so
+      // the client retries elsewhere rather than having spans acknowledged into a stopped sampler.
+      ticket.release();
+      callback(toStatus(new PipelineError('overloaded', SHUTTING_DOWN, this.#admission.retryAfterMs)));
+      return;
+    }
+    this.#inFlight++;
     const headers = call.metadata.getMap() as Record<string, string>;
     const metadata: RequestMetadata = {
       tenant: undefined,
@@ -189,29 +205,50 @@ export class OtlpGrpcServer {
     this.#acceptor.accept(signal, call.request, 'proto', metadata, ticket).then(
       (outcome) => {
         ticket.release();
+        this.#callDone();
         if (outcome.ok) callback(null, Buffer.from(encodeExportResponse(signal, outcome.rejected, outcome.message)));
         else callback(toStatus(outcome.error));
       },
       (error) => {
         ticket.release();
+        this.#callDone();
         this.#logger.error({ error: String(error) }, 'unexpected error handling OTLP/gRPC request');
         callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       },
     );
   }
 
-  /** Stops accepting connections, then lets calls in flight finish (GOAWAY) for up to SHUTDOWN_GRACE_MS. */
+  #callDone(): void {
+    if (--this.#inFlight === 0) this.#drained?.();
+  }
+
+  /**
+   * Stops accepting connections and calls, waits for the calls already accepted into the pipeline
+   * (whatever grpc-js tracks of injected connections, a call counted here is answered before the
+   * processors flush), then lets the rest close (GOAWAY), all within SHUTDOWN_GRACE_MS.
+   */
   async shutdown(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
     this.#server = undefined;
+    this.#stopping = true;
     this.#listener?.close();
     this.#listener = undefined;
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+        this.#drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         server.forceShutdown();
         resolve();
-      }, SHUTDOWN_GRACE_MS);
+      }, Math.max(0, deadline - Date.now()));
       server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();
@@ -219,6 +256,8 @@ export class OtlpGrpcServer {
     });
   }
 }
+
+const SHUTTING_DOWN = 'receiver is shutting down';
 
 /** A gRPC message frame starts with a compressed flag and a 4-byte big-endian length. */
 const GRPC_PREFIX_BYTES = 5;
