@@ -78,11 +78,11 @@ function template(pii: boolean, error: boolean): { bytes: Buffer; offsets: numbe
   }
   const req: ExportTraceServiceRequest = {
     resourceSpans: [{
-      resource: { attributes: [str('service.name', 'checkout'), str('host.name', 'node-7'), str('deployment.environment', 'prod')], droppedAttributesCount: 0 },
+      resource: { attributes: [str('service.name', 'checkout'), str('host.name', 'node-7'), str('deployment.environment', 'prod')], droppedAttributesCount: 0, entityRefs: [] },
       scopeSpans: [{ scope: { name: 'bench', version: '1.0.0', attributes: [], droppedAttributesCount: 0 }, spans, schemaUrl: '' }],
       schemaUrl: '',
     }],
-  } as ExportTraceServiceRequest;
+  };
   const bytes = Buffer.from(encodeTraces(req));
   const offsets: number[] = [];
   for (let t = 0; t < 10; t++) {
