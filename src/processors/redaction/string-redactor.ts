@@ -94,6 +94,16 @@ export class StringRedactor {
     return result + s.slice(last);
   }
 
+  /** Whether redact(value, key) would change the value; counts nothing (the byte path's test). */
+  wouldChange(value: string, key: string): boolean {
+    const options = this.#options;
+    if (value.length > options.maxValueLength) return true;
+    const matches = this.#matches;
+    matches.clear();
+    options.scanner.scan(value, key, matches);
+    return matches.length !== 0;
+  }
+
   /** Counts one redaction and, for the summary attribute, notes the detector. */
   count(detector: number, action: number): void {
     this.#options.counts.add(detector, action);

@@ -1,0 +1,176 @@
+import { decodeSpanBody } from '../../otlp/proto/trace.ts';
+import { encodeMessage } from '../../otlp/proto/encode.ts';
+import { ProtoReader } from '../../otlp/proto/reader.ts';
+import { rewriteResources } from '../../otlp/proto/rewrite.ts';
+import { TAG } from '../../otlp/proto/schema.ts';
+import { spanSize, writeSpan } from '../../otlp/proto/trace.ts';
+import { EDIT, KEEP, rewriteSpans, type SpanEdits, type SpanVisitor } from '../../ottl/span-bytes.ts';
+import type { InstrumentationScope, Resource, Span } from '../../otlp/types.ts';
+import { MAX_DEPTH } from './attribute-walker.ts';
+import { KEY_ALLOWED, KEY_BLOCKED, KEY_LISTED, type KeyRules } from './key-rules.ts';
+
+// Redaction of an encoded trace request where it lies. Each span's values are read from its
+// bytes and only tested (key rules, then the detectors' scan); a span where nothing would change
+// is left as bytes and copied verbatim. A span where something would change is decoded, redacted
+// by the object path (so both paths share every rule) and re-encoded in place. Resources are few
+// and already decoded by the span walk, so they are redacted as objects and spliced back only
+// when they changed. A request with nothing to redact comes back as the same bytes.
+
+const SPAN_NAME = TAG.Span.name;
+const SPAN_ATTRIBUTES = TAG.Span.attributes;
+const SPAN_EVENTS = TAG.Span.events;
+const SPAN_LINKS = TAG.Span.links;
+const EVENT_ATTRIBUTES = TAG['Span.Event'].attributes;
+const LINK_ATTRIBUTES = TAG['Span.Link'].attributes;
+const KV_KEY = TAG.KeyValue.key;
+const KV_VALUE = TAG.KeyValue.value;
+const ANY_STRING = TAG.AnyValue.stringValue;
+const ANY_ARRAY = TAG.AnyValue.arrayValue;
+const ANY_KVLIST = TAG.AnyValue.kvlistValue;
+// ArrayValue.values and KeyValueList.values are both field 1.
+const LIST_VALUES = TAG.ArrayValue.values;
+
+/** What the byte path needs from the redactor: a test for one string, and the object path. */
+export interface TraceRedaction {
+  readonly rules: KeyRules | null;
+  readonly includeSpanNames: boolean;
+  /** Whether redacting `value` under `key` would change it (without counting anything). */
+  wouldChange(value: string, key: string): boolean;
+  /** Redacts a decoded resource in place; true when it changed. */
+  redactResource(resource: Resource): boolean;
+  /** Redacts a decoded span in place (and adds its summary attribute). */
+  redactSpan(span: Span): void;
+}
+
+export class TraceBytesRedactor implements SpanVisitor {
+  readonly #redaction: TraceRedaction;
+  #r: ProtoReader;
+  /** Per ResourceSpans entry of the current request: its redacted resource, or undefined. */
+  readonly #resources: Array<Resource | undefined>;
+  #anyResource: boolean;
+
+  constructor(redaction: TraceRedaction) {
+    this.#redaction = redaction;
+    this.#r = new ProtoReader(new Uint8Array(0));
+    this.#resources = [];
+    this.#anyResource = false;
+  }
+
+  /** The redacted request: `bytes` itself when nothing changed. */
+  redact(bytes: Uint8Array): Uint8Array {
+    this.#resources.length = 0;
+    this.#anyResource = false;
+    this.#r = new ProtoReader(bytes);
+    let out = rewriteSpans(bytes, this, false).bytes;
+    if (this.#anyResource) {
+      const resources = this.#resources;
+      let k = 0;
+      out = rewriteResources('traces', out, () => resources[k++]);
+    }
+    this.#resources.length = 0;
+    return out;
+  }
+
+  resource(resource: Resource | undefined): void {
+    const changed = resource !== undefined && this.#redaction.redactResource(resource);
+    this.#resources.push(changed ? resource : undefined);
+    if (changed) this.#anyResource = true;
+  }
+
+  scope(_scope: InstrumentationScope | undefined): void {}
+
+  span(_bytes: Uint8Array, start: number, end: number, edits: SpanEdits): number {
+    // One reader per request (rewriteSpans visits the bytes redact() was given).
+    const r = this.#r;
+    r.pos = start;
+    if (!this.#spanWouldChange(r, end)) return KEEP;
+    r.pos = start;
+    const span = decodeSpanBody(r, end, 0);
+    this.#redaction.redactSpan(span);
+    edits.replace(start, end, encodeMessage(span, spanSize, writeSpan));
+    return EDIT;
+  }
+
+  #spanWouldChange(r: ProtoReader, end: number): boolean {
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === SPAN_ATTRIBUTES) {
+        if (this.#keyValueWouldChange(r, r.sub(end))) return true;
+      } else if (t === SPAN_EVENTS || t === SPAN_LINKS) {
+        const stop = r.sub(end);
+        const want = t === SPAN_EVENTS ? EVENT_ATTRIBUTES : LINK_ATTRIBUTES;
+        while (r.pos < stop) {
+          const u = r.tag(stop);
+          if (u === want) {
+            if (this.#keyValueWouldChange(r, r.sub(stop))) return true;
+          } else r.skip(u, stop);
+        }
+      } else if (t === SPAN_NAME && this.#redaction.includeSpanNames) {
+        if (this.#redaction.wouldChange(r.string(end), '')) return true;
+      } else r.skip(t, end);
+    }
+    return false;
+  }
+
+  /** One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader at `end`. */
+  #keyValueWouldChange(r: ProtoReader, end: number, depth = 0): boolean {
+    let key = '';
+    let valueStart = -1;
+    let valueEnd = -1;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === KV_KEY) key = r.string(end);
+      else if (t === KV_VALUE) {
+        valueEnd = r.sub(end);
+        valueStart = r.pos;
+        r.pos = valueEnd;
+      } else r.skip(t, end);
+    }
+    const rules = this.#redaction.rules;
+    if (rules !== null) {
+      const bits = rules.classify(key);
+      if ((bits & KEY_ALLOWED) !== 0) return false;
+      if (depth === 0 && rules.allowOnly && (bits & KEY_LISTED) === 0) return true;
+      if ((bits & KEY_BLOCKED) !== 0) return true;
+    }
+    if (valueStart < 0) return false;
+    r.pos = valueStart;
+    const changed = this.#valueWouldChange(r, valueEnd, key, depth + 1);
+    r.pos = end;
+    return changed;
+  }
+
+  /** One AnyValue; leaves the reader at `end`. */
+  #valueWouldChange(r: ProtoReader, end: number, key: string, depth: number): boolean {
+    let changed = false;
+    // Each field is judged on its own: a later field of the oneof wins, as in the decoder.
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === ANY_STRING) changed = this.#redaction.wouldChange(r.string(end), key);
+      else if (t === ANY_ARRAY || t === ANY_KVLIST) {
+        const stop = r.sub(end);
+        // Deeper containers are replaced whole by the walker (nesting_limit).
+        changed = depth > MAX_DEPTH || this.#containerWouldChange(r, stop, t === ANY_KVLIST, key, depth);
+        r.pos = stop;
+      } else {
+        r.skip(t, end);
+        changed = false;
+      }
+    }
+    return changed;
+  }
+
+  #containerWouldChange(r: ProtoReader, end: number, kvlist: boolean, key: string, depth: number): boolean {
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t !== LIST_VALUES) {
+        r.skip(t, end);
+        continue;
+      }
+      const stop = r.sub(end);
+      if (kvlist ? this.#keyValueWouldChange(r, stop, depth) : this.#valueWouldChange(r, stop, key, depth + 1)) return true;
+      r.pos = stop;
+    }
+    return false;
+  }
+}
