@@ -113,6 +113,7 @@ class RedactorEngine implements Redactor {
     this.#traceBytes = new TraceBytesRedactor({
       rules,
       includeSpanNames: config.include_span_names,
+      mayChangeBytes: (u8, start, end) => strings.mayChangeBytes(u8, start, end),
       wouldChange: (value, key) => strings.wouldChange(value, key),
       redactResource: (resource) => this.#resource(resource),
       redactSpan: (span) => this.#summarisedSpan(span),

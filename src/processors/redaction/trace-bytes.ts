@@ -29,11 +29,14 @@ const ANY_ARRAY = TAG.AnyValue.arrayValue;
 const ANY_KVLIST = TAG.AnyValue.kvlistValue;
 // ArrayValue.values and KeyValueList.values are both field 1.
 const LIST_VALUES = TAG.ArrayValue.values;
+const KEY_SLOTS = 1024;
 
 /** What the byte path needs from the redactor: a test for one string, and the object path. */
 export interface TraceRedaction {
   readonly rules: KeyRules | null;
   readonly includeSpanNames: boolean;
+  /** False when the UTF-8 value u8[start, end) certainly has nothing to redact (no string is made). */
+  mayChangeBytes(u8: Uint8Array, start: number, end: number): boolean;
   /** Whether redacting `value` under `key` would change it (without counting anything). */
   wouldChange(value: string, key: string): boolean;
   /** Redacts a decoded resource in place; true when it changed. */
@@ -48,9 +51,13 @@ export class TraceBytesRedactor implements SpanVisitor {
   /** Per ResourceSpans entry of the current request: its redacted resource, or undefined. */
   readonly #resources: Array<Resource | undefined>;
   #anyResource: boolean;
+  #u8: Uint8Array;
+  readonly #keys: KeyCache;
 
   constructor(redaction: TraceRedaction) {
     this.#redaction = redaction;
+    this.#keys = new KeyCache(redaction.rules);
+    this.#u8 = new Uint8Array(0);
     this.#r = new ProtoReader(new Uint8Array(0));
     this.#resources = [];
     this.#anyResource = false;
@@ -61,6 +68,7 @@ export class TraceBytesRedactor implements SpanVisitor {
     this.#resources.length = 0;
     this.#anyResource = false;
     this.#r = new ProtoReader(bytes);
+    this.#u8 = bytes;
     let out = rewriteSpans(bytes, this, false).bytes;
     if (this.#anyResource) {
       const resources = this.#resources;
@@ -106,7 +114,7 @@ export class TraceBytesRedactor implements SpanVisitor {
           } else r.skip(u, stop);
         }
       } else if (t === SPAN_NAME && this.#redaction.includeSpanNames) {
-        if (this.#redaction.wouldChange(r.string(end), '')) return true;
+        if (this.#stringWouldChange(r, end, '')) return true;
       } else r.skip(t, end);
     }
     return false;
@@ -114,21 +122,26 @@ export class TraceBytesRedactor implements SpanVisitor {
 
   /** One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader at `end`. */
   #keyValueWouldChange(r: ProtoReader, end: number, depth = 0): boolean {
-    let key = '';
+    let keyStart = 0;
+    let keyEnd = 0;
     let valueStart = -1;
     let valueEnd = -1;
     while (r.pos < end) {
       const t = r.tag(end);
-      if (t === KV_KEY) key = r.string(end);
-      else if (t === KV_VALUE) {
+      if (t === KV_KEY) {
+        keyEnd = r.sub(end);
+        keyStart = r.pos;
+        r.pos = keyEnd;
+      } else if (t === KV_VALUE) {
         valueEnd = r.sub(end);
         valueStart = r.pos;
         r.pos = valueEnd;
       } else r.skip(t, end);
     }
+    const key = this.#keys.get(this.#u8, keyStart, keyEnd, r);
     const rules = this.#redaction.rules;
     if (rules !== null) {
-      const bits = rules.classify(key);
+      const bits = this.#keys.bits;
       if ((bits & KEY_ALLOWED) !== 0) return false;
       if (depth === 0 && rules.allowOnly && (bits & KEY_LISTED) === 0) return true;
       if ((bits & KEY_BLOCKED) !== 0) return true;
@@ -146,7 +159,7 @@ export class TraceBytesRedactor implements SpanVisitor {
     // Each field is judged on its own: a later field of the oneof wins, as in the decoder.
     while (r.pos < end) {
       const t = r.tag(end);
-      if (t === ANY_STRING) changed = this.#redaction.wouldChange(r.string(end), key);
+      if (t === ANY_STRING) changed = this.#stringWouldChange(r, end, key);
       else if (t === ANY_ARRAY || t === ANY_KVLIST) {
         const stop = r.sub(end);
         // Deeper containers are replaced whole by the walker (nesting_limit).
@@ -158,6 +171,15 @@ export class TraceBytesRedactor implements SpanVisitor {
       }
     }
     return changed;
+  }
+
+  /** A string field's value: a string is made only when its bytes might hold something to redact. */
+  #stringWouldChange(r: ProtoReader, end: number, key: string): boolean {
+    const stop = r.sub(end);
+    const start = r.pos;
+    r.pos = stop;
+    const redaction = this.#redaction;
+    return redaction.mayChangeBytes(this.#u8, start, stop) && redaction.wouldChange(r.decodeUtf8(start, stop), key);
   }
 
   #containerWouldChange(r: ProtoReader, end: number, kvlist: boolean, key: string, depth: number): boolean {
@@ -172,5 +194,53 @@ export class TraceBytesRedactor implements SpanVisitor {
       r.pos = stop;
     }
     return false;
+  }
+}
+
+/**
+ * Attribute keys repeat from span to span: each distinct key's string and key-rule class are
+ * made once, found again by its bytes. A slot holds the last key that hashed to it.
+ */
+class KeyCache {
+  /** The class of the key the last get() returned (0 without key rules). */
+  bits: number;
+  readonly #rules: KeyRules | null;
+  readonly #bytes: Array<Uint8Array | undefined>;
+  readonly #keys: string[];
+  readonly #bits: Int32Array;
+
+  constructor(rules: KeyRules | null) {
+    this.bits = 0;
+    this.#rules = rules;
+    this.#bytes = new Array<Uint8Array | undefined>(KEY_SLOTS).fill(undefined);
+    this.#keys = new Array<string>(KEY_SLOTS).fill('');
+    this.#bits = new Int32Array(KEY_SLOTS);
+  }
+
+  get(u8: Uint8Array, start: number, end: number, r: ProtoReader): string {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ u8[i], 0x01000193);
+    const slot = (hash >>> 0) & (KEY_SLOTS - 1);
+    const cached = this.#bytes[slot];
+    if (cached !== undefined && cached.length === end - start) {
+      let same = true;
+      for (let i = 0; i < cached.length; i++) {
+        if (cached[i] !== u8[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.bits = this.#bits[slot];
+        return this.#keys[slot];
+      }
+    }
+    const key = start === end ? '' : r.decodeUtf8(start, end);
+    const bits = this.#rules === null ? 0 : this.#rules.classify(key);
+    this.#bytes[slot] = u8.slice(start, end);
+    this.#keys[slot] = key;
+    this.#bits[slot] = bits;
+    this.bits = bits;
+    return key;
   }
 }
