@@ -116,6 +116,12 @@ class RedactorEngine implements Redactor {
       mayChangeBytes: (u8, start, end) => strings.mayChangeBytes(u8, start, end),
       wouldChange: (value, key) => strings.wouldChange(value, key),
       redactResource: (resource) => this.#resource(resource),
+      summary: config.summary_attribute,
+      redactAttribute: (kv) => {
+        const list = [kv];
+        this.#walker.attributes(list);
+        return list.length === 0 ? null : list[0];
+      },
       redactSpan: (span) => this.#summarisedSpan(span),
     });
   }

@@ -1,11 +1,13 @@
+import { attributesSize, decodeKeyValue, writeAttributes } from '../../otlp/proto/common.ts';
 import { decodeSpanBody } from '../../otlp/proto/trace.ts';
+import type { ProtoWriter } from '../../otlp/proto/writer.ts';
 import { encodeMessage } from '../../otlp/proto/encode.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { rewriteResources } from '../../otlp/proto/rewrite.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 import { spanSize, writeSpan } from '../../otlp/proto/trace.ts';
-import { EDIT, KEEP, rewriteSpans, type SpanEdits, type SpanVisitor } from '../../ottl/span-bytes.ts';
-import type { InstrumentationScope, Resource, Span } from '../../otlp/types.ts';
+import { EDIT, encodeAttributeField, KEEP, rewriteSpans, type SpanEdits, type SpanVisitor } from '../../ottl/span-bytes.ts';
+import type { InstrumentationScope, KeyValue, Resource, Span } from '../../otlp/types.ts';
 import { MAX_DEPTH } from './attribute-walker.ts';
 import { KEY_ALLOWED, KEY_BLOCKED, KEY_LISTED, type KeyRules } from './key-rules.ts';
 
@@ -30,6 +32,19 @@ const ANY_KVLIST = TAG.AnyValue.kvlistValue;
 // ArrayValue.values and KeyValueList.values are both field 1.
 const LIST_VALUES = TAG.ArrayValue.values;
 const KEY_SLOTS = 1024;
+const UNCHANGED = 0;
+const ATTRIBUTES = 1;
+const WHOLE_SPAN = 2;
+
+/** One span attribute field (tag, length, KeyValue), as the span encoder writes it. */
+const attributeFieldSize = (w: ProtoWriter, kv: KeyValue) => attributesSize(w, [kv], 0);
+const writeAttributeField = (w: ProtoWriter, kv: KeyValue) => writeAttributes(w, SPAN_ATTRIBUTES, [kv]);
+
+function attributeField(kv: KeyValue): Uint8Array {
+  // A redacted value is nearly always a string: written straight into a pooled buffer.
+  if (kv.value.stringValue !== undefined) return encodeAttributeField(kv.key, kv.value)!;
+  return encodeMessage(kv, attributeFieldSize, writeAttributeField);
+}
 
 /** What the byte path needs from the redactor: a test for one string, and the object path. */
 export interface TraceRedaction {
@@ -41,6 +56,10 @@ export interface TraceRedaction {
   wouldChange(value: string, key: string): boolean;
   /** Redacts a decoded resource in place; true when it changed. */
   redactResource(resource: Resource): boolean;
+  /** Whether spans get a summary attribute (then a changed span is rewritten whole). */
+  readonly summary: boolean;
+  /** Redacts one top-level span attribute; null when it is removed. */
+  redactAttribute(kv: KeyValue): KeyValue | null;
   /** Redacts a decoded span in place (and adds its summary attribute). */
   redactSpan(span: Span): void;
 }
@@ -51,6 +70,8 @@ export class TraceBytesRedactor implements SpanVisitor {
   /** Per ResourceSpans entry of the current request: its redacted resource, or undefined. */
   readonly #resources: Array<Resource | undefined>;
   #anyResource: boolean;
+  /** Start and end of each changed span attribute field of the current span. */
+  readonly #changedFields: number[];
   #u8: Uint8Array;
   readonly #keys: KeyCache;
 
@@ -58,6 +79,7 @@ export class TraceBytesRedactor implements SpanVisitor {
     this.#redaction = redaction;
     this.#keys = new KeyCache(redaction.rules);
     this.#u8 = new Uint8Array(0);
+    this.#changedFields = [];
     this.#r = new ProtoReader(new Uint8Array(0));
     this.#resources = [];
     this.#anyResource = false;
@@ -91,7 +113,19 @@ export class TraceBytesRedactor implements SpanVisitor {
     // One reader per request (rewriteSpans visits the bytes redact() was given).
     const r = this.#r;
     r.pos = start;
-    if (!this.#spanWouldChange(r, end)) return KEEP;
+    const plan = this.#spanPlan(r, end);
+    if (plan === UNCHANGED) return KEEP;
+    if (plan === ATTRIBUTES) {
+      // Only span attributes change: each changed attribute field is replaced where it lies.
+      const fields = this.#changedFields;
+      for (let i = 0; i < fields.length; i += 2) {
+        r.pos = fields[i];
+        r.tag(end);
+        const kv = this.#redaction.redactAttribute(decodeKeyValue(r, r.sub(end), 0));
+        edits.replace(fields[i], fields[i + 1], kv === null ? null : attributeField(kv));
+      }
+      return EDIT;
+    }
     r.pos = start;
     const span = decodeSpanBody(r, end, 0);
     this.#redaction.redactSpan(span);
@@ -99,25 +133,34 @@ export class TraceBytesRedactor implements SpanVisitor {
     return EDIT;
   }
 
-  #spanWouldChange(r: ProtoReader, end: number): boolean {
+  /**
+   * UNCHANGED; ATTRIBUTES with the changed span attribute fields' ranges in #changedFields; or
+   * WHOLE_SPAN when an event, a link or the name changes, or a summary attribute will be added.
+   */
+  #spanPlan(r: ProtoReader, end: number): number {
+    const fields = this.#changedFields;
+    fields.length = 0;
     while (r.pos < end) {
+      const fieldStart = r.pos;
       const t = r.tag(end);
       if (t === SPAN_ATTRIBUTES) {
-        if (this.#keyValueWouldChange(r, r.sub(end))) return true;
+        const stop = r.sub(end);
+        if (this.#keyValueWouldChange(r, stop)) fields.push(fieldStart, stop);
       } else if (t === SPAN_EVENTS || t === SPAN_LINKS) {
         const stop = r.sub(end);
         const want = t === SPAN_EVENTS ? EVENT_ATTRIBUTES : LINK_ATTRIBUTES;
         while (r.pos < stop) {
           const u = r.tag(stop);
           if (u === want) {
-            if (this.#keyValueWouldChange(r, r.sub(stop))) return true;
+            if (this.#keyValueWouldChange(r, r.sub(stop))) return WHOLE_SPAN;
           } else r.skip(u, stop);
         }
       } else if (t === SPAN_NAME && this.#redaction.includeSpanNames) {
-        if (this.#stringWouldChange(r, end, '')) return true;
+        if (this.#stringWouldChange(r, end, '')) return WHOLE_SPAN;
       } else r.skip(t, end);
     }
-    return false;
+    if (fields.length === 0) return UNCHANGED;
+    return this.#redaction.summary ? WHOLE_SPAN : ATTRIBUTES;
   }
 
   /** One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader at `end`. */
