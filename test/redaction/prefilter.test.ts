@@ -8,7 +8,7 @@ import { MatchBuffer } from '../../src/processors/redaction/detectors/match-buff
 import { BUILTIN_DETECTORS } from '../../src/processors/redaction/detectors/names.ts';
 import { scanNumbers } from '../../src/processors/redaction/detectors/numbers.ts';
 import { scanPrivateKeys } from '../../src/processors/redaction/detectors/private-key.ts';
-import { prefilter, scannedMask, T_NUMBER } from '../../src/processors/redaction/detectors/prefilter.ts';
+import { prefilter, prefilterAscii, scannedMask, T_AUTH, T_NUMBER } from '../../src/processors/redaction/detectors/prefilter.ts';
 import { SHORTEST_MATCH, ValueScanner } from '../../src/processors/redaction/detectors/scanner.ts';
 import { scanQuerySecrets, scanUrlPasswords } from '../../src/processors/redaction/detectors/url-secrets.ts';
 import {
@@ -139,5 +139,31 @@ describe('the prefilter never hides a match', () => {
         if (ungated.length !== 0) expect({ value: s, found: matches(ungated) }).toEqual({ value: s, found: [] });
       }
     }
+  });
+});
+
+describe('prefilterAscii: the byte path’s test', () => {
+  // Characters that trip every trigger, so generated values reach every detector.
+  const ALPHABET = 'aAbBeEyJIkKgGhHtTxXoOsSpP_-.@:/=+ 0123456789()';
+  const all = new ValueScanner(new Set(BUILTIN_DETECTORS), []);
+  test('gives prefilter’s mask on ASCII (Bearer/Basic left set), and never calls a matching value clean', () => {
+    let seed = 7;
+    const random = () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+    const matches = new MatchBuffer();
+    for (let n = 0; n < 20_000; n++) {
+      let s = '';
+      const length = Math.floor(random() * 48);
+      for (let i = 0; i < length; i++) s += ALPHABET[Math.floor(random() * ALPHABET.length)];
+      const bytes = Buffer.from(s, 'latin1');
+      prefilter(s);
+      const fromString = scannedMask;
+      expect(prefilterAscii(bytes, 0, bytes.length)).toBe(true);
+      expect(scannedMask & ~T_AUTH).toBe(fromString & ~T_AUTH);
+      const clean = !all.mayMatchScanned(bytes.length);
+      matches.clear();
+      all.scan(s, '', matches);
+      if (clean) expect(matches.length).toBe(0);
+    }
+    expect(prefilterAscii(Buffer.from('héllo wörld', 'utf8'), 0, 12)).toBe(false);
   });
 });

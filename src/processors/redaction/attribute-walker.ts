@@ -5,7 +5,7 @@ import { canonicalText } from './canonical.ts';
 import type { AnyValue, KeyValue } from '../../otlp/types.ts';
 
 /** Nesting deeper than this is not walked: such values are replaced whole (fail closed). */
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
 
 export interface WalkerIds {
   blockedKey: number;

@@ -8,6 +8,7 @@ import { Hasher, loadHashKey } from './hasher.ts';
 import { compileKeyRules } from './key-rules.ts';
 import { mergeCollidingPoints } from './merge-points.ts';
 import { StringRedactor } from './string-redactor.ts';
+import { TraceBytesRedactor } from './trace-bytes.ts';
 import type {
   ExportLogsServiceRequest,
   ExportMetricsServiceRequest,
@@ -26,6 +27,11 @@ const NESTING_LIMIT_DETECTOR = 'nesting_limit';
 export interface Redactor {
   /** Redacts every span, event and link in place. */
   redactTraces(request: ExportTraceServiceRequest): void;
+  /**
+   * Redacts an encoded trace request, with the same result as redactTraces: spans with nothing
+   * to redact stay as they are, byte for byte. Returns `bytes` itself when nothing changed.
+   */
+  redactTraceBytes(bytes: Uint8Array): Uint8Array;
   /** Redacts every data point and exemplar in place; merges points that redaction made collide. */
   redactMetrics(request: ExportMetricsServiceRequest): void;
   /** Redacts every log record in place and removes those a drop_record action hit. Returns how many were removed. */
@@ -52,6 +58,7 @@ class RedactorEngine implements Redactor {
   readonly #detectorNames: readonly string[];
   readonly #includeSpanNames: boolean;
   readonly #summary: boolean;
+  readonly #traceBytes: TraceBytesRedactor;
 
   constructor(config: RedactionConfig, env: NodeJS.ProcessEnv) {
     const globalAction = actionCode(config.action);
@@ -102,25 +109,45 @@ class RedactorEngine implements Redactor {
     this.#walker = new AttributeWalker(this.#strings, rules, globalAction, ids);
     this.#includeSpanNames = config.include_span_names;
     this.#summary = config.summary_attribute;
+    const strings = this.#strings;
+    this.#traceBytes = new TraceBytesRedactor({
+      rules,
+      includeSpanNames: config.include_span_names,
+      mayChangeBytes: (u8, start, end) => strings.mayChangeBytes(u8, start, end),
+      wouldChange: (value, key) => strings.wouldChange(value, key),
+      redactResource: (resource) => this.#resource(resource),
+      summary: config.summary_attribute,
+      redactAttribute: (kv) => {
+        const list = [kv];
+        this.#walker.attributes(list);
+        return list.length === 0 ? null : list[0];
+      },
+      redactSpan: (span) => this.#summarisedSpan(span),
+    });
   }
 
   redactTraces(request: ExportTraceServiceRequest): void {
     this.#strings.recordDropAllowed = false;
-    const walker = this.#walker;
     const resourceSpans = request.resourceSpans;
     for (let r = 0; r < resourceSpans.length; r++) {
       this.#resource(resourceSpans[r].resource);
       const scopeSpans = resourceSpans[r].scopeSpans;
       for (let s = 0; s < scopeSpans.length; s++) {
         const spans = scopeSpans[s].spans;
-        for (let i = 0; i < spans.length; i++) {
-          const span = spans[i];
-          if (this.#summary) this.#strings.clearFired();
-          this.#span(span, walker);
-          if (this.#summary) this.#addSummary(span.attributes);
-        }
+        for (let i = 0; i < spans.length; i++) this.#summarisedSpan(spans[i]);
       }
     }
+  }
+
+  redactTraceBytes(bytes: Uint8Array): Uint8Array {
+    this.#strings.recordDropAllowed = false;
+    return this.#traceBytes.redact(bytes);
+  }
+
+  #summarisedSpan(span: Span): void {
+    if (this.#summary) this.#strings.clearFired();
+    this.#span(span, this.#walker);
+    if (this.#summary) this.#addSummary(span.attributes);
   }
 
   #span(span: Span, walker: AttributeWalker): void {
@@ -204,14 +231,16 @@ class RedactorEngine implements Redactor {
     walker.attributes(record.attributes);
   }
 
-  #resource(resource: Resource | undefined): void {
-    if (resource === undefined) return;
+  /** True when the resource changed. */
+  #resource(resource: Resource | undefined): boolean {
+    if (resource === undefined) return false;
     // Resource attributes are shared by many records: they do not feed a record's summary or
     // drop decision.
     const summary = this.#summary;
-    this.#walker.attributes(resource.attributes);
+    const changed = this.#walker.attributes(resource.attributes);
     if (summary) this.#strings.clearFired();
     this.#walker.dropRecord = false;
+    return changed;
   }
 
   #addSummary(attributes: KeyValue[]): void {

@@ -2,6 +2,7 @@ import { DROP_ATTRIBUTE, DROP_RECORD, HASH, MASK, MASK_TEXT, TRUNCATE } from './
 import type { RedactionCounts } from './counts.ts';
 import { isDigit } from './detectors/chars.ts';
 import { MatchBuffer } from './detectors/match-buffer.ts';
+import { prefilterAscii } from './detectors/prefilter.ts';
 import type { ValueScanner } from './detectors/scanner.ts';
 import type { Hasher } from './hasher.ts';
 
@@ -92,6 +93,28 @@ export class StringRedactor {
     }
     this.outcome = REPLACE;
     return result + s.slice(last);
+  }
+
+  /**
+   * The byte path's first test, on a value's UTF-8 bytes: false when it certainly has nothing to
+   * redact, so no string is made; true when wouldChange() must decide.
+   */
+  mayChangeBytes(u8: Uint8Array, start: number, end: number): boolean {
+    const length = end - start;
+    // Bytes are at least as many as characters, so this only sends long values to the exact test.
+    if (length > this.#options.maxValueLength) return true;
+    if (!prefilterAscii(u8, start, end)) return true;
+    return this.#options.scanner.mayMatchScanned(length);
+  }
+
+  /** Whether redact(value, key) would change the value; counts nothing (the byte path's test). */
+  wouldChange(value: string, key: string): boolean {
+    const options = this.#options;
+    if (value.length > options.maxValueLength) return true;
+    const matches = this.#matches;
+    matches.clear();
+    options.scanner.scan(value, key, matches);
+    return matches.length !== 0;
   }
 
   /** Counts one redaction and, for the summary attribute, notes the detector. */

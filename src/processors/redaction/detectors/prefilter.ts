@@ -225,6 +225,31 @@ export function prefilter(s: string): void {
   scannedMask = (mask & C_BITS) | triggers | FINAL_TRIGGERS[state >> 4];
 }
 
+/**
+ * prefilter() on the UTF-8 bytes of a value, for the byte path: the same mask for ASCII text
+ * (one byte is one character there), except that a Bearer/Basic pair stays set without the exact
+ * check (the string scan makes it). False, with no mask, when a byte is not ASCII.
+ */
+export function prefilterAscii(u8: Uint8Array, start: number, end: number): boolean {
+  let mask = 0;
+  let pairs = 0;
+  let state = 0;
+  let previous = 0;
+  let high = 0;
+  for (let i = start; i < end; i++) {
+    const c = u8[i];
+    high |= c;
+    const k = CLASS[c];
+    mask |= k;
+    state = NEXT[state | (k & 15)];
+    pairs |= (previous >>> 1) & k;
+    previous = k;
+  }
+  if (high >= 0x80) return false;
+  scannedMask = (mask & C_BITS) | (pairs & PAIR_TRIGGERS) | FINAL_TRIGGERS[state >> 4];
+  return true;
+}
+
 /** Whether `Bearer ` or `Basic ` (any case) is in `s`. */
 function hasAuthScheme(s: string): boolean {
   for (let i = s.indexOf('b'); i !== -1; i = s.indexOf('b', i + 1)) if (isAuthScheme(s, i)) return true;

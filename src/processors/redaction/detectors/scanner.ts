@@ -73,6 +73,14 @@ function runSteps(steps: readonly Step[], mask: number, s: string, key: string, 
   }
 }
 
+function anyStepRuns(steps: readonly Step[], mask: number, length: number): boolean {
+  for (let k = 0; k < steps.length; k++) {
+    const step = steps[k];
+    if ((mask & step.bits) === step.bits && length >= step.length) return true;
+  }
+  return false;
+}
+
 export interface CustomPatternSpec {
   pattern: string;
   caseInsensitive: boolean;
@@ -111,6 +119,19 @@ export class ValueScanner {
     const { iban, ipv4, card, ssn, phone } = this.#numberIds;
     this.#numberBit = iban >= 0 || ipv4 >= 0 || card >= 0 || ssn >= 0 || phone >= 0 ? T_NUMBER : 0;
     this.#custom = custom.map((spec, i) => new CustomPattern(BUILTIN_DETECTORS.length + i, spec.pattern, spec.caseInsensitive));
+  }
+
+  /**
+   * Whether scan() could find anything in an ASCII value of `length` characters whose
+   * prefilterAscii() mask is in scannedMask: false means the value is clean without making a string.
+   */
+  mayMatchScanned(length: number): boolean {
+    if (length < this.#shortest) return false;
+    if (this.#custom.length > 0) return true;
+    const mask = scannedMask;
+    if ((mask & this.#numberBit) !== 0) return true;
+    if (anyStepRuns(this.#steps, mask, length)) return true;
+    return (mask & PREFIX_TRIGGERS) !== 0 && anyStepRuns(this.#triggeredSteps, mask, length);
   }
 
   /** Appends the matches in `s` to `out` (unsorted, possibly overlapping). `key` is context. */
