@@ -46,7 +46,7 @@ describe('gRPC receiver shutdown', () => {
 
     const first = exportCall(client, body);
     while (calls === 0) await new Promise((r) => setTimeout(r, 5));
-    const stopped = receiver.shutdown!().then(() => order.push('shutdown resolved'));
+    const stopped = Promise.resolve(receiver.shutdown!()).then(() => order.push('shutdown resolved'));
     await new Promise((r) => setTimeout(r, 20));
     const late = await exportCall(client, body);
     expect(late).toBe(grpc.status.UNAVAILABLE);
