@@ -35,6 +35,9 @@ export function createTraceSampler(config: ProbabilisticSamplerConfig): { proces
   const result = new Result();
   // The stamp for a span that had neither trace_state nor a count: trace_state + count, by th.
   const plainStamps = new Map<string, Uint8Array>();
+  // Upstream tracestates repeat (one SDK writes the same vendor entries), and so do counts.
+  const mergedStates = new Map<string, Uint8Array>();
+  const counts = new Map<number, Uint8Array>();
 
   const plainStamp = (th: string, probability: number): Uint8Array => {
     let stamp = plainStamps.get(th);
@@ -92,9 +95,9 @@ export function createTraceSampler(config: ProbabilisticSamplerConfig): { proces
       const upstream = priorityNumber(lazy.attributeValue(ADJUSTED_COUNT_KEY));
       if (upstream >= 1 && upstream < Infinity) count *= upstream;
     }
-    const th = result.rv === '' ? result.th : result.th + ';rv:' + result.rv; // mergeThreshold keeps the text after "th:" whole
-    const tsBytes = traceStateField(mergeThreshold(ts, th));
-    const countBytes = encodeAttributeField(ADJUSTED_COUNT, { doubleValue: count })!;
+    const tsBytes = result.rv === '' ? cached(mergedStates, ts + '\n' + result.th, () => traceStateField(mergeThreshold(ts, result.th)))
+      : traceStateField(mergeThreshold(ts, result.th + ';rv:' + result.rv)); // mergeThreshold keeps the text after "th:" whole
+    const countBytes = cached(counts, count, () => encodeAttributeField(ADJUSTED_COUNT, { doubleValue: count })!);
     const a: [number, number, Uint8Array] = tsField === undefined ? [end, end, tsBytes] : [tsField[0], tsField[1], tsBytes];
     const b: [number, number, Uint8Array] = countAt === undefined ? [end, end, countBytes] : [countAt[0], countAt[1], countBytes];
     const [first, second] = a[0] <= b[0] ? [a, b] : [b, a];
@@ -116,6 +119,16 @@ export function createTraceSampler(config: ProbabilisticSamplerConfig): { proces
       return batch;
     },
   };
+}
+
+/** A bounded memo: past 1024 entries, values are computed each time (never a growing map). */
+function cached<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    if (map.size < 1024) map.set(key, v);
+  }
+  return v;
 }
 
 function zeroId(u8: Uint8Array, at: number): boolean {
