@@ -22,6 +22,7 @@ import { resourceProcessorFactory } from './processors/resource/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { transformProcessorFactory } from './processors/transform/factory.ts';
 import { probabilisticSamplerProcessorFactory } from './processors/probabilistic_sampler/index.ts';
+import { resourceDetectionProcessorFactory } from './processors/resourcedetection/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -41,6 +42,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   filterProcessorFactory,
   transformProcessorFactory,
   probabilisticSamplerProcessorFactory,
+  resourceDetectionProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,
