@@ -9,6 +9,7 @@ import { decodeTraces, encodeTraces, scanRequest } from '../src/otlp/protobuf.ts
 import { probabilisticSamplerConfigSchema } from '../src/processors/probabilistic_sampler/index.ts';
 import { createTraceSampler } from '../src/processors/probabilistic_sampler/traces.ts';
 import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
+import { bestCpuMicros } from './support/cpu.ts';
 import { machine } from './support/process-stats.ts';
 
 const SPANS = 100;
@@ -19,17 +20,7 @@ const req = decodeTraces(bytes);
 for (const rs of req.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) s.traceState = 'vendor=abc';
 const withState = encodeTraces(req);
 
-/** CPU µs per span of `round`, best of 5 runs. */
-function cpuPerSpan(round: () => unknown): number {
-  let best = Infinity;
-  for (let run = 0; run < 5; run++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < ROUNDS; i++) round();
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / (ROUNDS * SPANS));
-  }
-  return best;
-}
+const cpuPerSpan = (round: () => unknown) => bestCpuMicros(round, ROUNDS, SPANS);
 
 const batchOf = (b: Uint8Array) => Batch.fromBytes('traces', b, scanRequest('traces', b), internalMetadata());
 const run = (config: Record<string, unknown>, input: Uint8Array) => {
