@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { Batch } from '../../src/core/batch.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { decodeRequest } from '../../src/otlp/protobuf.ts';
 import { scanRequest } from '../../src/otlp/proto/scan.ts';
 import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue } from '../../src/otlp/types.ts';
-import { createStamp, detect, resourceDetectionConfigSchema, type DetectionSources } from '../../src/processors/resourcedetection/index.ts';
+import { createStamp, detect, K8S_ENV, resourceDetectionConfigSchema, type DetectionSources } from '../../src/processors/resourcedetection/index.ts';
 import { sdkLogs, sdkMetrics, sdkSpans } from '../otlp/sdk-fixtures.ts';
 
 function sources(env: Record<string, string>, files: Record<string, string> = {}): DetectionSources {
@@ -117,5 +119,17 @@ describe('resourcedetection: stamping', () => {
     const lb = Batch.fromBytes('logs', logs, scanRequest('logs', logs), internalMetadata());
     createStamp(detected, true, 'logs')(lb);
     for (const rl of (decodeRequest('logs', lb.bytes()) as ExportLogsServiceRequest).resourceLogs) expect(asObject(rl.resource!.attributes)['k8s.node.name']).toBe('node-7');
+  });
+});
+
+describe('resourcedetection: the manifests', () => {
+  test('every variable the k8s detector reads is set from the downward API in the sidecar and agent', () => {
+    const FIELD: Record<string, string> = { 'k8s.node.name': 'spec.nodeName', 'k8s.pod.name': 'metadata.name', 'k8s.namespace.name': 'metadata.namespace', 'k8s.pod.uid': 'metadata.uid' };
+    for (const file of ['deploy/kubernetes/sidecar/deployment.yaml', 'deploy/kubernetes/agent/daemonset.yaml']) {
+      const docs = parseAllDocuments(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')).map((d) => d.toJS());
+      const sluice = docs.flatMap((d) => d.spec.template.spec.containers).find((c: { name: string }) => c.name === 'sluice');
+      const env = new Map((sluice.env as Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+      for (const [attribute, variable] of K8S_ENV) expect(env.get(variable), `${file}: ${variable}`).toBe(FIELD[attribute]);
+    }
   });
 });
