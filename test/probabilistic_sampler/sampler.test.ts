@@ -1,12 +1,15 @@
 // probabilistic_sampler against the OpenTelemetry specification for consistent probability
 // sampling and the Collector's settings. The reference R and T below are written with BigInt from
 // the specification, independently of src/otlp/sampling-threshold.ts.
+import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
+import { Telemetry } from '../../src/core/telemetry.ts';
+import { ServiceHost } from '../../src/service/host.ts';
 import { Batch } from '../../src/core/batch.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { decodeLogs, decodeTraces, encodeLogs, encodeTraces } from '../../src/otlp/protobuf.ts';
 import type { KeyValue, LogRecord, Span } from '../../src/otlp/types.ts';
-import { probabilisticSamplerConfigSchema } from '../../src/processors/probabilistic_sampler/index.ts';
+import { probabilisticSamplerConfigSchema, probabilisticSamplerProcessorFactory } from '../../src/processors/probabilistic_sampler/index.ts';
 import { createLogSampler } from '../../src/processors/probabilistic_sampler/logs.ts';
 import { createTraceSampler } from '../../src/processors/probabilistic_sampler/traces.ts';
 import { prng } from '../adaptive_sampling/sdk-traces.ts';
@@ -236,5 +239,18 @@ describe('probabilistic_sampler config', () => {
       { sampling_percentage: 10, sampling_percentag: 5 },
       { sampling_percentage: 1e-20 },
     ]) expect(probabilisticSamplerConfigSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+  });
+});
+
+describe('probabilistic_sampler as a registered processor', () => {
+  test('items with broken sampling information are counted by reason in sluice_probabilistic_sampler_errors_total', async () => {
+    const telemetry = new Telemetry();
+    const processor = await probabilisticSamplerProcessorFactory.create({
+      id: 'probabilistic_sampler', config: probabilisticSamplerConfigSchema.parse({ sampling_percentage: 50 }), telemetry,
+      logger: pino({ level: 'silent' }), host: new ServiceHost(), pipelineId: 'traces', signal: 'traces', next: { consume: async () => {} }, exporters: new Map(),
+    });
+    const zero = span('no-id', [], { traceId: new Uint8Array(16) });
+    await processor.process(traceBatch([zero, zero, span('ok', [], { traceId: new Uint8Array(16).fill(0xff) })]));
+    expect(telemetry.render()).toContain('sluice_probabilistic_sampler_errors_total{processor="probabilistic_sampler",pipeline="traces",reason="missing_randomness"} 2');
   });
 });
