@@ -254,3 +254,13 @@ describe('probabilistic_sampler as a registered processor', () => {
     expect(telemetry.render()).toContain('sluice_probabilistic_sampler_errors_total{processor="probabilistic_sampler",pipeline="traces",reason="missing_randomness"} 2');
   });
 });
+
+describe('probabilistic_sampler, logs without trace ids in hash_seed mode', () => {
+  test('attribute_source: traceID falls back to from_attribute for records without a trace id', () => {
+    const s = createLogSampler(probabilisticSamplerConfigSchema.parse({ sampling_percentage: 50, hash_seed: 9, from_attribute: 'log.id' }));
+    const records = Array.from({ length: 4000 }, (_, i) => record([{ key: 'log.id', value: { stringValue: `r${i}` } }]));
+    const kept = keptRecords(s.process(logBatch(records)));
+    // one hash for all (the zero id's) would keep all or none; the attribute splits them
+    expectBinomial(kept.length, 4000, 0.5);
+  });
+});

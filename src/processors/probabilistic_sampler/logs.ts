@@ -40,8 +40,7 @@ export function createLogSampler(config: ProbabilisticSamplerConfig): { process(
 
   /**
    * DROP, KEEP or STAMP for one record. Randomness: in hash_seed mode the hash of the trace id
-   * (`attribute_source: traceID`, empty ids included, as the Collector does) or of
-   * `from_attribute` (`record`); otherwise a valid `sampling.randomness`, else the trace id's low
+   * (`attribute_source: traceID`; without one, of `from_attribute`) or of `from_attribute` (`record`); otherwise a valid `sampling.randomness`, else the trace id's low
    * 56 bits (`traceID`), else the hash of `from_attribute`, which is then written as
    * `sampling.randomness` so later samplers decide on the same R.
    */
@@ -57,7 +56,13 @@ export function createLogSampler(config: ProbabilisticSamplerConfig): { process(
     r.clear();
     if (hashSeed) {
       if (fromRecordFirst) hashAttribute(record);
-      else hashRandomness(seed, record.traceId.length === 16 ? record.traceId : ZERO_ID, 0, 16, r);
+      else if (validId(record.traceId)) hashRandomness(seed, record.traceId, 0, 16, r);
+      else {
+        // No trace id: from_attribute when the record has it (the Collector's README), else the
+        // zero id's hash, as the Collector's code hashes an empty id.
+        hashAttribute(record);
+        if (!r.present) hashRandomness(seed, ZERO_ID, 0, 16, r);
+      }
       inUse = rvAttr !== undefined || thAttr !== undefined;
     } else if (rvAttr !== undefined) {
       if (isRandomness(rvText)) r.setHex(rvText);
