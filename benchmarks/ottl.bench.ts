@@ -14,6 +14,7 @@ import { createResourceEdit, resourceConfigSchema } from '../src/processors/reso
 import { createTransform, transformConfigSchema } from '../src/processors/transform/index.ts';
 import { typicalSpans } from '../test/otlp/sdk-fixtures.ts';
 import { machine } from './support/process-stats.ts';
+import { bestCpuMicros } from './support/cpu.ts';
 
 const SPANS = 100;
 const ROUNDS = 3_000;
@@ -45,17 +46,7 @@ const transform = createTransform(
 
 const batchOf = (bytes: Uint8Array) => Batch.fromBytes('traces', bytes, scanRequest('traces', bytes), internalMetadata());
 
-/** CPU µs per span of `round`, best of 5 runs. */
-function cpuPerSpan(round: () => unknown): number {
-  let best = Infinity;
-  for (let run = 0; run < 5; run++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < ROUNDS; i++) round();
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / (ROUNDS * SPANS));
-  }
-  return best;
-}
+const cpuPerSpan = (round: () => unknown) => bestCpuMicros(round, ROUNDS, SPANS);
 
 const baseline = cpuPerSpan(() => batchOf(clean).bytes());
 const decodeEncode = cpuPerSpan(() => {

@@ -21,6 +21,8 @@ import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { resourceProcessorFactory } from './processors/resource/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { transformProcessorFactory } from './processors/transform/factory.ts';
+import { probabilisticSamplerProcessorFactory } from './processors/probabilistic_sampler/index.ts';
+import { resourceDetectionProcessorFactory } from './processors/resourcedetection/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -39,6 +41,8 @@ export const COMPONENTS: readonly AnyFactory[] = [
   resourceProcessorFactory,
   filterProcessorFactory,
   transformProcessorFactory,
+  probabilisticSamplerProcessorFactory,
+  resourceDetectionProcessorFactory,
   otlpGrpcExporterFactory,
   otlpHttpExporterFactory,
   fileExporterFactory,

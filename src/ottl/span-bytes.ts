@@ -455,6 +455,24 @@ export class LazySpan implements Span {
     return this.#bytesAt(this.#traceId);
   }
 
+  /** The trace_state field [tag start, end) within the bytes, or undefined when absent (samplers replace it). */
+  traceStateField(): [number, number] | undefined {
+    if (this.#traceState < 0) return undefined;
+    const n = length32(this.#r.u8, this.#traceState);
+    return [this.#traceState - 1, lengthEnd + n];
+  }
+
+  /** Where the trace id's bytes start, or -1 when absent; `traceIdLength` bytes long. */
+  get traceIdAt(): number {
+    if (this.#traceId < 0) return -1;
+    length32(this.#r.u8, this.#traceId);
+    return lengthEnd;
+  }
+
+  get traceIdLength(): number {
+    return this.#traceId < 0 ? 0 : length32(this.#r.u8, this.#traceId);
+  }
+
   get spanId(): Uint8Array {
     return this.#bytesAt(this.#spanId);
   }

@@ -2,13 +2,13 @@
 // (trace/tracestate-probability-sampling.md): R is the `rv` tracestate value or the trace id's
 // low 56 bits, T the rejection threshold of `th`, and a trace is kept exactly when R >= T.
 // The reference functions below are written from the specification with BigInt, independently
-// of threshold.ts, so a mistake there cannot hide in both.
+// of src/otlp/sampling-threshold.ts, so a mistake there cannot hide in both.
 import { type Context, trace } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { ParentBasedSampler, SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace';
 import { describe, expect, test } from 'vitest';
 import type { Span } from '../../src/otlp/types.ts';
-import { quantizeProbability } from '../../src/processors/adaptive_sampling/threshold.ts';
+import { quantizeProbability } from '../../src/otlp/sampling-threshold.ts';
 import { Harness, attr } from './harness.ts';
 import { buildTraces, hex, prng, type TraceSpec } from './sdk-traces.ts';
 

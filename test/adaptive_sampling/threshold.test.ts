@@ -5,7 +5,7 @@ import {
   quantizeProbability,
   readThreshold,
   thresholdToProbability,
-} from '../../src/processors/adaptive_sampling/threshold.ts';
+} from '../../src/otlp/sampling-threshold.ts';
 import { annotateKept } from '../../src/processors/adaptive_sampling/output.ts';
 import { decisionRecord } from '../../src/processors/adaptive_sampling/key-rates.ts';
 import type { Span } from '../../src/otlp/types.ts';

@@ -6,7 +6,7 @@ import { compileRules, firstMatchingRule } from '../../src/processors/adaptive_s
 import { SpanFacts } from '../../src/processors/adaptive_sampling/span-facts.ts';
 import { encodeSpan } from '../../src/otlp/protobuf.ts';
 import { traceKey } from '../../src/processors/adaptive_sampling/trace-hash.ts';
-import { keyRandomnessHi, keyRandomnessLo } from '../../src/processors/adaptive_sampling/threshold.ts';
+import { keyRandomnessHi, keyRandomnessLo } from '../../src/otlp/sampling-threshold.ts';
 import type { KeyValue, Span } from '../../src/otlp/types.ts';
 import { prng } from './sdk-traces.ts';
 

@@ -18,7 +18,7 @@ import { adaptiveSamplingProcessorFactory } from '../../src/processors/adaptive_
 import { ServiceHost } from '../../src/service/host.ts';
 import { decisionRecord, type DecisionRecord } from '../../src/processors/adaptive_sampling/key-rates.ts';
 import { decodeDecisions, encodeDecisions } from '../../src/processors/adaptive_sampling/wal.ts';
-import { composeThreshold, quantizeProbability } from '../../src/processors/adaptive_sampling/threshold.ts';
+import { composeThreshold, quantizeProbability } from '../../src/otlp/sampling-threshold.ts';
 import { tempDir } from '../e2e/harness.ts';
 import { buildTraces, hex, requestOf, type SpanItem } from './sdk-traces.ts';
 

@@ -3,4 +3,4 @@ export { AdaptiveSampler, SPAN_OVERHEAD_BYTES, TRACE_OVERHEAD_BYTES } from './sa
 export type { AdaptiveSamplerOptions, AdaptiveSamplerStats, EmitFn, LogFn } from './sampler.ts';
 export { adaptiveSamplingConfigSchema, attributeRuleSchema } from './config.ts';
 export type { AdaptiveSamplingConfig, AdaptiveSamplingConfigInput, AttributeRule } from './config.ts';
-export { quantizeProbability, thresholdToProbability, mergeThreshold, readThreshold, readRandomness } from './threshold.ts';
+export { quantizeProbability, thresholdToProbability, mergeThreshold, readThreshold, readRandomness } from '../../otlp/sampling-threshold.ts';

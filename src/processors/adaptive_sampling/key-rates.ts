@@ -1,5 +1,5 @@
 import { LatencySketch } from './latency-sketch.ts';
-import { hex56Hi, hex56Lo, quantizeProbability, type QuantizedProbability } from './threshold.ts';
+import { hex56Hi, hex56Lo, quantizeProbability, type QuantizedProbability } from '../../otlp/sampling-threshold.ts';
 
 // Per-key dynamic rates, after Refinery's EMA throughput sampler: count the traces reaching the
 // dynamic stage per key, fold the counts into an EMA every adjustment interval, and split the

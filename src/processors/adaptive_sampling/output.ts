@@ -6,7 +6,7 @@ import { lenField, type ProtoWriter } from '../../otlp/proto/writer.ts';
 import type { DecisionRecord } from './key-rates.ts';
 import { numberOf } from './rules.ts';
 import { ADJUSTED_COUNT, REASON } from './span-facts.ts';
-import { mergeThreshold } from './threshold.ts';
+import { mergeThreshold } from '../../otlp/sampling-threshold.ts';
 
 /**
  * One incoming ResourceSpans entry. Its fields other than scope_spans (the resource, the schema

@@ -24,7 +24,7 @@ import {
   readRandomness,
   readThreshold,
   thresholdBelow,
-} from './threshold.ts';
+} from '../../otlp/sampling-threshold.ts';
 import { traceKeyAt } from './trace-hash.ts';
 
 /**

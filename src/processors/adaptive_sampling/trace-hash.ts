@@ -1,4 +1,4 @@
-// Trace identity. The sampler's randomness comes from the trace id too (threshold.ts: its low 56
+// Trace identity. The sampler's randomness comes from the trace id too (otlp/sampling-threshold.ts: its low 56
 // bits, or the `rv` tracestate value), never from Math.random, so instances and late spans agree.
 
 /**

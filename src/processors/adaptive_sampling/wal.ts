@@ -1,7 +1,7 @@
 import type { LogRecord as QueueRecord, RecordLog } from '../../core/storage.ts';
 import type { Decision, Hold } from './hold.ts';
 import { decisionRecord, type DecisionRecord } from './key-rates.ts';
-import { thresholdToProbability } from './threshold.ts';
+import { thresholdToProbability } from '../../otlp/sampling-threshold.ts';
 
 // The sampler's write-ahead log, a RecordLog from the storage extension: the engine the exporters'
 // queues use (segments, checksummed records, checkpoints, recovery), so no new file format. Two logs per sampler:

@@ -5,6 +5,8 @@
 // threshold's precision *before* deciding, so the decision, the `th` value and
 // `sampling.adjusted_count` all describe the same probability.
 //
+// Shared by adaptive_sampling and probabilistic_sampler, so both read and write the same values.
+//
 // 56-bit values travel as two exact doubles, the top 24 bits and the low 32 bits: a double
 // cannot hold 56 bits, and a BigInt per trace would allocate.
 
@@ -103,6 +105,16 @@ export function keyRandomnessHi(key: string): number {
 export function keyRandomnessLo(key: string): number {
   const n = key.length;
   return byteAt(key, n - 4) * 0x1000000 + ((byteAt(key, n - 3) << 16) | (byteAt(key, n - 2) << 8) | byteAt(key, n - 1));
+}
+
+/** Top 24 bits of the randomness of the trace id at u8[start, start + 16): its bytes 9..11. */
+export function idRandomnessHi(u8: Uint8Array, start: number): number {
+  return (u8[start + 9] << 16) | (u8[start + 10] << 8) | u8[start + 11];
+}
+
+/** Low 32 bits of the randomness of the trace id at u8[start, start + 16): its bytes 12..15. */
+export function idRandomnessLo(u8: Uint8Array, start: number): number {
+  return u8[start + 12] * 0x1000000 + ((u8[start + 13] << 16) | (u8[start + 14] << 8) | u8[start + 15]);
 }
 
 function byteAt(key: string, i: number): number {

@@ -1,0 +1,2 @@
+export { probabilisticSamplerProcessorFactory } from './factory.ts';
+export { probabilisticSamplerConfigSchema, type ProbabilisticSamplerConfig } from './config.ts';
