@@ -78,12 +78,16 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (command === 'validate') {
+    for (const notice of graph.notices) process.stderr.write(`note: ${notice.path}: ${notice.message}\n`);
     process.stdout.write(`configuration is valid: ${graph.pipelines.length} pipeline(s)\n`);
     return 0;
   }
   const config = graph.config;
 
-  const logger = createLogger(config.telemetry.logs.level);
+  const logs = config.telemetry.logs;
+  const logger = createLogger(logs.level, { encoding: logs.encoding, outputPaths: logs.output_paths, initialFields: logs.initial_fields });
+  // Each key accepted and ignored, and each deprecated name, once at start.
+  for (const notice of graph.notices) logger.warn({ key: notice.path }, notice.message);
   const service = new Service(graph, { logger });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -101,6 +101,8 @@ export interface ProcessorFactory<C = any> {
   /** Whether it edits batches in place; fan-out gives mutators their own copy. */
   readonly mutatesData: boolean;
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** Called once per pipeline that lists it (ctx.pipelines then holds that one pipeline). */
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
@@ -120,6 +122,8 @@ export interface ExporterFactory<C = any> {
   readonly kind: 'exporter';
   readonly type: string;
   readonly aliases?: readonly string[];
+  /** Those of `aliases` that are old names: accepted with a warning naming `type`. */
+  readonly deprecatedAliases?: readonly string[];
   readonly signals: readonly Signal[];
   /**
    * The exporter's own fields, as a z.object. The framework adds the helper's settings
@@ -127,6 +131,8 @@ export interface ExporterFactory<C = any> {
    * schema declares one of those keys itself, which it then reads too.
    */
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ExporterContext<C>): Exporter | Promise<Exporter>;
@@ -144,6 +150,8 @@ export interface ReceiverFactory<C = any> {
   readonly type: string;
   readonly signals: readonly Signal[];
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** The request headers it copies into batch metadata, for processors that read them (tenant). */
   metadataHeaders?(config: C): readonly string[];
@@ -159,6 +167,8 @@ export interface ExtensionFactory<C = any> {
   readonly kind: 'extension';
   readonly type: string;
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** What it offers the components that name it (an authenticator, a storage for queues). */
   readonly provides?: readonly ExtensionCapability[];

@@ -42,9 +42,15 @@ abstract class Family {
 
   abstract get type(): string;
 
-  render(out: string[]): void {
+  /** `constant` is the resource's labels, already formatted (`service_name="sluice",…`), or ''. */
+  render(out: string[], constant = ''): void {
     out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`);
-    for (const series of this.collect()) out.push(`${this.name}${formatLabels(this.labelNames, series.labels)} ${formatValue(series.value)}`);
+    for (const series of this.collect()) out.push(`${this.name}${formatLabels(this.labelNames, series.labels, constant)} ${formatValue(series.value)}`);
+  }
+
+  /** The current series, read at call time (for pushing self-metrics over OTLP). */
+  snapshot(): Series[] {
+    return [...this.collect()];
   }
 
   protected collect(): Iterable<Series> {
@@ -126,6 +132,27 @@ export type Observation = { labels: Labels; value: number };
 
 export class Telemetry {
   readonly #families = new Map<string, Family>();
+  #constant = '';
+  #constantLabels: Labels = {};
+
+  /**
+   * Labels on every series, from `service.telemetry.resource`: the Collector labels its own metrics
+   * with service_name, service_instance_id and service_version, and dashboards select on them.
+   */
+  setConstantLabels(labels: Labels): void {
+    this.#constantLabels = labels;
+    const names = Object.keys(labels);
+    this.#constant = formatLabels(names, labels, '').slice(1, -1);
+  }
+
+  get constantLabels(): Labels {
+    return this.#constantLabels;
+  }
+
+  /** Every family with its current series, for the periodic OTLP reader. */
+  families(): Array<{ name: string; help: string; type: string; series: Series[] }> {
+    return [...this.#families.values()].map((f) => ({ name: f.name, help: f.help, type: f.type, series: f.snapshot() }));
+  }
   readonly #status = new Map<string, () => unknown>();
 
   /** A JSON document served at /status on the metrics address (e.g. cardinality offenders). */
@@ -183,14 +210,14 @@ export class Telemetry {
   /** The Prometheus text exposition format, version 0.0.4. */
   render(): string {
     const out: string[] = [];
-    for (const family of this.#families.values()) family.render(out);
+    for (const family of this.#families.values()) family.render(out, this.#constant);
     out.push('');
     return out.join('\n');
   }
 }
 
-function formatLabels(names: readonly string[], labels: Labels): string {
-  let text = '';
+function formatLabels(names: readonly string[], labels: Labels, constant: string): string {
+  let text = constant;
   for (let i = 0; i < names.length; i++) {
     const value = labels[names[i]];
     if (value === undefined) continue;

@@ -36,6 +36,8 @@ export interface Graph {
   pipelines: readonly PipelineConfig[];
   /** One receiver instance per id, shared by the pipelines that list it. */
   receivers: readonly ReceiverNode[];
+  /** Keys accepted and ignored, and deprecated names: `run` logs each once at start, `validate` prints them. */
+  notices: readonly ConfigProblem[];
 }
 
 /** Checks a loaded config all the way through. Throws ConfigError listing every problem, each with its path. */
@@ -43,7 +45,7 @@ export function buildGraph(source: RawConfig, registry: Registry): Graph {
   const parsed = parseConfig(source.raw, registry);
   const problems = [...source.problems, ...withoutEchoes(parsed.problems, source.problems), ...checkGraph(parsed)];
   if (problems.length > 0) throw new ConfigError(problems);
-  return plan(parsed.config);
+  return { ...plan(parsed.config), notices: parsed.notices };
 }
 
 /**
@@ -130,7 +132,7 @@ function portClashes(parsed: ParsedConfig): ConfigProblem[] {
       for (const { path, endpoint } of factory.listenEndpoints?.(componentConfig) ?? []) add(`${section}.${id}.${path}`, endpoint);
     }
   }
-  if (config.telemetry.metrics.address !== '') add('service.telemetry.metrics.address', config.telemetry.metrics.address);
+  for (const { path, endpoint } of config.telemetry.metrics.listeners) add(`service.telemetry.metrics.${path}`, endpoint);
 
   const problems: ConfigProblem[] = [];
   for (const [i, later] of listeners.entries()) {
@@ -194,5 +196,5 @@ export function plan(config: ServiceConfig): Graph {
       (node.pipelines[pipeline.signal] ??= []).push(pipeline.id);
     }
   }
-  return { config, extensions: config.serviceExtensions, exporters, pipelines: config.pipelines, receivers: [...receivers.values()] };
+  return { config, extensions: config.serviceExtensions, exporters, pipelines: config.pipelines, receivers: [...receivers.values()], notices: [] };
 }

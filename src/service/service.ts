@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type {
@@ -24,6 +26,16 @@ import type { Graph } from './graph.ts';
 import { ServiceHost } from './host.ts';
 import { CountingConsumer, ProcessorNode, processorCounters } from './processor-node.ts';
 import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
+import { PeriodicMetricsReader } from './self-metrics-push.ts';
+import { resourceLabels, telemetryResource } from '../config/telemetry.ts';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '';
+  }
+}
 
 interface Named<T> {
   id: string;
@@ -48,7 +60,8 @@ export class Service {
   readonly #exporters: Named<ExporterHelper>[] = [];
   readonly #processors: Named<Processor>[] = [];
   readonly #receivers: Named<Receiver>[] = [];
-  #metricsServer: Server | undefined;
+  readonly #metricsServers: Server[] = [];
+  readonly #metricsReaders: PeriodicMetricsReader[] = [];
   #shutdown: Promise<void> | undefined;
   #started = false;
 
@@ -63,8 +76,13 @@ export class Service {
     const config = graph.config;
     const startedAt = Date.now();
     registerProcessMetrics(this.telemetry, startedAt);
-    if (config.telemetry.metrics.address !== '') {
-      this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
+    const resource = telemetryResource(config.telemetry.resource, packageVersion(), randomUUID());
+    this.telemetry.setConstantLabels(resourceLabels(resource));
+    for (const { endpoint } of config.telemetry.metrics.listeners) this.#metricsServers.push(await startMetricsServer(this.telemetry, endpoint));
+    for (const reader of config.telemetry.metrics.periodic) {
+      const periodic = new PeriodicMetricsReader(reader, this.telemetry, resource, this.#logger);
+      periodic.start();
+      this.#metricsReaders.push(periodic);
     }
 
     for (const id of graph.extensions) {
@@ -179,7 +197,8 @@ export class Service {
     for (const processor of this.#processors) await stopAll([processor], this.#logger);
     await Promise.all(this.#exporters.map(({ id, instance }) => instance.shutdown(deadline).catch((error) => this.#logger.error({ component: id, error: String(error) }, 'shutdown failed'))));
     await stopAll([...this.#extensions].reverse(), this.#logger);
-    if (this.#metricsServer !== undefined) await closeServer(this.#metricsServer);
+    await Promise.all(this.#metricsReaders.map((reader) => reader.shutdown()));
+    await Promise.all(this.#metricsServers.map((server) => closeServer(server)));
     this.#logger.info('sluice stopped');
   }
 }

@@ -70,7 +70,7 @@ export class ExporterHelper implements Consumer {
     this.#failureLog = new RateLimitedLog(this.#logger, FAILURE_LOG_INTERVAL_MS, this.#clock);
     this.#metrics = new ExporterMetrics(options.telemetry, options.id, options.signal);
     const queueSettings = options.settings.sending_queue;
-    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock)) : undefined;
+    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock, { sizer: queueSettings.sizer, blockOnOverflow: queueSettings.block_on_overflow })) : undefined;
     if (this.#queue !== undefined) {
       this.#metrics.observeQueue(options.telemetry, this.#queue, this.#clock);
       this.#consumers = new QueueConsumers(this.#queue, (batch) => this.#send(batch), this.#stop.signal, this.#logger, this.#clock);
