@@ -9,6 +9,8 @@ import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremo
 import { healthCheckExtensionFactory } from './extensions/health_check/index.ts';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
 import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
+import { basicAuthExtensionFactory } from './extensions/basicauth/index.ts';
+import { headersSetterExtensionFactory } from './extensions/headers_setter/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
@@ -35,6 +37,8 @@ export const COMPONENTS: readonly AnyFactory[] = [
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,
+  basicAuthExtensionFactory,
+  headersSetterExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

@@ -172,6 +172,8 @@ export interface ExtensionFactory<C = any> {
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** What it offers the components that name it (an authenticator, a storage for queues). */
   readonly provides?: readonly ExtensionCapability[];
+  /** What it offers with this config, when that depends on the config (basicauth: client_auth or htpasswd); else `provides`. */
+  capabilities?(config: C): readonly ExtensionCapability[];
   listenEndpoints?(config: C): readonly ListenEndpoint[];
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: CreateContext<C>): Extension | Promise<Extension>;

@@ -1,5 +1,5 @@
-import type { ConfigProblem } from '../core/component.ts';
-import { extensionReferenceProblem, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
+import type { ConfigProblem, ExtensionFactory } from '../core/component.ts';
+import { extensionReferenceProblem, type ExtensionCapability, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
 import { helperSettings } from '../config/exporter-settings.ts';
 import { isUnder } from '../config/path.ts';
 import { ConfigError, type RawConfig } from '../config/load.ts';
@@ -62,7 +62,7 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   const { config, defined } = parsed;
   const extensions = new Map<string, ExtensionView>();
   for (const [id, factory] of defined.extensions) {
-    extensions.set(id, { id, type: factory?.type ?? id, provides: factory?.kind === 'extension' ? (factory.provides ?? []) : undefined, enabled: config.serviceExtensions.includes(id) });
+    extensions.set(id, { id, type: factory?.type ?? id, provides: factory?.kind === 'extension' ? capabilitiesOf(factory, configOf(parsed, 'extensions', id)) : undefined, enabled: config.serviceExtensions.includes(id) });
   }
   const views = {
     receivers: nodeViews(parsed, 'receivers'),
@@ -96,6 +96,12 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   // What the graph says about a value taken out of a mistaken config is the same mistake again.
   const removed = SECTIONS.flatMap((section) => [...parsed.partial[section].values()].flatMap((p) => p.removed));
   return unique(problems.filter((p) => !isUnder(p.path, removed)));
+}
+
+/** What an extension offers: by its config where the factory says so, else what it always provides. */
+function capabilitiesOf(factory: ExtensionFactory, extensionConfig: unknown): readonly ExtensionCapability[] {
+  if (factory.capabilities !== undefined && extensionConfig !== undefined) return factory.capabilities(extensionConfig);
+  return factory.provides ?? [];
 }
 
 const SECTIONS = ['receivers', 'processors', 'exporters', 'extensions'] as const;

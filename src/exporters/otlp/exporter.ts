@@ -4,7 +4,7 @@ import { permanentError, retryableError } from '../../core/errors.ts';
 import { decodeExportResponse } from '../../otlp/protobuf.ts';
 import { GRPC_SERVICE_PATHS } from '../../otlp/grpc-paths.ts';
 import { decodeRetryInfoDelay } from '../../otlp/rpc-status.ts';
-import { readTlsFiles } from '../shared/client-config.ts';
+import { clientAuthenticator, readTlsFiles } from '../shared/client-config.ts';
 import type { OtlpGrpcExporterConfig } from './config.ts';
 
 /** The codes the OTLP specification lists as retryable; RESOURCE_EXHAUSTED only with RetryInfo. */
@@ -27,7 +27,11 @@ function target(endpoint: string): string {
 export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcExporterConfig>): Exporter {
   const config = ctx.config;
   const path = GRPC_SERVICE_PATHS[ctx.signal];
+  const auth = clientAuthenticator(ctx.host, config.auth);
   let client: grpc.Client | undefined;
+  // grpc-js compresses with gzip or deflate only; zstd (a Collector default) falls back to gzip, which every OTLP server takes.
+  if (config.compression === 'zstd') ctx.logger.warn('compression zstd is not available over gRPC here: sending gzip');
+  const compression = config.compression === 'none' ? 0 : config.compression === 'deflate' ? 1 : 2;
 
   const connect = (): grpc.Client => {
     const files = readTlsFiles(config.tls);
@@ -36,7 +40,8 @@ export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcExporterConf
       ? grpc.credentials.createInsecure()
       : grpc.credentials.createSsl(files.ca ?? null, files.key ?? null, files.cert ?? null, { rejectUnauthorized: !config.tls.insecure_skip_verify });
     return new grpc.Client(target(config.endpoint), credentials, {
-      'grpc.default_compression_algorithm': config.compression === 'gzip' ? 2 : 0,
+      'grpc.default_compression_algorithm': compression,
+      ...(config.tls.server_name_override !== undefined ? { 'grpc.ssl_target_name_override': config.tls.server_name_override } : {}),
       // A larger HTTP/2 window keeps grpc-js from stalling on flow control with big requests.
       'grpc-node.flow_control_window': 16 * 1024 * 1024,
       'grpc.max_send_message_length': -1,
@@ -50,10 +55,12 @@ export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcExporterConf
     },
     push(batch, abortSignal) {
       client ??= connect();
-      const metadata = new grpc.Metadata();
-      for (const [key, value] of Object.entries(config.headers)) metadata.set(key.toLowerCase(), value);
+      const headers: Record<string, string> = { ...config.headers };
       const tenant = batch.metadata.tenant;
-      if (config.tenant_header !== '' && tenant !== undefined) metadata.set(config.tenant_header.toLowerCase(), tenant);
+      if (config.tenant_header !== '' && tenant !== undefined) headers[config.tenant_header] = tenant;
+      auth?.authorize(headers, batch.metadata);
+      const metadata = new grpc.Metadata();
+      for (const key in headers) metadata.set(key.toLowerCase(), headers[key]);
       const bytes = batch.bytes();
       const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       return new Promise<void>((resolve, reject) => {
