@@ -11,6 +11,7 @@ import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/fa
 import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
 import { basicAuthExtensionFactory } from './extensions/basicauth/index.ts';
 import { headersSetterExtensionFactory } from './extensions/headers_setter/index.ts';
+import { zpagesExtensionFactory } from './extensions/zpages/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
@@ -39,6 +40,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   fileStorageExtensionFactory,
   basicAuthExtensionFactory,
   headersSetterExtensionFactory,
+  zpagesExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

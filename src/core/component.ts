@@ -57,6 +57,14 @@ export interface HealthEvent {
   at: number;
 }
 
+/** What the running service is made of, for pages that show it (zpages). */
+export interface ServiceDescription {
+  startedAt: number;
+  version: string;
+  pipelines: ReadonlyArray<{ id: string; receivers: readonly string[]; processors: readonly string[]; exporters: readonly string[] }>;
+  extensions: readonly string[];
+}
+
 export interface Host {
   /** A started extension instance by id, for components that depend on one (auth, storage). */
   getExtension<T = unknown>(id: string): T | undefined;
@@ -66,6 +74,8 @@ export interface Host {
   /** Called by the memory limiter; components that buffer (the sampler) may shed load. */
   onOverload(listener: (overloaded: boolean) => void): void;
   setOverload(overloaded: boolean): void;
+  /** The pipelines and components, once the service has planned them; undefined for hosts built by hand. */
+  describeService?(): ServiceDescription | undefined;
 }
 
 export interface CreateContext<C> {
@@ -154,7 +164,7 @@ export interface ReceiverFactory<C = any> {
   readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** The request headers it copies into batch metadata, for processors that read them (tenant). */
-  metadataHeaders?(config: C): readonly string[];
+  metadataHeaders?(config: C): readonly string[] | undefined;
   /** The addresses it listens on, so the graph build can refuse two components on one port. */
   listenEndpoints?(config: C): readonly ListenEndpoint[];
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];

@@ -1,4 +1,4 @@
-import type { HealthEvent, HealthState, Host } from '../core/component.ts';
+import type { HealthEvent, HealthState, Host, ServiceDescription } from '../core/component.ts';
 
 /** What components may ask of the running service. */
 export class ServiceHost implements Host {
@@ -6,6 +6,15 @@ export class ServiceHost implements Host {
   readonly #healthListeners: Array<(event: HealthEvent) => void> = [];
   readonly #overloadListeners: Array<(overloaded: boolean) => void> = [];
   #overloaded = false;
+  #description: ServiceDescription | undefined;
+
+  setDescription(description: ServiceDescription): void {
+    this.#description = description;
+  }
+
+  describeService(): ServiceDescription | undefined {
+    return this.#description;
+  }
 
   addExtension(id: string, instance: unknown): void {
     this.#extensions.set(id, instance);

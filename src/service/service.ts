@@ -76,7 +76,14 @@ export class Service {
     const config = graph.config;
     const startedAt = Date.now();
     registerProcessMetrics(this.telemetry, startedAt);
-    const resource = telemetryResource(config.telemetry.resource, packageVersion(), randomUUID());
+    const version = packageVersion();
+    this.host.setDescription({
+      startedAt,
+      version,
+      pipelines: graph.pipelines.map((p) => ({ id: p.id, receivers: p.receivers, processors: p.processors, exporters: p.exporters })),
+      extensions: graph.extensions,
+    });
+    const resource = telemetryResource(config.telemetry.resource, version, randomUUID());
     this.telemetry.setConstantLabels(resourceLabels(resource));
     for (const { endpoint } of config.telemetry.metrics.listeners) this.#metricsServers.push(await startMetricsServer(this.telemetry, endpoint));
     for (const reader of config.telemetry.metrics.periodic) {

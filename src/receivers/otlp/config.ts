@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listenEndpoint, size } from '../../config/units.ts';
+import { duration, listenEndpoint, size } from '../../config/units.ts';
 
 const authSchema = z
   .object({
@@ -16,15 +16,47 @@ const tlsSchema = z
   })
   .strict();
 
+// The Collector's gRPC server keepalive settings, passed to grpc-js. `enforcement_policy` has no
+// grpc-js counterpart; it is accepted and ignored (grpc-js is lenient about client pings).
+const keepaliveSchema = z.strictObject({
+  server_parameters: z
+    .strictObject({
+      max_connection_idle: duration().optional(),
+      max_connection_age: duration().optional(),
+      max_connection_age_grace: duration().optional(),
+      time: duration().optional(),
+      timeout: duration().optional(),
+    })
+    .optional(),
+  enforcement_policy: z.strictObject({ min_time: duration().optional(), permit_without_stream: z.boolean().optional() }).optional(),
+});
+
 const grpcSchema = z
   .object({
     endpoint: listenEndpoint('127.0.0.1:4317'),
     /** The Collector's default: 4 MiB per message, checked after decompression too. */
     max_recv_msg_size_mib: z.number().positive().default(4),
+    /** Concurrent streams per HTTP/2 connection; unset leaves grpc-js's default. */
+    max_concurrent_streams: z.number().int().min(1).optional(),
+    keepalive: keepaliveSchema.optional(),
+    /** Keep every request header (authorization excepted) in batch metadata, as the Collector's client metadata. */
+    include_metadata: z.boolean().default(false),
+    // Socket buffer sizes: grpc-js sizes its own (accepted and ignored, see README).
+    read_buffer_size: size().optional(),
+    write_buffer_size: size().optional(),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
   })
   .strict();
+
+const corsSchema = z.strictObject({
+  /** Origins allowed to send from a browser; `*` for any, `https://*.example.com` wildcards. */
+  allowed_origins: z.array(z.string().min(1)).default([]),
+  /** Request headers a browser may send, beyond the safe ones; `*` for any. */
+  allowed_headers: z.array(z.string().min(1)).default([]),
+  /** Seconds a browser may cache the preflight answer. */
+  max_age: z.number().int().min(0).optional(),
+});
 
 const httpSchema = z
   .object({
@@ -34,6 +66,9 @@ const httpSchema = z
     traces_url_path: z.string().default('/v1/traces'),
     metrics_url_path: z.string().default('/v1/metrics'),
     logs_url_path: z.string().default('/v1/logs'),
+    /** Browser clients: answer CORS preflights and mark responses for the allowed origins. */
+    cors: corsSchema.optional(),
+    include_metadata: z.boolean().default(false),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
   })
@@ -72,3 +107,4 @@ export const otlpReceiverConfigSchema = z
 export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
 export type GrpcSettings = z.output<typeof grpcSchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
+export type CorsSettings = z.output<typeof corsSchema>;

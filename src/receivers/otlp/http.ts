@@ -16,6 +16,7 @@ import { nodeExchange, type HttpExchange } from './exchange.ts';
 import { closingResponse, Http1Server } from './http1.ts';
 import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from '../../otlp/rpc-status.ts';
 import { pickHeaders } from './headers.ts';
+import { Cors } from './cors.ts';
 
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -40,6 +41,7 @@ const CONTENT_TYPES: Record<string, Encoding> = {
 /** OTLP/HTTP, as the specification's "OTLP/HTTP" section describes it. */
 export class OtlpHttpServer {
   readonly #settings: HttpSettings;
+  readonly #cors: Cors | undefined;
   readonly #acceptor: RequestAcceptor;
   readonly #logger: Logger;
   readonly #authenticator: Authenticator | undefined;
@@ -50,6 +52,7 @@ export class OtlpHttpServer {
 
   constructor(settings: HttpSettings, acceptor: RequestAcceptor, logger: Logger, authenticator: Authenticator | undefined, metadataHeaders: readonly string[]) {
     this.#settings = settings;
+    this.#cors = settings.cors === undefined ? undefined : new Cors(settings.cors);
     this.#acceptor = acceptor;
     this.#logger = logger;
     this.#authenticator = authenticator;
@@ -104,7 +107,9 @@ export class OtlpHttpServer {
     socket.end(closingResponse(status));
   }
 
-  async #handle(exchange: HttpExchange): Promise<void> {
+  async #handle(original: HttpExchange): Promise<void> {
+    const exchange = this.#cors === undefined ? original : this.#cors.handle(original);
+    if (exchange === true) return;
     const path = exchange.url.split('?')[0];
     const signal = this.#routes.get(path);
     if (signal === undefined || !this.#acceptor.handles(signal)) {
