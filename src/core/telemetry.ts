@@ -108,6 +108,81 @@ export class Gauge extends Family {
   }
 }
 
+export interface BoundHistogram {
+  observe(value: number): void;
+}
+
+interface HistogramSeries {
+  labels: Labels;
+  /** Per bucket, not cumulative; the last is +Inf. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export interface HistogramSnapshot {
+  labels: Labels;
+  bounds: readonly number[];
+  /** Per bucket (not cumulative), bounds.length + 1 of them. */
+  counts: readonly number[];
+  sum: number;
+  count: number;
+}
+
+/** A Prometheus histogram with fixed bucket bounds (the Collector's, for its batch sizes). */
+export class Histogram extends Family {
+  readonly bounds: readonly number[];
+  readonly #series = new Map<string, HistogramSeries>();
+
+  constructor(name: string, help: string, labelNames: readonly string[], bounds: readonly number[]) {
+    super(name, help, labelNames);
+    this.bounds = bounds;
+  }
+
+  get type(): string {
+    return 'histogram';
+  }
+
+  bind(labels: Labels): BoundHistogram {
+    let key = '';
+    for (let i = 0; i < this.labelNames.length; i++) key += (labels[this.labelNames[i]] ?? '') + '\u0000';
+    let series = this.#series.get(key);
+    if (series === undefined) {
+      series = { labels, counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
+      this.#series.set(key, series);
+    }
+    const bounds = this.bounds;
+    const bound = series;
+    return {
+      observe(value: number) {
+        let i = 0;
+        while (i < bounds.length && value > bounds[i]) i++;
+        bound.counts[i]++;
+        bound.sum += value;
+        bound.count++;
+      },
+    };
+  }
+
+  override render(out: string[], constant = ''): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
+    for (const series of this.#series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += series.counts[i];
+        const le = i < this.bounds.length ? String(this.bounds[i]) : '+Inf';
+        out.push(`${this.name}_bucket${formatLabels([...this.labelNames, 'le'], { ...series.labels, le }, constant)} ${cumulative}`);
+      }
+      out.push(`${this.name}_sum${formatLabels(this.labelNames, series.labels, constant)} ${formatValue(series.sum)}`);
+      out.push(`${this.name}_count${formatLabels(this.labelNames, series.labels, constant)} ${series.count}`);
+    }
+  }
+
+  histograms(): HistogramSnapshot[] {
+    return [...this.#series.values()].map((s) => ({ labels: s.labels, bounds: this.bounds, counts: [...s.counts], sum: s.sum, count: s.count }));
+  }
+}
+
 /** A family whose values are read at scrape time (queue sizes, process stats, engine stats). */
 class CallbackFamily extends Family {
   readonly #type: string;
@@ -150,8 +225,12 @@ export class Telemetry {
   }
 
   /** Every family with its current series, for the periodic OTLP reader. */
-  families(): Array<{ name: string; help: string; type: string; series: Series[] }> {
-    return [...this.#families.values()].map((f) => ({ name: f.name, help: f.help, type: f.type, series: f.snapshot() }));
+  families(): Array<{ name: string; help: string; type: string; series: Series[]; histograms?: HistogramSnapshot[] }> {
+    return [...this.#families.values()].map((f) => (f instanceof Histogram ? { name: f.name, help: f.help, type: f.type, series: [], histograms: f.histograms() } : { name: f.name, help: f.help, type: f.type, series: f.snapshot() }));
+  }
+
+  histogram(name: string, help: string, labelNames: readonly string[], bounds: readonly number[]): Histogram {
+    return this.#family(name, () => new Histogram(name, help, labelNames, bounds)) as Histogram;
   }
   readonly #status = new Map<string, () => unknown>();
 

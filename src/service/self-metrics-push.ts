@@ -19,6 +19,29 @@ const kv = (key: string, value: string): KeyValue => ({ key, value: { stringValu
 export function selfMetricsRequest(telemetry: Telemetry, resource: Readonly<Record<string, string>>, startNanos: bigint, nowNanos: bigint): ExportMetricsServiceRequest {
   const metrics: Metric[] = [];
   for (const family of telemetry.families()) {
+    if (family.histograms !== undefined) {
+      metrics.push({
+        name: family.name,
+        description: family.help,
+        unit: '',
+        metadata: [],
+        histogram: {
+          aggregationTemporality: 2,
+          dataPoints: family.histograms.map((h) => ({
+            attributes: Object.entries(h.labels).map(([k, v]) => kv(k, v)),
+            startTimeUnixNano: startNanos,
+            timeUnixNano: nowNanos,
+            count: BigInt(h.count),
+            sum: h.sum,
+            bucketCounts: h.counts.map((c) => BigInt(c)),
+            explicitBounds: [...h.bounds],
+            exemplars: [],
+            flags: 0,
+          })),
+        },
+      });
+      continue;
+    }
     const counter = family.type === 'counter';
     const dataPoints = family.series.map((series) => ({
       attributes: Object.entries(series.labels).filter(([, v]) => v !== undefined).map(([k, v]) => kv(k, v)),
