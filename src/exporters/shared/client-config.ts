@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isClientAuthenticator, type ClientAuthenticator } from '../../core/auth.ts';
 import type { Host } from '../../core/component.ts';
 import { extensionReferenceProblem, type ConfigProblem, type GraphContext } from '../../core/graph.ts';
-import { duration, section } from '../../config/units.ts';
+import { duration, section, text } from '../../config/units.ts';
 
 export const clientTlsSchema = z
   .object({
@@ -42,7 +42,7 @@ export const compressionSchema = z
 export type Compression = z.output<typeof compressionSchema>;
 
 export const clientFields = {
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(z.string(), text()).default({}),
   compression: compressionSchema,
   tls: section(clientTlsSchema),
   auth: clientAuthSchema,

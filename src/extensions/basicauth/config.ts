@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../config/units.ts';
 
 // The Collector's basicauth extension: `client_auth` makes it a client authenticator for
 // exporters (what Grafana Cloud and other vendors document), `htpasswd` a server authenticator
@@ -16,8 +17,8 @@ export const basicAuthConfigSchema = z
     /** Exporters: the credentials sent as `Authorization: Basic …`. Write the password as `${env:…}`. */
     client_auth: z
       .strictObject({
-        username: z.string(),
-        password: z.string(),
+        username: text(),
+        password: text(),
       })
       .optional(),
   })

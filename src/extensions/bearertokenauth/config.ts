@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/units.ts';
+import { duration, text } from '../../config/units.ts';
 
 // HTTP header names arrive lower-cased from Node and as gRPC metadata keys, so they are
 // lower-cased once here and compared as is on the hot path.
@@ -15,7 +15,7 @@ export const bearerTokenAuthConfigSchema = z.strictObject({
   /** YAML file mapping tokens (or their SHA-256) to tenants; reloaded when it changes. */
   tokens_file: z.string().min(1).optional(),
   /** The Collector's form: one token, inline (write it as `${env:…}`). */
-  token: z.string().min(1).optional(),
+  token: text().pipe(z.string().min(1)).optional(),
   /** The Collector's form: a file holding one token (surrounding whitespace trimmed); re-read when it changes. */
   filename: z.string().min(1).optional(),
   /** Header carrying `<scheme> <token>`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../config/units.ts';
 
 // The Collector's headers_setter: sets headers on outgoing requests from fixed values or from the
 // request metadata of the batch being sent (`from_context`: a request header a receiver kept,
@@ -8,13 +9,13 @@ const headerRule = z
   .strictObject({
     key: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be an HTTP header name'),
     /** A fixed value (write secrets as `${env:…}`). */
-    value: z.string().optional(),
+    value: text().optional(),
     /** The name of a request header kept in the batch's metadata (the receiver's metadata_headers; x-scope-orgid always). */
     from_context: z.string().min(1).optional(),
     /** Authenticator attributes: none of Sluice's authenticators has any, so this would never match. */
     from_attribute: z.string().optional(),
     /** Used when from_context finds nothing. */
-    default_value: z.string().optional(),
+    default_value: text().optional(),
     action: z.enum(['insert', 'update', 'upsert', 'delete']).default('upsert'),
   })
   .superRefine((rule, ctx) => {

@@ -1,0 +1,151 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { defaultRegistry } from '../../src/components.ts';
+import { readRawConfig } from '../../src/config/load.ts';
+import { buildGraph } from '../../src/service/graph.ts';
+import { sdkSpans } from '../otlp/sdk-fixtures.ts';
+import { exportWith, traceExporter } from './sdk-clients.ts';
+import { freePorts, OtlpSink, ROOT, runCli, scrapeMetrics, startSluice, tempDir, waitFor, type RunningSluice } from './harness.ts';
+
+// test/configs/ holds real-world Collector configs, each with a comment naming where it came
+// from. Every one validates unchanged. Those that use only what Sluice runs are also started
+// (their ports and backends moved onto loopback with --set and a yaml: config, as a user would
+// override them) and take spans from the real SDK through to a test backend.
+
+const DIR = join(ROOT, 'test/configs');
+const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+
+const tokenFile = join(tempDir(), 'token');
+writeFileSync(tokenFile, 'mimir-token\n');
+const ENV: NodeJS.ProcessEnv = {
+  MY_POD_IP: '127.0.0.1',
+  GRAFANA_CLOUD_INSTANCE_ID: '123456',
+  GRAFANA_CLOUD_API_KEY: 'glc_secret_key',
+  GRAFANA_CLOUD_OTLP_ENDPOINT: 'https://otlp-gateway-prod-eu-west-0.grafana.net/otlp',
+  HONEYCOMB_API_KEY: 'hc-key',
+  TOKEN_FILE: tokenFile,
+  MIMIR_ENDPOINT: 'http://mimir:9009/api/v1/push',
+  TEMPO_ENDPOINT: 'tempo:4317',
+  LOKI_ENDPOINT: 'http://loki:3100/otlp',
+  OUT_DIR: tempDir(),
+  BACKEND: 'http://backend:4318',
+  SIGNOZ_KEY: 'sz-key',
+  QUEUE_DIR: tempDir(),
+  OTLP_BACKEND: 'backend:4317',
+  BASIC_AUTH_USERNAME: 'agent',
+  BASIC_AUTH_PASSWORD: 'agent-pass',
+  CLIENT_USERNAME: 'gw',
+  CLIENT_PASSWORD: 'gw-pass',
+  GATEWAY_TOKEN: 'gw-token',
+};
+
+let running: RunningSluice | undefined;
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+describe('real-world Collector configs (test/configs)', () => {
+  test('there are configs, each says where it came from, and every one validates unchanged', () => {
+    expect(FILES.length).toBeGreaterThanOrEqual(10);
+    const registry = defaultRegistry();
+    for (const file of FILES) {
+      const text = readFileSync(join(DIR, file), 'utf8');
+      expect(text.startsWith('# Source:'), `${file} names its source`).toBe(true);
+      expect(() => buildGraph(readRawConfig({ files: [join(DIR, file)], env: ENV }), registry), file).not.toThrow();
+    }
+  });
+
+  test('sluice validate prints the notices of accepted-and-ignored keys and deprecated names', async () => {
+    const result = await runCli(['validate', '--config', join(DIR, 'helm-older-chart.yaml')], ENV);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('note: exporters.logging: "logging" is deprecated: it is the old name of "debug"; write debug instead');
+    const queue = await runCli(['validate', '--config', join(DIR, 'durable-queue.yaml')], ENV);
+    expect(queue.code).toBe(0);
+    expect(queue.stderr).toContain('note: exporters.otlphttp/items.sending_queue.batch: accepted and ignored');
+    expect(queue.stderr).toContain('note: extensions.file_storage.compaction: accepted and ignored');
+  });
+
+  test('the Helm chart config starts as rendered and passes SDK spans to a sink added with a yaml: config', async () => {
+    const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
+    const sink = new OtlpSink();
+    await sink.startHttp(sinkPort);
+    cleanups.push(() => sink.stop());
+    running = await startSluice(readFileSync(join(DIR, 'helm-deployment.yaml'), 'utf8'), {
+      healthPort: health,
+      env: ENV,
+      args: [
+        '--config', `yaml:exporters::otlphttp/sink::endpoint: http://127.0.0.1:${sinkPort}`,
+        '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
+        '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
+        '--set', `extensions::health_check::endpoint=127.0.0.1:${health}`,
+        '--set', `service::telemetry::metrics::readers=[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metrics}}}}}]`,
+        '--set', 'service::pipelines::traces::exporters=[debug, otlphttp/sink]',
+      ],
+    });
+    expect((await exportWith(traceExporter('grpc', { grpc, http }), await sdkSpans(4))).code).toBe(0);
+    await waitFor(() => sink.received.length > 0, 15_000, 'spans at the sink');
+    expect(sink.of('traces')[0].resourceSpans[0].scopeSpans[0].spans.length).toBe(4);
+    // The Collector's labels on every self-metric, and the memory limit's source said at start.
+    const page = await scrapeMetrics(metrics);
+    expect(page).toMatch(/otelcol_receiver_accepted_spans_total\{service_instance_id="[0-9a-f-]{36}",service_name="sluice",service_version="[^"]+",receiver="otlp"/);
+    expect(running.output()).toContain('memory limit set from limit_percentage');
+  }, 60_000);
+
+  test('the Grafana Cloud config starts and authenticates with basic auth to a backend that checks it', async () => {
+    const [grpc, http, health, metrics, backendPort] = await freePorts(5);
+    const accepted: IncomingHttpHeaders[] = [];
+    const expected = `Basic ${Buffer.from('123456:glc_secret_key').toString('base64')}`;
+    const backend: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.headers.authorization === expected) accepted.push(req.headers);
+        res.writeHead(req.headers.authorization === expected ? 200 : 401).end();
+      });
+    });
+    await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => backend.close(r)));
+    running = await startSluice(readFileSync(join(DIR, 'grafana-cloud.yaml'), 'utf8'), {
+      healthPort: health,
+      env: { ...ENV, GRAFANA_CLOUD_OTLP_ENDPOINT: `http://127.0.0.1:${backendPort}/otlp` },
+      args: [
+        '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
+        '--set', 'service::extensions=[basicauth/grafana_cloud, health_check]',
+        '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
+        '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
+        '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
+      ],
+    });
+    expect((await exportWith(traceExporter('http/json', { grpc, http }), await sdkSpans(2))).code).toBe(0);
+    await waitFor(() => accepted.length > 0, 15_000, 'an authenticated request');
+    expect(accepted[0]['content-type']).toBe('application/x-protobuf');
+    expect(running.output()).not.toContain('glc_secret_key');
+  }, 60_000);
+
+  test('the Honeycomb config starts and sends zstd-configured spans (gzip over gRPC) with its team header', async () => {
+    const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
+    const sink = new OtlpSink();
+    await sink.startGrpc(sinkPort);
+    cleanups.push(() => sink.stop());
+    running = await startSluice(readFileSync(join(DIR, 'honeycomb.yaml'), 'utf8'), {
+      healthPort: health,
+      env: ENV,
+      args: [
+        '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
+        '--set', 'service::extensions=[health_check]',
+        '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
+        '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
+        '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
+        '--set', `exporters::otlp::endpoint=127.0.0.1:${sinkPort}`,
+        '--set', 'exporters::otlp::tls::insecure=true',
+      ],
+    });
+    expect((await exportWith(traceExporter('http/protobuf', { grpc, http }), await sdkSpans(3))).code).toBe(0);
+    await waitFor(() => sink.received.length > 0, 15_000, 'spans at the sink');
+    expect(sink.received[0].headers['x-honeycomb-team']).toBe('hc-key');
+  }, 60_000);
+});
