@@ -1,13 +1,14 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { defaultRegistry } from '../../src/components.ts';
 import { readRawConfig } from '../../src/config/load.ts';
 import { buildGraph } from '../../src/service/graph.ts';
 import { sdkSpans } from '../otlp/sdk-fixtures.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
-import { freePorts, OtlpSink, ROOT, runCli, scrapeMetrics, startSluice, tempDir, waitFor, type RunningSluice } from './harness.ts';
+import { freePorts, OtlpSink, ROOT, runCli, scrapeMetrics, startSluice, tempDir, waitFor } from './harness.ts';
+import { testScope } from './scope.ts';
 
 // test/configs/ holds real-world Collector configs, each with a comment naming where it came
 // from. Every one validates unchanged. Those that use only what Sluice runs are also started
@@ -41,13 +42,21 @@ const ENV: NodeJS.ProcessEnv = {
   GATEWAY_TOKEN: 'gw-token',
 };
 
-let running: RunningSluice | undefined;
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const scope = testScope();
+
+/** A config from test/configs started on loopback: receivers, health and self-metrics moved to free ports. */
+async function startConfig(file: string, ports: { grpc: number; http: number; health: number; metrics: number }, env: NodeJS.ProcessEnv, args: string[]) {
+  scope.running = await startSluice(readFileSync(join(DIR, file), 'utf8'), {
+    healthPort: ports.health,
+    env,
+    args: [
+      '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${ports.grpc}`,
+      '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${ports.http}`,
+      ...args,
+    ],
+  });
+  return scope.running;
+}
 
 describe('real-world Collector configs (test/configs)', () => {
   test('there are configs, each says where it came from, and every one validates unchanged', () => {
@@ -74,26 +83,20 @@ describe('real-world Collector configs (test/configs)', () => {
     const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
     const sink = new OtlpSink();
     await sink.startHttp(sinkPort);
-    cleanups.push(() => sink.stop());
-    running = await startSluice(readFileSync(join(DIR, 'helm-deployment.yaml'), 'utf8'), {
-      healthPort: health,
-      env: ENV,
-      args: [
-        '--config', `yaml:exporters::otlphttp/sink::endpoint: http://127.0.0.1:${sinkPort}`,
-        '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
-        '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
-        '--set', `extensions::health_check::endpoint=127.0.0.1:${health}`,
-        '--set', `service::telemetry::metrics::readers=[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metrics}}}}}]`,
-        '--set', 'service::pipelines::traces::exporters=[debug, otlphttp/sink]',
-      ],
-    });
+    scope.cleanups.push(() => sink.stop());
+    await startConfig('helm-deployment.yaml', { grpc, http, health, metrics }, ENV, [
+      '--config', `yaml:exporters::otlphttp/sink::endpoint: http://127.0.0.1:${sinkPort}`,
+      '--set', `extensions::health_check::endpoint=127.0.0.1:${health}`,
+      '--set', `service::telemetry::metrics::readers=[{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metrics}}}}}]`,
+      '--set', 'service::pipelines::traces::exporters=[debug, otlphttp/sink]',
+    ]);
     expect((await exportWith(traceExporter('grpc', { grpc, http }), await sdkSpans(4))).code).toBe(0);
     await waitFor(() => sink.received.length > 0, 15_000, 'spans at the sink');
     expect(sink.of('traces')[0].resourceSpans[0].scopeSpans[0].spans.length).toBe(4);
     // The Collector's labels on every self-metric, and the memory limit's source said at start.
     const page = await scrapeMetrics(metrics);
     expect(page).toMatch(/otelcol_receiver_accepted_spans_total\{service_instance_id="[0-9a-f-]{36}",service_name="sluice",service_version="[^"]+",receiver="otlp"/);
-    expect(running.output()).toContain('memory limit set from limit_percentage');
+    expect(scope.running!.output()).toContain('memory limit set from limit_percentage');
   }, 60_000);
 
   test('the Grafana Cloud config starts and authenticates with basic auth to a backend that checks it', async () => {
@@ -108,42 +111,30 @@ describe('real-world Collector configs (test/configs)', () => {
       });
     });
     await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => backend.close(r)));
-    running = await startSluice(readFileSync(join(DIR, 'grafana-cloud.yaml'), 'utf8'), {
-      healthPort: health,
-      env: { ...ENV, GRAFANA_CLOUD_OTLP_ENDPOINT: `http://127.0.0.1:${backendPort}/otlp` },
-      args: [
-        '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
-        '--set', 'service::extensions=[basicauth/grafana_cloud, health_check]',
-        '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
-        '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
-        '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
-      ],
-    });
+    scope.cleanups.push(() => new Promise((r) => backend.close(r)));
+    await startConfig('grafana-cloud.yaml', { grpc, http, health, metrics }, { ...ENV, GRAFANA_CLOUD_OTLP_ENDPOINT: `http://127.0.0.1:${backendPort}/otlp` }, [
+      '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
+      '--set', 'service::extensions=[basicauth/grafana_cloud, health_check]',
+      '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
+    ]);
     expect((await exportWith(traceExporter('http/json', { grpc, http }), await sdkSpans(2))).code).toBe(0);
     await waitFor(() => accepted.length > 0, 15_000, 'an authenticated request');
     expect(accepted[0]['content-type']).toBe('application/x-protobuf');
-    expect(running.output()).not.toContain('glc_secret_key');
+    expect(scope.running!.output()).not.toContain('glc_secret_key');
   }, 60_000);
 
   test('the Honeycomb config starts and sends zstd-configured spans (gzip over gRPC) with its team header', async () => {
     const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
     const sink = new OtlpSink();
     await sink.startGrpc(sinkPort);
-    cleanups.push(() => sink.stop());
-    running = await startSluice(readFileSync(join(DIR, 'honeycomb.yaml'), 'utf8'), {
-      healthPort: health,
-      env: ENV,
-      args: [
-        '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
-        '--set', 'service::extensions=[health_check]',
-        '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${grpc}`,
-        '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${http}`,
-        '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
-        '--set', `exporters::otlp::endpoint=127.0.0.1:${sinkPort}`,
-        '--set', 'exporters::otlp::tls::insecure=true',
-      ],
-    });
+    scope.cleanups.push(() => sink.stop());
+    await startConfig('honeycomb.yaml', { grpc, http, health, metrics }, ENV, [
+      '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
+      '--set', 'service::extensions=[health_check]',
+      '--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`,
+      '--set', `exporters::otlp::endpoint=127.0.0.1:${sinkPort}`,
+      '--set', 'exporters::otlp::tls::insecure=true',
+    ]);
     expect((await exportWith(traceExporter('http/protobuf', { grpc, http }), await sdkSpans(3))).code).toBe(0);
     await waitFor(() => sink.received.length > 0, 15_000, 'spans at the sink');
     expect(sink.received[0].headers['x-honeycomb-team']).toBe('hc-key');

@@ -1,10 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { sdkSpans } from '../otlp/sdk-fixtures.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
-import { freePorts, OtlpSink, otlpReceiverYaml, runCli, scrapeMetrics, serviceYaml, startSluice, tempDir, waitFor, type RunningSluice } from './harness.ts';
+import { freePorts, OtlpSink, otlpReceiverYaml, runCli, scrapeMetrics, serviceYaml, startSluice, tempDir, waitFor } from './harness.ts';
+import { testScope } from './scope.ts';
 
 // Exporters authenticate to their backends through client authenticator extensions. The backend
 // here is a plain node:http server that answers 401 unless Authorization is exactly what it
@@ -37,13 +38,7 @@ async function checkingBackend(port: number, expected: string): Promise<Backend>
   return backend;
 }
 
-let running: RunningSluice | undefined;
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const scope = testScope();
 
 describe('exporter authentication', () => {
   test('basicauth (client_auth) and bearertokenauth (token, filename) authenticate otlphttp and otlp; headers_setter forwards the tenant; secrets appear nowhere', async () => {
@@ -52,7 +47,7 @@ describe('exporter authentication', () => {
     const bearer = await checkingBackend(bearerPort, `Bearer ${TOKEN}`);
     const sink = new OtlpSink();
     await sink.startGrpc(grpcSink);
-    cleanups.push(async () => new Promise((r) => basic.server.close(r)), async () => new Promise((r) => bearer.server.close(r)), () => sink.stop());
+    scope.cleanups.push(async () => new Promise((r) => basic.server.close(r)), async () => new Promise((r) => bearer.server.close(r)), () => sink.stop());
     const dir = tempDir();
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
@@ -76,7 +71,7 @@ ${serviceYaml({
     traces: { receivers: [otlp], exporters: [otlphttp/basic, otlphttp/bearer, otlp/tenant, otlp/bearer] }
 `;
     const env = { GRAFANA_PASSWORD: PASSWORD, BEARER: TOKEN };
-    running = await startSluice(config, { healthPort: health, env });
+    scope.running = await startSluice(config, { healthPort: health, env });
 
     const spans = await sdkSpans(3);
     expect((await exportWith(traceExporter('http/protobuf', { grpc, http }, { 'X-Scope-OrgID': 'acme' }), spans)).code).toBe(0);
@@ -112,7 +107,7 @@ ${serviceYaml({
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain('client_auth');
     for (const secret of [PASSWORD, TOKEN, Buffer.from(`grafana-user:${PASSWORD}`).toString('base64')]) {
-      expect(running.output()).not.toContain(secret);
+      expect(scope.running!.output()).not.toContain(secret);
       expect(page).not.toContain(secret);
       expect(validated.stdout + validated.stderr).not.toContain(secret);
       expect(printed.stdout + printed.stderr).not.toContain(secret);

@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { sdkSpans } from '../otlp/sdk-fixtures.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
-import { freePorts, OtlpSink, serviceYaml, startSluice, waitFor, type RunningSluice } from './harness.ts';
+import { freePorts, OtlpSink, serviceYaml, startSluice, waitFor } from './harness.ts';
+import { testScope } from './scope.ts';
 
-let running: RunningSluice | undefined;
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const scope = testScope();
 
 describe('Collector receiver keys and extensions', () => {
   test('cors answers preflights for allowed origins only; include_metadata forwards any header; basicauth htpasswd guards a receiver; zpages shows pipelines and recent errors', async () => {
     const [grpc, http, health, metrics, sinkPort, zpages, deadPort] = await freePorts(7);
     const sink = new OtlpSink();
     await sink.startGrpc(sinkPort);
-    cleanups.push(() => sink.stop());
+    scope.cleanups.push(() => sink.stop());
     const config = `receivers:
   otlp:
     protocols:
@@ -40,7 +35,7 @@ ${serviceYaml({
 })}
     traces: { receivers: [otlp], exporters: [otlp, otlphttp/dead] }
 `;
-    running = await startSluice(config, { healthPort: health });
+    scope.running = await startSluice(config, { healthPort: health });
 
     const preflight = (origin: string) => fetch(`http://127.0.0.1:${http}/v1/traces`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-custom' } });
     const allowed = await preflight('https://app.example.com');
@@ -71,6 +66,6 @@ ${serviceYaml({
     expect(pipelines.pipelines[0].exporters).toContainEqual({ id: 'otlp', state: 'ok' });
     const html = await (await fetch(`http://127.0.0.1:${zpages}/debug/pipelinez`)).text();
     expect(html).toContain('<h1>Pipelines</h1>');
-    expect(running.output()).not.toContain('s3cret');
+    expect(scope.running!.output()).not.toContain('s3cret');
   }, 60_000);
 });
