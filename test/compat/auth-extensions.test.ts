@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, test } from 'vitest';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { redactSecrets } from '../../src/config/redact.ts';
+import { HttpClient, safeHref } from '../../src/exporters/shared/http-client.ts';
 import { parseHtpasswd } from '../../src/extensions/basicauth/htpasswd.ts';
 import { bearerTokenAuthConfigSchema } from '../../src/extensions/bearertokenauth/config.ts';
 import { SingleBearerToken } from '../../src/extensions/bearertokenauth/single-token.ts';
@@ -60,5 +61,15 @@ describe('client and server authenticators', () => {
     expect(redacted.extensions.basicauth).toEqual({ client_auth: { username: 'u', password: '[REDACTED]' }, htpasswd: { inline: '[REDACTED]' } });
     expect(redacted.extensions.bearertokenauth).toEqual({ token: '[REDACTED]', filename: '/f', tokens_file: '/t' });
     expect(redacted.exporters.otlp).toEqual({ endpoint: 'e', headers: { 'x-api-key': '[REDACTED]' }, tls: { key_pem: '[REDACTED]', key_file: '/k' } });
+  });
+
+  test('credentials written into an endpoint URL never reach an error message', async () => {
+    expect(safeHref(new URL('https://user:s3cr3t@example.com/otlp'))).toBe('https://example.com/otlp');
+    const url = new URL('http://user:s3cr3t@127.0.0.1:1/v1/traces');
+    const client = new HttpClient(url);
+    const error = await client.post(url, {}, [new Uint8Array(1)]).catch((e: Error) => e);
+    client.close();
+    expect(String((error as Error).message)).toContain('127.0.0.1:1');
+    expect(String((error as Error).message)).not.toContain('s3cr3t');
   });
 });

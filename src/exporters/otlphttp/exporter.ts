@@ -5,7 +5,7 @@ import { encodeJson } from '../../otlp/json.ts';
 import { decodeExportResponse } from '../../otlp/protobuf.ts';
 import type { Signal } from '../../otlp/types.ts';
 import { clientAuthenticator, readTlsFiles, tlsOptions, type Compression } from '../shared/client-config.ts';
-import { HttpClient, statusError } from '../shared/http-client.ts';
+import { HttpClient, safeHref, statusError } from '../shared/http-client.ts';
 import type { OtlpHttpExporterConfig } from './config.ts';
 
 const COMPRESS: Record<Exclude<Compression, 'none'>, (body: Uint8Array) => Promise<Buffer>> = {
@@ -35,7 +35,7 @@ export function createOtlpHttpExporter(ctx: ExporterContext<OtlpHttpExporterConf
     auth: clientAuthenticator(ctx.host, config.auth),
   });
   const contentType = config.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
-  const what = `POST ${url.href}`;
+  const what = `POST ${safeHref(url)}`;
 
   return {
     async push(batch, abortSignal) {

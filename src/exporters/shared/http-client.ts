@@ -55,7 +55,7 @@ export class HttpClient {
       try {
         this.#auth.authorize(withLength, metadata ?? NO_METADATA);
       } catch (error) {
-        return Promise.reject(retryableError(`POST ${url.href}: authenticator failed: ${errorMessage(error)}`, undefined, error));
+        return Promise.reject(retryableError(`POST ${safeHref(url)}: authenticator failed: ${errorMessage(error)}`, undefined, error));
       }
     }
     return new Promise<HttpResponse>((resolve, reject) => {
@@ -76,7 +76,7 @@ export class HttpClient {
       req.on('error', (error) => fail(transportError(url, error, signal)));
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
-          const error = retryableError(`POST ${url.href}: timed out after ${timeoutMs}ms`);
+          const error = retryableError(`POST ${safeHref(url)}: timed out after ${timeoutMs}ms`);
           fail(error);
           req.destroy(error);
         }, timeoutMs);
@@ -94,9 +94,18 @@ export class HttpClient {
 
 const NO_METADATA: RequestMetadata = { tenant: undefined, principal: undefined, clientAddress: '', headers: {}, receivedAt: 0, transport: 'internal', outcome: { rejectedItems: 0, rejectionMessage: '' } };
 
+/** A URL for messages and logs: credentials written into it (`https://user:key@host`) are left out. */
+export function safeHref(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
 function transportError(url: URL, error: unknown, signal: AbortSignal | undefined): ExportError {
-  if (signal?.aborted === true) return retryableError(`POST ${url.href}: cancelled (${errorMessage(signal.reason)})`, undefined, error);
-  return retryableError(`POST ${url.href}: ${describeNetworkError(error)}`, undefined, error);
+  if (signal?.aborted === true) return retryableError(`POST ${safeHref(url)}: cancelled (${errorMessage(signal.reason)})`, undefined, error);
+  return retryableError(`POST ${safeHref(url)}: ${describeNetworkError(error)}`, undefined, error);
 }
 
 /** The useful part of a network failure: `ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:1)`. */
