@@ -8,11 +8,18 @@ const authSchema = z
   })
   .strict();
 
+const TLS_VERSION = z.enum(['1.0', '1.1', '1.2', '1.3']);
+
 const tlsSchema = z
   .object({
     cert_file: z.string().min(1),
     key_file: z.string().min(1),
     client_ca_file: z.string().optional(),
+    /** The Collector's protocol bounds; applied to the HTTP server (grpc-js negotiates its own). */
+    min_version: TLS_VERSION.optional(),
+    max_version: TLS_VERSION.optional(),
+    /** Certificates are read at start: accepted and ignored (see README). */
+    reload_interval: duration().optional(),
   })
   .strict();
 

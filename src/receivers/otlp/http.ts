@@ -18,6 +18,15 @@ import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from '../../otlp/rpc-status.t
 import { pickHeaders } from './headers.ts';
 import { Cors } from './cors.ts';
 
+const NODE_TLS_VERSIONS = { '1.0': 'TLSv1', '1.1': 'TLSv1.1', '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' } as const;
+
+function tlsVersions(tls: { min_version?: keyof typeof NODE_TLS_VERSIONS; max_version?: keyof typeof NODE_TLS_VERSIONS }) {
+  return {
+    ...(tls.min_version !== undefined ? { minVersion: NODE_TLS_VERSIONS[tls.min_version] } : {}),
+    ...(tls.max_version !== undefined ? { maxVersion: NODE_TLS_VERSIONS[tls.max_version] } : {}),
+  };
+}
+
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const PROTO_CONTENT_TYPE = { 'content-type': 'application/x-protobuf' };
@@ -76,7 +85,7 @@ export class OtlpHttpServer {
     const tls = this.#settings.tls;
     if (tls) {
       // TLS stays on node:https: the handshake and the cipher cost far more than the HTTP framing.
-      const server = https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined }, viaNode);
+      const server = https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined, ...tlsVersions(tls) }, viaNode);
       await listen(server, port, host);
       this.#server = server;
     } else {

@@ -28,6 +28,10 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
     'protocols.grpc.keepalive.enforcement_policy': 'grpc-js has no ping enforcement policy; it accepts client keepalive pings',
     'protocols.grpc.read_buffer_size': 'grpc-js sizes its socket buffers itself',
     'protocols.grpc.write_buffer_size': 'grpc-js sizes its socket buffers itself',
+    'protocols.grpc.tls.min_version': 'grpc-js negotiates the TLS version itself',
+    'protocols.grpc.tls.max_version': 'grpc-js negotiates the TLS version itself',
+    'protocols.grpc.tls.reload_interval': 'certificates are read at start; restart to pick up a renewed one',
+    'protocols.http.tls.reload_interval': 'certificates are read at start; restart to pick up a renewed one',
   },
   listenEndpoints: ({ protocols }) => [
     ...(protocols.grpc ? [{ path: 'protocols.grpc.endpoint', endpoint: protocols.grpc.endpoint }] : []),
