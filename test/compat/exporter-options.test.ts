@@ -11,6 +11,8 @@ import { exporterConfigSchema } from '../../src/config/exporter-settings.ts';
 import { fileExporterFactory, type FileExporterConfig } from '../../src/exporters/file/index.ts';
 import { debugExporterFactory, type DebugExporterConfig } from '../../src/exporters/debug/index.ts';
 import { MemoryQueue } from '../../src/exporters/helper/memory-queue.ts';
+import { QueueConsumers } from '../../src/exporters/helper/sending-queue.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import { decodeTraces } from '../../src/otlp/protobuf.ts';
 import { decodeJson } from '../../src/otlp/json.ts';
 import { attrs, span, tracesRequest } from '../support/otlp.ts';
@@ -117,5 +119,36 @@ describe('sending_queue.sizer and block_on_overflow', () => {
     await blocking.poll();
     await offered;
     expect(second).toBe('ok');
+  });
+});
+
+describe('sending_queue.batch', () => {
+  test('a consumer sends the entries waiting behind it as one request, per tenant, towards min_size and never past max_size', async () => {
+    const queue = new MemoryQueue(100);
+    const tenant = (name: string) => Batch.fromRequest('traces', tracesRequest([span(attrs({ a: 1 })), span(attrs({ a: 2 }))]), internalMetadata(name));
+    for (let i = 0; i < 5; i++) await queue.offer(tenant('acme'));
+    await queue.offer(tenant('globex'));
+    const sent: Array<{ items: number; tenant: string | undefined }> = [];
+    const stop = new AbortController();
+    const consumers = new QueueConsumers(queue, async (batch) => void sent.push({ items: batch.itemCount, tenant: batch.metadata.tenant }), stop.signal, logger, systemClock, { targetItems: 6, maxItems: 0, byRequests: false });
+    consumers.start(1);
+    await queue.close();
+    expect(await consumers.finished(Infinity)).toBe(true);
+    expect(sent).toEqual([{ items: 6, tenant: 'acme' }, { items: 4, tenant: 'acme' }, { items: 2, tenant: 'globex' }]);
+    expect(queue.size).toBe(0);
+  });
+
+  test('max_size caps a merge; batch: alone takes the Collector\'s defaults; sizer bytes is refused', async () => {
+    const queue = new MemoryQueue(100);
+    for (let i = 0; i < 3; i++) await queue.offer(batchOf(4));
+    const sent: number[] = [];
+    const consumers = new QueueConsumers(queue, async (batch) => void sent.push(batch.itemCount), new AbortController().signal, logger, systemClock, { targetItems: 100, maxItems: 9, byRequests: false });
+    consumers.start(1);
+    await queue.close();
+    await consumers.finished(Infinity);
+    expect(sent).toEqual([8, 4]);
+    const schema = exporterConfigSchema(fileExporterFactory);
+    expect((schema.parse({ path: 'x', sending_queue: { batch: null } }) as { sending_queue: { batch: unknown } }).sending_queue.batch).toEqual({});
+    expect(schema.safeParse({ path: 'x', sending_queue: { batch: { sizer: 'bytes' } } }).success).toBe(false);
   });
 });

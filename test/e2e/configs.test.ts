@@ -75,7 +75,7 @@ describe('real-world Collector configs (test/configs)', () => {
     expect(result.stderr).toContain('note: exporters.logging: "logging" is deprecated: it is the old name of "debug"; write debug instead');
     const queue = await runCli(['validate', '--config', join(DIR, 'durable-queue.yaml')], ENV);
     expect(queue.code).toBe(0);
-    expect(queue.stderr).toContain('note: exporters.otlphttp/items.sending_queue.batch: accepted and ignored');
+    expect(queue.stderr).toContain('note: exporters.otlphttp/items.sending_queue.batch.flush_timeout: accepted and ignored');
     expect(queue.stderr).toContain('note: extensions.file_storage.compaction: accepted and ignored');
   });
 

@@ -20,15 +20,21 @@ export const sendingQueueSchema = z
     sizer: z.enum(['requests', 'items', 'bytes']).default('requests'),
     /** In-memory queue: a full queue makes the caller (and so the client) wait for room instead of refusing. */
     block_on_overflow: z.boolean().default(false),
-    /** Accepted and ignored (see HELPER_IGNORED_KEYS): exporter-side batching; the batch processor does it. */
+    /**
+     * Exporter-side batching: a consumer sends the entries waiting in the queue together (same
+     * tenant and headers), gathering towards min_size and never past max_size. It does not wait
+     * for more to arrive, so flush_timeout is accepted and ignored (see HELPER_IGNORED_KEYS).
+     */
     batch: z
       .strictObject({
         flush_timeout: duration().optional(),
         min_size: z.number().int().min(0).optional(),
         max_size: z.number().int().min(0).optional(),
-        sizer: z.enum(['requests', 'items', 'bytes']).optional(),
+        sizer: z.enum(['requests', 'items', 'bytes']).optional().refine((v) => v !== 'bytes', 'batch sizer bytes is not supported; use items or requests'),
       })
-      .nullish(),
+      .nullish()
+      .transform((b) => (b === null ? {} : b))
+      .refine((b) => b === undefined || b.max_size === undefined || b.max_size === 0 || b.max_size >= (b.min_size ?? 8192), { message: 'batch.max_size must be at least min_size (default 8192), or 0 for no cap' }),
     /** The Collector's request-level wait; Sluice's `batch.wait_for_result` holds acknowledgements. Accepted, ignored. */
     wait_for_result: z.boolean().optional(),
   })
@@ -51,7 +57,7 @@ export const retrySchema = z
  * adds them to every exporter's notices (src/config/ignored-keys.ts).
  */
 export const HELPER_IGNORED_KEYS: Readonly<Record<string, string>> = {
-  'sending_queue.batch': 'exporter-side batching is not done; batches are sent as the pipeline hands them over. Put the batch processor in the pipeline for the same grouping',
+  'sending_queue.batch.flush_timeout': 'a consumer sends what is waiting at once rather than waiting for more; under load the queue fills and batches grow towards min_size',
   'sending_queue.wait_for_result': 'acknowledgement timing is set by the batch processor\'s wait_for_result and the queue\'s storage',
 };
 

@@ -73,7 +73,10 @@ export class ExporterHelper implements Consumer {
     this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock, { sizer: queueSettings.sizer, blockOnOverflow: queueSettings.block_on_overflow })) : undefined;
     if (this.#queue !== undefined) {
       this.#metrics.observeQueue(options.telemetry, this.#queue, this.#clock);
-      this.#consumers = new QueueConsumers(this.#queue, (batch) => this.#send(batch), this.#stop.signal, this.#logger, this.#clock);
+      const batch = queueSettings.batch;
+      // The Collector's exporter-side batching (`batch:` alone enables its defaults): a consumer gathers towards min_size, never past max_size.
+      const batching = batch === undefined ? undefined : { targetItems: batch?.min_size ?? 8192, maxItems: batch?.max_size ?? 0, byRequests: batch?.sizer === 'requests' };
+      this.#consumers = new QueueConsumers(this.#queue, (batch) => this.#send(batch), this.#stop.signal, this.#logger, this.#clock, batching);
     }
   }
 
