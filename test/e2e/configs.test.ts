@@ -79,6 +79,16 @@ describe('real-world Collector configs (test/configs)', () => {
     expect(queue.stderr).toContain('note: extensions.file_storage.compaction: accepted and ignored');
   });
 
+  test('--config env: and file: URIs, --set with ::, and --feature-gates (listed as ignored) work as on the Collector', async () => {
+    const text = readFileSync(join(DIR, 'collector-local-example.yaml'), 'utf8');
+    const result = await runCli(['validate', '--config', 'env:SLUICE_CONFIG_TEXT', '--config', `file:${join(DIR, 'browser-cors.yaml')}`, '--set', 'processors::batch::timeout=2s', '--feature-gates=+exporter.otlphttp.Foo,-telemetry.Bar'], { SLUICE_CONFIG_TEXT: text });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('note: --feature-gates: Sluice has no feature gates; ignored: exporter.otlphttp.Foo, telemetry.Bar');
+    const printed = await runCli(['print-config', '--config', 'env:SLUICE_CONFIG_TEXT', '--set', 'processors::batch::timeout=2s'], { SLUICE_CONFIG_TEXT: text });
+    expect(printed.stdout).toMatch(/batch:\n\s+send_batch_size: 10000\n\s+timeout: 2s/);
+    expect((await runCli(['validate', '--config', 'env:NOT_SET_ANYWHERE'])).stderr).toContain('environment variable NOT_SET_ANYWHERE is not set');
+  });
+
   test('the Helm chart config starts as rendered and passes SDK spans to a sink added with a yaml: config', async () => {
     const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
     const sink = new OtlpSink();
