@@ -6,7 +6,7 @@ import { defaultRegistry } from '../../src/components.ts';
 import { readRawConfig } from '../../src/config/load.ts';
 import { buildGraph } from '../../src/service/graph.ts';
 import { sdkSpans } from '../otlp/sdk-fixtures.ts';
-import { exportWith, traceExporter } from './sdk-clients.ts';
+import { exportWith, traceExporter, type Transport } from './sdk-clients.ts';
 import { freePorts, OtlpSink, ROOT, runCli, scrapeMetrics, startSluice, tempDir, waitFor } from './harness.ts';
 import { testScope } from './scope.ts';
 
@@ -45,18 +45,69 @@ const ENV: NodeJS.ProcessEnv = {
 const scope = testScope();
 
 /** A config from test/configs started on loopback: receivers, health and self-metrics moved to free ports. */
-async function startConfig(file: string, ports: { grpc: number; http: number; health: number; metrics: number }, env: NodeJS.ProcessEnv, args: string[]) {
+async function startConfig(file: string, ports: { grpc: number; http: number; health: number; metrics: number }, env: NodeJS.ProcessEnv, args: string[], protocols: readonly ('grpc' | 'http')[] = ['grpc', 'http']) {
   scope.running = await startSluice(readFileSync(join(DIR, file), 'utf8'), {
     healthPort: ports.health,
     env,
-    args: [
-      '--set', `receivers::otlp::protocols::grpc::endpoint=127.0.0.1:${ports.grpc}`,
-      '--set', `receivers::otlp::protocols::http::endpoint=127.0.0.1:${ports.http}`,
-      ...args,
-    ],
+    args: [...protocols.flatMap((p) => ['--set', `receivers::otlp::protocols::${p}::endpoint=127.0.0.1:${ports[p]}`]), ...args],
   });
   return scope.running;
 }
+
+interface StartCase {
+  file: string;
+  /** The protocols the config enables, and the one the SDK sends over. */
+  protocols: readonly ('grpc' | 'http')[];
+  transport: Transport;
+  /** The config's own extensions, to which health_check is added. */
+  extensions: readonly string[];
+  env: (sink: { grpc: number; http: number }) => NodeJS.ProcessEnv;
+  sdkHeaders?: Record<string, string>;
+  args?: (ports: { metrics: number; sinkHttp: number }) => string[];
+  check: (sink: OtlpSink) => boolean;
+}
+
+// The other configs that use only what Sluice runs: each started with its exporters' backends
+// (from the environment, as the configs read them) pointed at a sink.
+const START_CASES: StartCase[] = [
+  {
+    file: 'loki-tempo-tenants.yaml',
+    protocols: ['grpc', 'http'],
+    transport: 'http/protobuf',
+    extensions: ['headers_setter'],
+    env: (sink) => ({ TEMPO_ENDPOINT: `127.0.0.1:${sink.grpc}`, LOKI_ENDPOINT: `http://127.0.0.1:${sink.http}` }),
+    sdkHeaders: { 'X-Scope-OrgID': 'tenant-7' },
+    check: (sink) => sink.received.some((r) => r.signal === 'traces' && r.headers['x-scope-orgid'] === 'tenant-7'),
+  },
+  {
+    file: 'bearer-agent-gateway.yaml',
+    protocols: ['grpc'],
+    transport: 'grpc',
+    extensions: ['bearertokenauth', 'bearertokenauth/withscheme'],
+    env: (sink) => ({ OTLP_BACKEND: `127.0.0.1:${sink.grpc}` }),
+    sdkHeaders: { authorization: 'Bearer gw-token' },
+    check: (sink) => sink.received.some((r) => r.headers.authorization === 'Bearer gw-token'),
+  },
+  {
+    file: 'basicauth-server.yaml',
+    protocols: ['http'],
+    transport: 'http/json',
+    extensions: ['basicauth/server', 'basicauth/client'],
+    env: (sink) => ({ OTLP_BACKEND: `127.0.0.1:${sink.grpc}` }),
+    sdkHeaders: { authorization: `Basic ${Buffer.from('agent:agent-pass').toString('base64')}` },
+    check: (sink) => sink.received.some((r) => r.headers.authorization === `Basic ${Buffer.from('gw:gw-pass').toString('base64')}`),
+  },
+  {
+    file: 'self-metrics-otlp.yaml',
+    protocols: ['http'],
+    transport: 'http/protobuf',
+    extensions: [],
+    env: (sink) => ({ BACKEND: `http://127.0.0.1:${sink.http}` }),
+    // The periodic reader, faster, to the sink; /metrics on a free port.
+    args: ({ metrics, sinkHttp }) => ['--set', `service::telemetry::metrics::readers=[{periodic: {interval: 200, exporter: {otlp: {protocol: http/protobuf, endpoint: "http://127.0.0.1:${sinkHttp}/v1/metrics", headers: {signoz-ingestion-key: sz}}}}}, {pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${metrics}}}}}]`],
+    check: (sink) => sink.received.some((r) => r.signal === 'traces') && sink.of('metrics').some((m) => m.resourceMetrics[0]?.resource?.attributes.some((a) => a.key === 'service.name' && a.value.stringValue === 'otel-gateway')),
+  },
+];
 
 describe('real-world Collector configs (test/configs)', () => {
   test('there are configs, each says where it came from, and every one validates unchanged', () => {
@@ -88,6 +139,21 @@ describe('real-world Collector configs (test/configs)', () => {
     expect(printed.stdout).toMatch(/batch:\n\s+send_batch_size: 10000\n\s+timeout: 2s/);
     expect((await runCli(['validate', '--config', 'env:NOT_SET_ANYWHERE'])).stderr).toContain('environment variable NOT_SET_ANYWHERE is not set');
   });
+
+  test.each(START_CASES)('$file starts and carries SDK spans to its backends', async (c) => {
+    const [grpc, http, health, metrics, sinkGrpc, sinkHttp] = await freePorts(6);
+    const sink = new OtlpSink();
+    await sink.startGrpc(sinkGrpc);
+    await sink.startHttp(sinkHttp);
+    scope.cleanups.push(() => sink.stop());
+    await startConfig(c.file, { grpc, http, health, metrics }, { ...ENV, ...c.env({ grpc: sinkGrpc, http: sinkHttp }) }, [
+      '--config', `yaml:extensions::health_check::endpoint: 127.0.0.1:${health}`,
+      '--set', `service::extensions=[${[...c.extensions, 'health_check'].join(', ')}]`,
+      ...(c.args?.({ metrics, sinkHttp }) ?? ['--set', `service::telemetry::metrics::address=127.0.0.1:${metrics}`]),
+    ], c.protocols);
+    expect((await exportWith(traceExporter(c.transport, { grpc, http }, c.sdkHeaders), await sdkSpans(2))).code).toBe(0);
+    await waitFor(() => c.check(sink), 15_000, `${c.file}: what its backend should get`);
+  }, 60_000);
 
   test('the Helm chart config starts as rendered and passes SDK spans to a sink added with a yaml: config', async () => {
     const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
