@@ -32,8 +32,9 @@ const headerList = z
   .transform((headers) => (Array.isArray(headers) ? Object.fromEntries(headers.map((h) => [h.name, h.value])) : headers));
 
 const otlpPushSchema = z.strictObject({
-  protocol: z.enum(['http/protobuf', 'http/json', 'grpc'], { error: 'protocol must be http/protobuf or http/json (grpc is not offered for self-metrics)' }).default('http/protobuf'),
-  endpoint: z.string().regex(/^https?:\/\/[^/]/, 'must be an http:// or https:// URL (the OTLP/HTTP metrics URL, e.g. http://collector:4318/v1/metrics)'),
+  protocol: z.enum(['http/protobuf', 'http/json', 'grpc']).default('http/protobuf'),
+  /** The OTLP/HTTP metrics URL (http://collector:4318/v1/metrics), or for grpc the server (http://collector:4317; https for TLS). */
+  endpoint: z.string().regex(/^https?:\/\/[^/]/, 'must be an http:// or https:// URL (e.g. http://collector:4318/v1/metrics, or http://collector:4317 with protocol grpc)'),
   headers: headerList,
   compression: z.enum(['gzip', 'none']).default('none'),
   /** Milliseconds, as the configuration schema writes it, or a duration. */

@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.ts';
 import { HttpClient } from '../exporters/shared/http-client.ts';
 import { encodeJson } from '../otlp/json.ts';
 import { encodeMetrics } from '../otlp/protobuf.ts';
+import { GRPC_SERVICE_PATHS } from '../otlp/grpc-paths.ts';
 import type { ExportMetricsServiceRequest, KeyValue, Metric } from '../otlp/types.ts';
 
 // The Collector's periodic OTLP reader for its own metrics: every `interval`, the same families
@@ -74,6 +75,9 @@ export class PeriodicMetricsReader {
   readonly #logger: Logger;
   readonly #client: HttpClient;
   readonly #url: URL;
+  /** For protocol grpc: sends one request; grpc-js loads only when such a reader is configured. */
+  #grpc: Promise<(body: Uint8Array, headers: Record<string, string>, timeoutMs: number) => Promise<void>> | undefined;
+  #closeGrpc: (() => void) | undefined;
   readonly #startNanos = BigInt(Date.now()) * 1_000_000n;
   #timer: NodeJS.Timeout | undefined;
   #lastFailureLog = 0;
@@ -94,6 +98,15 @@ export class PeriodicMetricsReader {
 
   async push(): Promise<void> {
     const request = selfMetricsRequest(this.#telemetry, this.#resource, this.#startNanos, BigInt(Date.now()) * 1_000_000n);
+    if (this.#reader.protocol === 'grpc') {
+      try {
+        this.#grpc ??= this.#grpcSender();
+        await (await this.#grpc)(encodeMetrics(request), this.#reader.headers, Math.min(this.#reader.timeoutMs, this.#reader.timeout));
+      } catch (error) {
+        this.#failed(error);
+      }
+      return;
+    }
     const json = this.#reader.protocol === 'http/json';
     let body: Uint8Array = json ? Buffer.from(encodeJson('metrics', request)) : encodeMetrics(request);
     const headers: Record<string, string> = { ...this.#reader.headers, 'content-type': json ? 'application/json' : 'application/x-protobuf' };
@@ -105,12 +118,30 @@ export class PeriodicMetricsReader {
       const response = await this.#client.post(this.#url, headers, [body], undefined, Math.min(this.#reader.timeoutMs, this.#reader.timeout));
       if (response.status >= 300) throw new Error(`HTTP ${response.status}`);
     } catch (error) {
-      const now = Date.now();
-      if (now - this.#lastFailureLog < 60_000) return;
-      this.#lastFailureLog = now;
-      // The URL only: headers may carry an API key.
-      this.#logger.warn({ endpoint: this.#url.origin + this.#url.pathname, error: errorMessage(error) }, 'self-metrics push failed');
+      this.#failed(error);
     }
+  }
+
+  #failed(error: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastFailureLog < 60_000) return;
+    this.#lastFailureLog = now;
+    // The URL only: headers may carry an API key.
+    this.#logger.warn({ endpoint: this.#url.origin + this.#url.pathname, error: errorMessage(error) }, 'self-metrics push failed');
+  }
+
+  async #grpcSender(): Promise<(body: Uint8Array, headers: Record<string, string>, timeoutMs: number) => Promise<void>> {
+    const grpc = await import('@grpc/grpc-js');
+    const credentials = this.#url.protocol === 'https:' ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+    const client = new grpc.Client(this.#url.host, credentials);
+    this.#closeGrpc = () => client.close();
+    const identity = (bytes: Buffer): Buffer => bytes;
+    return (body, headers, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const metadata = new grpc.Metadata();
+        for (const key in headers) metadata.set(key.toLowerCase(), headers[key]);
+        client.makeUnaryRequest(GRPC_SERVICE_PATHS.metrics, identity, identity, Buffer.from(body.buffer, body.byteOffset, body.byteLength), metadata, { deadline: Date.now() + timeoutMs }, (error) => (error ? reject(new Error(`${grpc.status[error.code]}: ${error.details}`)) : resolve()));
+      });
   }
 
   async shutdown(): Promise<void> {
@@ -119,5 +150,6 @@ export class PeriodicMetricsReader {
     this.#timer = undefined;
     await this.push();
     this.#client.close();
+    this.#closeGrpc?.();
   }
 }

@@ -8,7 +8,7 @@ import { consoleLine } from '../../src/logger.ts';
 import { decodeMetrics } from '../../src/otlp/protobuf.ts';
 import { buildGraph, type Graph } from '../../src/service/graph.ts';
 import { PeriodicMetricsReader } from '../../src/service/self-metrics-push.ts';
-import { freePorts } from '../e2e/harness.ts';
+import { freePorts, OtlpSink } from '../e2e/harness.ts';
 import pino from 'pino';
 
 const registry = defaultRegistry();
@@ -52,7 +52,7 @@ describe('service.telemetry in the Collector\'s current shape', () => {
   });
 
   test('mistakes in readers are reported with their paths', () => {
-    expect(problemsOf('{ metrics: { readers: [{ periodic: { exporter: { otlp: { endpoint: "collector:4317", protocol: grpc } } } }] } }').join('\n')).toMatch(/readers\[0\]/);
+    expect(problemsOf('{ metrics: { readers: [{ periodic: { exporter: { otlp: { endpoint: "collector:4317", protocol: grpc } } } }] } }').join('\n')).toMatch(/readers\[0\]\.periodic\.exporter\.otlp\.endpoint: must be an http/);
     expect(problemsOf('{ logs: { encoding: yaml } }')).toEqual(['service.telemetry.logs.encoding: must be one of "json", "console"; got "yaml"']);
     expect(problemsOf('{ metrics: { readers: [{ pull: { exporter: { prometheus: { host: 127.0.0.1, port: 8888, without_units: true } } } }] } }').join('\n')).toContain('unit suffixes');
   });
@@ -107,6 +107,26 @@ describe('service.telemetry in the Collector\'s current shape', () => {
       expect(request.resourceMetrics[0].resource?.attributes).toEqual([{ key: 'service.name', value: { stringValue: 'sluice' } }]);
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('a periodic reader with protocol grpc pushes over OTLP/gRPC', async () => {
+    const [port] = await freePorts(1);
+    const sink = new OtlpSink();
+    await sink.startGrpc(port);
+    try {
+      const telemetry = new Telemetry();
+      telemetry.counter('otelcol_receiver_accepted_spans_total', 'accepted', ['receiver']).add(5, { receiver: 'otlp' });
+      const reader = new PeriodicMetricsReader(
+        { intervalMs: 60_000, timeoutMs: 5_000, timeout: 5_000, protocol: 'grpc', endpoint: `http://127.0.0.1:${port}`, headers: { 'x-key': 'k' }, compression: 'none' },
+        telemetry, { 'service.name': 'sluice' }, pino({ level: 'silent' }),
+      );
+      await reader.push();
+      await reader.shutdown();
+      expect(sink.received[0].headers['x-key']).toBe('k');
+      expect(sink.of('metrics')[0].resourceMetrics[0].scopeMetrics[0].metrics.map((m) => m.name)).toContain('otelcol_receiver_accepted_spans');
+    } finally {
+      await sink.stop();
     }
   });
 });
