@@ -155,6 +155,15 @@ export function telemetryNotices(raw: unknown): ConfigProblem[] {
   for (const key of ['development', 'disable_caller', 'disable_stacktrace', 'sampling', 'error_output_paths', 'processors']) {
     if (logs[key] !== undefined) notices.push({ path: `service.telemetry.logs.${key}`, message: 'accepted and ignored: it tunes the Collector\'s zap logger; Sluice logs through pino to logs.output_paths' });
   }
+  const readers = (t.metrics as { readers?: unknown } | undefined)?.readers;
+  if (Array.isArray(readers)) {
+    for (const [i, reader] of readers.entries()) {
+      const otlp = (reader as { periodic?: { exporter?: { otlp?: Record<string, unknown> } } } | null)?.periodic?.exporter?.otlp;
+      for (const key of ['temporality_preference', 'insecure']) {
+        if (otlp?.[key] !== undefined) notices.push({ path: `service.telemetry.metrics.readers[${i}].periodic.exporter.otlp.${key}`, message: key === 'insecure' ? 'accepted and ignored: the endpoint\'s scheme (http or https) decides TLS' : 'accepted and ignored: self-metrics are always pushed cumulative' });
+      }
+    }
+  }
   if (t.traces !== undefined) notices.push({ path: 'service.telemetry.traces', message: 'accepted and ignored: Sluice emits no traces of its own' });
   const level = t.metrics?.level;
   if (level === 'basic' || level === 'detailed') notices.push({ path: 'service.telemetry.metrics.level', message: `"${level}" serves the same metrics as "normal": Sluice has one set` });
