@@ -158,6 +158,10 @@ export function telemetryNotices(raw: unknown): ConfigProblem[] {
   const readers = (t.metrics as { readers?: unknown } | undefined)?.readers;
   if (Array.isArray(readers)) {
     for (const [i, reader] of readers.entries()) {
+      const prometheus = (reader as { pull?: { exporter?: { prometheus?: Record<string, unknown> } } } | null)?.pull?.exporter?.prometheus;
+      for (const key of ['without_scope_info', 'with_resource_constant_labels']) {
+        if (prometheus?.[key] !== undefined) notices.push({ path: `service.telemetry.metrics.readers[${i}].pull.exporter.prometheus.${key}`, message: 'accepted and ignored: Sluice writes no scope labels, and labels every series with service_name, service_instance_id and service_version' });
+      }
       const otlp = (reader as { periodic?: { exporter?: { otlp?: Record<string, unknown> } } } | null)?.periodic?.exporter?.otlp;
       for (const key of ['temporality_preference', 'insecure']) {
         if (otlp?.[key] !== undefined) notices.push({ path: `service.telemetry.metrics.readers[${i}].periodic.exporter.otlp.${key}`, message: key === 'insecure' ? 'accepted and ignored: the endpoint\'s scheme (http or https) decides TLS' : 'accepted and ignored: self-metrics are always pushed cumulative' });
