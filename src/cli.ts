@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { stringify as stringifyYaml } from 'yaml';
 import { ConfigError, readRawConfig } from './config/load.ts';
+import { redactSecrets } from './config/redact.ts';
 import { defaultRegistry } from './components.ts';
 import { createLogger } from './logger.ts';
 import { buildGraph, type Graph } from './service/graph.ts';
@@ -9,10 +11,13 @@ import { Service } from './service/service.ts';
 const USAGE = `Usage:
   sluice [run] --config FILE [--config FILE …] [--set key.path=value …]
   sluice validate --config FILE [--config FILE …] [--set key.path=value …]
+  sluice print-config --config FILE …   the merged, expanded config, secrets hidden
   sluice components
   sluice --version | --help
 
-Config files merge in order; --set overrides single values (service.telemetry.logs.level=debug).
+--config takes a path or the Collector's URIs: file:PATH, env:VAR, yaml:key::path: value.
+Config files merge in order; --set overrides single values (service::telemetry::logs::level=debug, or with dots).
+--feature-gates is accepted for Collector command lines; Sluice has no gates, and lists the ones it ignores.
 Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.`;
 
 function version(): string {
@@ -29,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', multiple: true, short: 'c' },
         set: { type: 'string', multiple: true },
+        'feature-gates': { type: 'string', multiple: true },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -57,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  if (command !== 'run' && command !== 'validate') {
+  if (command !== 'run' && command !== 'validate' && command !== 'print-config') {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -66,10 +72,15 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const gates = (values['feature-gates'] ?? []).flatMap((list) => list.split(',')).map((g) => g.trim().replace(/^[+-]/, '')).filter((g) => g !== '');
+  if (gates.length > 0) process.stderr.write(`note: --feature-gates: Sluice has no feature gates; ignored: ${gates.join(', ')}\n`);
+
   // validate and run build the same graph: run starts nothing unless validate would pass.
   let graph: Graph;
   try {
-    graph = buildGraph(readRawConfig({ files: values.config, sets: values.set }), registry);
+    const source = readRawConfig({ files: values.config, sets: values.set });
+    if (command === 'print-config') process.stdout.write(stringifyYaml(redactSecrets(source.raw)));
+    graph = buildGraph(source, registry);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -77,13 +88,18 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  if (command === 'print-config') return 0;
   if (command === 'validate') {
+    for (const notice of graph.notices) process.stderr.write(`note: ${notice.path}: ${notice.message}\n`);
     process.stdout.write(`configuration is valid: ${graph.pipelines.length} pipeline(s)\n`);
     return 0;
   }
   const config = graph.config;
 
-  const logger = createLogger(config.telemetry.logs.level);
+  const logs = config.telemetry.logs;
+  const logger = createLogger(logs.level, { encoding: logs.encoding, outputPaths: logs.output_paths, initialFields: logs.initial_fields });
+  // Each key accepted and ignored, and each deprecated name, once at start.
+  for (const notice of graph.notices) logger.warn({ key: notice.path }, notice.message);
   const service = new Service(graph, { logger });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -12,6 +12,9 @@ import { healthCheckExtensionFactory } from './extensions/health_check/index.ts'
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.ts';
 import { fileStorageExtensionFactory } from './extensions/file_storage/index.ts';
 import { statusPageExtensionFactory } from './extensions/status_page/index.ts';
+import { basicAuthExtensionFactory } from './extensions/basicauth/index.ts';
+import { headersSetterExtensionFactory } from './extensions/headers_setter/index.ts';
+import { zpagesExtensionFactory } from './extensions/zpages/index.ts';
 import { tenantProcessorFactory } from './processors/tenant/factory.ts';
 import { routingProcessorFactory } from './processors/routing/index.ts';
 import { cardinalityLimitProcessorFactory } from './processors/cardinality_limit/factory.ts';
@@ -53,6 +56,9 @@ export const COMPONENTS: readonly AnyFactory[] = [
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,
   statusPageExtensionFactory,
+  basicAuthExtensionFactory,
+  headersSetterExtensionFactory,
+  zpagesExtensionFactory,
 ];
 
 export function defaultRegistry(): Registry {

@@ -51,13 +51,11 @@ export function readRawConfig(options: LoadOptions): RawConfig {
   const expandProblems: ExpandProblem[] = [];
   const env = options.env ?? process.env;
   let merged: Record<string, unknown> = {};
-  const sources: Array<{ name: string; text: string }> = [];
-  for (const file of options.files) {
-    try {
-      sources.push({ name: file, text: readFileSync(file, 'utf8') });
-    } catch (error) {
-      problems.push({ path: '', message: `cannot read config file ${file}: ${(error as Error).message}` });
-    }
+  const sources: Source[] = [];
+  for (const uri of options.files) {
+    const source = readSource(uri, env);
+    if ('problem' in source) problems.push({ path: '', message: source.problem });
+    else sources.push(source);
   }
   for (const [i, text] of (options.texts ?? []).entries()) sources.push({ name: `<inline ${i}>`, text });
 
@@ -73,7 +71,7 @@ export function readRawConfig(options: LoadOptions): RawConfig {
       problems.push({ path: '', message: `${source.name}: the top level must be a map` });
       continue;
     }
-    const expanded = expandEnv(value, env, expandProblems) as Record<string, unknown>;
+    const expanded = expandEnv(source.nested ? nestKeys(value) : value, env, expandProblems) as Record<string, unknown>;
     merged = mergeDeep(merged, expanded);
   }
 
@@ -83,7 +81,9 @@ export function readRawConfig(options: LoadOptions): RawConfig {
       problems.push({ path: '', message: `--set ${assignment}: expected key.path=value` });
       continue;
     }
-    const keyPath = assignment.slice(0, eq).split('.');
+    // The Collector writes --set paths with `::` (ids may hold dots); Sluice's older `a.b.c` still works.
+    const key = assignment.slice(0, eq);
+    const keyPath = key.includes('::') ? key.split('::') : key.split('.');
     let value: unknown;
     try {
       value = parseYaml(assignment.slice(eq + 1));
@@ -95,6 +95,41 @@ export function readRawConfig(options: LoadOptions): RawConfig {
 
   if (problems.length > 0) throw new ConfigError([...problems, ...expandProblems]);
   return { raw: merged, problems: expandProblems };
+}
+
+interface Source {
+  name: string;
+  text: string;
+  /** `yaml:` sources write nested keys as `a::b`. */
+  nested?: boolean;
+}
+
+/**
+ * A `--config` value, with the Collector's URI schemes: `file:PATH`, `env:VAR` (the config text in
+ * a variable), `yaml:a::b: value` (inline YAML, `::` nesting keys); anything else is a file path.
+ */
+function readSource(uri: string, env: NodeJS.ProcessEnv): Source | { problem: string } {
+  const scheme = /^([a-z][a-z0-9+.-]*):(.*)$/s.exec(uri);
+  if (scheme !== null && scheme[1] === 'env') {
+    const text = env[scheme[2]];
+    return text === undefined ? { problem: `--config ${uri}: environment variable ${scheme[2]} is not set` } : { name: uri, text };
+  }
+  if (scheme !== null && scheme[1] === 'yaml') return { name: 'yaml:', text: scheme[2], nested: true };
+  if (scheme !== null && (scheme[1] === 'http' || scheme[1] === 'https')) return { problem: `--config ${uri}: the ${scheme[1]} config provider is not supported; download the file and pass its path` };
+  const path = scheme !== null && scheme[1] === 'file' ? scheme[2] : uri;
+  try {
+    return { name: path, text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    return { problem: `cannot read config file ${path}: ${(error as Error).message}` };
+  }
+}
+
+/** `{ "a::b": 1 }` → `{ a: { b: 1 } }`, merging siblings. */
+function nestKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  let out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out = mergeDeep(out, nest(key.split('::'), nestKeys(item)));
+  return out;
 }
 
 function nest(path: readonly string[], value: unknown): Record<string, unknown> {

@@ -109,3 +109,12 @@ export function endpointProblem(value: string): string | undefined {
   if (Number(match[1]) > 65_535) return `endpoint "${value}": port ${match[1]} is out of range (0-65535)`;
   return undefined;
 }
+
+/**
+ * A text field that a whole `${env:VAR}` reference may fill: the reference takes its YAML type
+ * (`123456` is a number), but a Grafana Cloud instance id or a numeric API key is still text,
+ * as the Collector reads it into its string fields.
+ */
+export function text() {
+  return z.union([z.string(), z.number(), z.boolean()]).transform(String);
+}

@@ -6,7 +6,9 @@ import type { ConfigProblem } from './load.ts';
 import { exporterConfigSchema } from './exporter-settings.ts';
 import { formatPath } from './path.ts';
 import { salvage, type Salvaged } from './salvage.ts';
-import { duration, endpointProblem, section } from './units.ts';
+import { section } from './units.ts';
+import { telemetryNotices, telemetrySchema, type TelemetryConfig } from './telemetry.ts';
+import { ignoredKeyNotices } from './ignored-keys.ts';
 
 export interface ComponentConfig<F extends AnyFactory = AnyFactory> {
   id: string;
@@ -47,33 +49,7 @@ const idList = z.array(z.string().min(1)).default([]);
 
 const PIPELINE_LISTS = ['receivers', 'processors', 'exporters'] as const;
 
-const telemetrySchema = z
-  .object({
-    metrics: z
-      .object({
-        /** host:port of the Prometheus /metrics endpoint; empty turns it off. */
-        address: z
-          .string()
-          .default('127.0.0.1:8888')
-          .superRefine((address, ctx) => {
-            const problem = address === '' ? undefined : endpointProblem(address);
-            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-          }),
-      })
-      .strict()
-      .default({ address: '127.0.0.1:8888' }),
-    logs: z
-      .object({
-        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-      })
-      .strict()
-      .default({ level: 'info' }),
-    /** How long a graceful shutdown may take before queues are left to persistent storage. */
-    shutdown_timeout: duration('30s'),
-  })
-  .strict();
-
-export type TelemetryConfig = z.output<typeof telemetrySchema>;
+export type { TelemetryConfig };
 
 const TOP_KEYS = [...SECTIONS, 'connectors', 'service'];
 const SERVICE_KEYS = ['extensions', 'telemetry', 'pipelines'];
@@ -165,6 +141,8 @@ export interface ParsedConfig {
   defined: Record<Section, Map<string, AnyFactory | undefined>>;
   /** Components whose config has mistakes, with those values taken out, for the graph checks alone. */
   partial: Record<Section, Map<string, Salvaged>>;
+  /** Keys accepted and ignored (harmless), or deprecated names: logged once at start, printed by validate. */
+  notices: ConfigProblem[];
 }
 
 /**
@@ -174,6 +152,7 @@ export interface ParsedConfig {
  */
 export function parseConfig(raw: Record<string, unknown>, registry: Registry): ParsedConfig {
   const problems: ConfigProblem[] = [];
+  const notices: ConfigProblem[] = [];
   for (const key of Object.keys(raw)) {
     if (!TOP_KEYS.includes(key)) problems.push({ path: key, message: `unknown key "${key}"${suggestKey(key, TOP_KEYS)}` });
   }
@@ -211,6 +190,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
         problems.push({ path, message: `unknown ${kind} type "${type}"${suggest(type, registry.types(kind))}` });
         continue;
       }
+      notices.push(...ignoredKeyNotices(factory, type, path, value));
       const schema = factory.kind === 'exporter' ? exporterConfigSchema(factory) : factory.configSchema;
       const parsed = schema.safeParse(value ?? {}, { reportInput: true });
       if (parsed.success) {
@@ -237,6 +217,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
   const telemetry = parseWithProblems(section(telemetrySchema).nullable(), serviceRaw.telemetry, 'service.telemetry');
   problems.push(...telemetry.problems);
   if (telemetry.data) result.telemetry = telemetry.data;
+  notices.push(...telemetryNotices(serviceRaw.telemetry));
   const extensions = parseWithProblems(idList.nullable(), serviceRaw.extensions, 'service.extensions');
   problems.push(...extensions.problems);
   for (const [i, id] of (extensions.data ?? []).entries()) {
@@ -254,7 +235,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
     const pipeline = parsePipeline(pipelineId, value, defined, problems);
     if (pipeline !== undefined) result.pipelines.push(pipeline);
   }
-  return { config: result, problems, defined, partial };
+  return { config: result, problems, defined, partial, notices };
 }
 
 function parsePipeline(

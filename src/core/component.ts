@@ -58,6 +58,14 @@ export interface HealthEvent {
   at: number;
 }
 
+/** What the running service is made of, for pages that show it (zpages). */
+export interface ServiceDescription {
+  startedAt: number;
+  version: string;
+  pipelines: ReadonlyArray<{ id: string; receivers: readonly string[]; processors: readonly string[]; exporters: readonly string[] }>;
+  extensions: readonly string[];
+}
+
 export interface Host {
   /** A started extension instance by id, for components that depend on one (auth, storage). */
   getExtension<T = unknown>(id: string): T | undefined;
@@ -69,6 +77,8 @@ export interface Host {
   setOverload(overloaded: boolean): void;
   /** What Sluice holds, process-wide; components that hold data count it here. */
   readonly memory: MemoryBudget;
+  /** The pipelines and components, once the service has planned them; undefined for hosts built by hand. */
+  describeService?(): ServiceDescription | undefined;
 }
 
 export interface CreateContext<C> {
@@ -104,6 +114,8 @@ export interface ProcessorFactory<C = any> {
   /** Whether it edits batches in place; fan-out gives mutators their own copy. */
   readonly mutatesData: boolean;
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** Called once per pipeline that lists it (ctx.pipelines then holds that one pipeline). */
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
@@ -123,6 +135,8 @@ export interface ExporterFactory<C = any> {
   readonly kind: 'exporter';
   readonly type: string;
   readonly aliases?: readonly string[];
+  /** Those of `aliases` that are old names: accepted with a warning naming `type`. */
+  readonly deprecatedAliases?: readonly string[];
   readonly signals: readonly Signal[];
   /**
    * The exporter's own fields, as a z.object. The framework adds the helper's settings
@@ -130,6 +144,8 @@ export interface ExporterFactory<C = any> {
    * schema declares one of those keys itself, which it then reads too.
    */
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ExporterContext<C>): Exporter | Promise<Exporter>;
@@ -158,9 +174,11 @@ export interface ReceiverFactory<C = any> {
   readonly type: string;
   readonly signals: readonly Signal[];
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** The request headers it copies into batch metadata, for processors that read them (tenant). */
-  metadataHeaders?(config: C): readonly string[];
+  metadataHeaders?(config: C): readonly string[] | undefined;
   /** The addresses it listens on, so the graph build can refuse two components on one port. */
   listenEndpoints?(config: C): readonly ListenEndpoint[];
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
@@ -173,9 +191,13 @@ export interface ExtensionFactory<C = any> {
   readonly kind: 'extension';
   readonly type: string;
   readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
   exampleConfig?(env: ExampleEnv): Record<string, unknown>;
   /** What it offers the components that name it (an authenticator, a storage for queues). */
   readonly provides?: readonly ExtensionCapability[];
+  /** What it offers with this config, when that depends on the config (basicauth: client_auth or htpasswd); else `provides`. */
+  capabilities?(config: C): readonly ExtensionCapability[];
   listenEndpoints?(config: C): readonly ListenEndpoint[];
   validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: CreateContext<C>): Extension | Promise<Extension>;

@@ -10,8 +10,12 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** What an extension offers other components; a factory declares it in `provides`. */
-export type ExtensionCapability = 'authenticator' | 'storage';
+/**
+ * What an extension offers other components; a factory declares it in `provides` (or, when it
+ * depends on the config, `capabilities`). `authenticator` checks incoming requests (receivers'
+ * auth); `client_authenticator` adds credentials to outgoing ones (exporters' auth).
+ */
+export type ExtensionCapability = 'authenticator' | 'client_authenticator' | 'storage';
 
 export interface ExtensionView {
   id: string;
@@ -62,6 +66,12 @@ export interface GraphContext<C> {
   extensions: ReadonlyMap<string, ExtensionView>;
 }
 
+const CAPABILITY_NAMES: Record<ExtensionCapability, string> = {
+  authenticator: 'an authenticator extension',
+  client_authenticator: 'a client authenticator extension (one that adds credentials to outgoing requests)',
+  storage: 'a storage extension',
+};
+
 /**
  * The problem with a reference to an extension that must offer `capability`, or undefined when it
  * is sound: defined, of the right kind, and started by `service.extensions`.
@@ -78,8 +88,8 @@ export function extensionReferenceProblem(
   if (extension === undefined) return { path, message: `extension "${id}" is not defined under extensions${known}` };
   if (extension.provides === undefined) return undefined;
   const type = extension.type === id ? '' : ` (${extension.type})`;
-  const article = /^[aeiou]/.test(capability) ? 'an' : 'a';
-  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}"${type} is not ${article} ${capability} extension${known}` };
+  const what = CAPABILITY_NAMES[capability];
+  if (!extension.provides.includes(capability)) return { path, message: `extension "${id}"${type} is not ${what}${known}` };
   if (!extension.enabled) return { path, message: `extension "${id}" is not started: add it to service.extensions` };
   return undefined;
 }

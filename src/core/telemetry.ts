@@ -42,9 +42,15 @@ abstract class Family {
 
   abstract get type(): string;
 
-  render(out: string[]): void {
+  /** `constant` is the resource's labels, already formatted (`service_name="sluice",…`), or ''. */
+  render(out: string[], constant = ''): void {
     out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`);
-    for (const series of this.collect()) out.push(`${this.name}${formatLabels(this.labelNames, series.labels)} ${formatValue(series.value)}`);
+    for (const series of this.collect()) out.push(`${this.name}${formatLabels(this.labelNames, series.labels, constant)} ${formatValue(series.value)}`);
+  }
+
+  /** The current series, read at call time (for pushing self-metrics over OTLP). */
+  snapshot(): Series[] {
+    return [...this.collect()];
   }
 
   protected collect(): Iterable<Series> {
@@ -112,6 +118,15 @@ export interface BoundHistogram {
   observe(value: number, count?: number): void;
 }
 
+export interface HistogramSnapshot {
+  labels: Labels;
+  bounds: readonly number[];
+  /** Per bucket (not cumulative), bounds.length + 1 of them. */
+  counts: readonly number[];
+  sum: number;
+  count: number;
+}
+
 interface HistogramSeries extends Series {
   /** Per-bucket (not cumulative) counts; the last slot is +Inf. */
   counts: Float64Array;
@@ -175,19 +190,28 @@ export class Histogram extends Family {
     return total;
   }
 
-  override render(out: string[]): void {
+  override render(out: string[], constant = ''): void {
     out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
+    const names = [...this.labelNames, 'le'];
     for (const series of this.series.values() as Iterable<HistogramSeries>) {
-      const base = formatLabels(this.labelNames, series.labels);
-      const prefix = base === '' ? '{' : `${base.slice(0, -1)},`;
       let cumulative = 0;
       for (let i = 0; i <= this.bounds.length; i++) {
         cumulative += series.counts[i];
         const le = i === this.bounds.length ? '+Inf' : formatValue(this.bounds[i]);
-        out.push(`${this.name}_bucket${prefix}le="${le}"} ${formatValue(cumulative)}`);
+        out.push(`${this.name}_bucket${formatLabels(names, { ...series.labels, le }, constant)} ${formatValue(cumulative)}`);
       }
+      const base = formatLabels(this.labelNames, series.labels, constant);
       out.push(`${this.name}_sum${base} ${formatValue(series.sum)}`, `${this.name}_count${base} ${formatValue(series.value)}`);
     }
+  }
+
+  /** Per series, per-bucket counts, for the periodic OTLP reader. */
+  histograms(): HistogramSnapshot[] {
+    const out: HistogramSnapshot[] = [];
+    for (const series of this.series.values() as Iterable<HistogramSeries>) {
+      out.push({ labels: series.labels, bounds: this.bounds, counts: [...series.counts], sum: series.sum, count: series.value });
+    }
+    return out;
   }
 
   /** Per series: the count as value, the sum, and cumulative bucket counts (the last is +Inf). */
@@ -234,6 +258,28 @@ export type Observation = { labels: Labels; value: number };
 
 export class Telemetry {
   readonly #families = new Map<string, Family>();
+  #constant = '';
+  #constantLabels: Labels = {};
+
+  /**
+   * Labels on every series, from `service.telemetry.resource`: the Collector labels its own metrics
+   * with service_name, service_instance_id and service_version, and dashboards select on them.
+   */
+  setConstantLabels(labels: Labels): void {
+    this.#constantLabels = labels;
+    const names = Object.keys(labels);
+    this.#constant = formatLabels(names, labels, '').slice(1, -1);
+  }
+
+  get constantLabels(): Labels {
+    return this.#constantLabels;
+  }
+
+  /** Every family with its current series, for the periodic OTLP reader. */
+  families(): Array<{ name: string; help: string; type: string; series: Series[]; histograms?: HistogramSnapshot[] }> {
+    return [...this.#families.values()].map((f) => (f instanceof Histogram ? { name: f.name, help: f.help, type: f.type, series: [], histograms: f.histograms() } : { name: f.name, help: f.help, type: f.type, series: f.snapshot() }));
+  }
+
   readonly #status = new Map<string, () => unknown>();
 
   /** A JSON document served at /status on the metrics address (e.g. cardinality offenders). */
@@ -304,14 +350,14 @@ export class Telemetry {
   /** The Prometheus text exposition format, version 0.0.4. */
   render(): string {
     const out: string[] = [];
-    for (const family of this.#families.values()) family.render(out);
+    for (const family of this.#families.values()) family.render(out, this.#constant);
     out.push('');
     return out.join('\n');
   }
 }
 
-function formatLabels(names: readonly string[], labels: Labels): string {
-  let text = '';
+function formatLabels(names: readonly string[], labels: Labels, constant: string): string {
+  let text = constant;
   for (let i = 0; i < names.length; i++) {
     const value = labels[names[i]];
     if (value === undefined) continue;

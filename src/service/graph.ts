@@ -1,5 +1,5 @@
-import type { ConfigProblem } from '../core/component.ts';
-import { extensionReferenceProblem, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
+import type { ConfigProblem, ExtensionFactory } from '../core/component.ts';
+import { extensionReferenceProblem, type ExtensionCapability, type ExtensionView, type GraphContext, type NodeView, type PipelineView } from '../core/graph.ts';
 import { helperSettings } from '../config/exporter-settings.ts';
 import { isUnder } from '../config/path.ts';
 import { ConfigError, type RawConfig } from '../config/load.ts';
@@ -36,6 +36,8 @@ export interface Graph {
   pipelines: readonly PipelineConfig[];
   /** One receiver instance per id, shared by the pipelines that list it. */
   receivers: readonly ReceiverNode[];
+  /** Keys accepted and ignored, and deprecated names: `run` logs each once at start, `validate` prints them. */
+  notices: readonly ConfigProblem[];
 }
 
 /** Checks a loaded config all the way through. Throws ConfigError listing every problem, each with its path. */
@@ -43,7 +45,7 @@ export function buildGraph(source: RawConfig, registry: Registry): Graph {
   const parsed = parseConfig(source.raw, registry);
   const problems = [...source.problems, ...withoutEchoes(parsed.problems, source.problems), ...checkGraph(parsed)];
   if (problems.length > 0) throw new ConfigError(problems);
-  return plan(parsed.config);
+  return { ...plan(parsed.config), notices: parsed.notices };
 }
 
 /**
@@ -60,7 +62,7 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   const { config, defined } = parsed;
   const extensions = new Map<string, ExtensionView>();
   for (const [id, factory] of defined.extensions) {
-    extensions.set(id, { id, type: factory?.type ?? id, provides: factory?.kind === 'extension' ? (factory.provides ?? []) : undefined, enabled: config.serviceExtensions.includes(id) });
+    extensions.set(id, { id, type: factory?.type ?? id, provides: factory?.kind === 'extension' ? capabilitiesOf(factory, configOf(parsed, 'extensions', id)) : undefined, enabled: config.serviceExtensions.includes(id) });
   }
   const views = {
     receivers: nodeViews(parsed, 'receivers'),
@@ -94,6 +96,12 @@ export function checkGraph(parsed: ParsedConfig): ConfigProblem[] {
   // What the graph says about a value taken out of a mistaken config is the same mistake again.
   const removed = SECTIONS.flatMap((section) => [...parsed.partial[section].values()].flatMap((p) => p.removed));
   return unique(problems.filter((p) => !isUnder(p.path, removed)));
+}
+
+/** What an extension offers: by its config where the factory says so, else what it always provides. */
+function capabilitiesOf(factory: ExtensionFactory, extensionConfig: unknown): readonly ExtensionCapability[] {
+  if (factory.capabilities !== undefined && extensionConfig !== undefined) return factory.capabilities(extensionConfig);
+  return factory.provides ?? [];
 }
 
 const SECTIONS = ['receivers', 'processors', 'exporters', 'extensions'] as const;
@@ -130,7 +138,7 @@ function portClashes(parsed: ParsedConfig): ConfigProblem[] {
       for (const { path, endpoint } of factory.listenEndpoints?.(componentConfig) ?? []) add(`${section}.${id}.${path}`, endpoint);
     }
   }
-  if (config.telemetry.metrics.address !== '') add('service.telemetry.metrics.address', config.telemetry.metrics.address);
+  for (const { path, endpoint } of config.telemetry.metrics.listeners) add(`service.telemetry.metrics.${path}`, endpoint);
 
   const problems: ConfigProblem[] = [];
   for (const [i, later] of listeners.entries()) {
@@ -194,5 +202,5 @@ export function plan(config: ServiceConfig): Graph {
       (node.pipelines[pipeline.signal] ??= []).push(pipeline.id);
     }
   }
-  return { config, extensions: config.serviceExtensions, exporters, pipelines: config.pipelines, receivers: [...receivers.values()] };
+  return { config, extensions: config.serviceExtensions, exporters, pipelines: config.pipelines, receivers: [...receivers.values()], notices: [] };
 }

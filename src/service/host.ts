@@ -1,4 +1,4 @@
-import type { HealthEvent, HealthState, Host } from '../core/component.ts';
+import type { HealthEvent, HealthState, Host, ServiceDescription } from '../core/component.ts';
 import { MemoryBudget } from '../core/memory.ts';
 
 /** What components may ask of the running service. */
@@ -8,6 +8,15 @@ export class ServiceHost implements Host {
   readonly #overloadListeners: Array<(overloaded: boolean) => void> = [];
   #overloaded = false;
   readonly memory = new MemoryBudget();
+  #description: ServiceDescription | undefined;
+
+  setDescription(description: ServiceDescription): void {
+    this.#description = description;
+  }
+
+  describeService(): ServiceDescription | undefined {
+    return this.#description;
+  }
 
   addExtension(id: string, instance: unknown): void {
     this.#extensions.set(id, instance);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type {
@@ -25,6 +27,16 @@ import { IngestLagRecorder, tenantLabeller } from '../core/latency.ts';
 import { ServiceHost } from './host.ts';
 import { CountingConsumer, ProcessorNode, processorCounters } from './processor-node.ts';
 import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
+import { PeriodicMetricsReader } from './self-metrics-push.ts';
+import { resourceLabels, telemetryResource } from '../config/telemetry.ts';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '';
+  }
+}
 
 interface Named<T> {
   id: string;
@@ -49,7 +61,8 @@ export class Service {
   readonly #exporters: Named<ExporterHelper>[] = [];
   readonly #processors: Named<Processor>[] = [];
   readonly #receivers: Named<Receiver>[] = [];
-  #metricsServer: Server | undefined;
+  readonly #metricsServers: Server[] = [];
+  readonly #metricsReaders: PeriodicMetricsReader[] = [];
   #shutdown: Promise<void> | undefined;
   #started = false;
 
@@ -67,8 +80,20 @@ export class Service {
     // The graph, for the status page and /status: which components each pipeline runs, in order.
     this.telemetry.status('pipelines', () => config.pipelines.map((p) => ({ id: p.id, signal: p.signal, receivers: p.receivers, processors: p.processors, exporters: p.exporters })));
     this.host.memory.register(this.telemetry);
-    if (config.telemetry.metrics.address !== '') {
-      this.#metricsServer = await startMetricsServer(this.telemetry, config.telemetry.metrics.address);
+    const version = packageVersion();
+    this.host.setDescription({
+      startedAt,
+      version,
+      pipelines: graph.pipelines.map((p) => ({ id: p.id, receivers: p.receivers, processors: p.processors, exporters: p.exporters })),
+      extensions: graph.extensions,
+    });
+    const resource = telemetryResource(config.telemetry.resource, version, randomUUID());
+    this.telemetry.setConstantLabels(resourceLabels(resource));
+    for (const { endpoint } of config.telemetry.metrics.listeners) this.#metricsServers.push(await startMetricsServer(this.telemetry, endpoint));
+    for (const reader of config.telemetry.metrics.periodic) {
+      const periodic = new PeriodicMetricsReader(reader, this.telemetry, resource, this.#logger);
+      periodic.start();
+      this.#metricsReaders.push(periodic);
     }
 
     for (const id of graph.extensions) {
@@ -188,7 +213,8 @@ export class Service {
     for (const processor of this.#processors) await stopAll([processor], this.#logger);
     await Promise.all(this.#exporters.map(({ id, instance }) => instance.shutdown(deadline).catch((error) => this.#logger.error({ component: id, error: String(error) }, 'shutdown failed'))));
     await stopAll([...this.#extensions].reverse(), this.#logger);
-    if (this.#metricsServer !== undefined) await closeServer(this.#metricsServer);
+    await Promise.all(this.#metricsReaders.map((reader) => reader.shutdown()));
+    await Promise.all(this.#metricsServers.map((server) => closeServer(server)));
     this.#logger.info('sluice stopped');
   }
 }

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { defaultRegistry } from '../../src/components.ts';
 import { ConfigError, readRawConfig } from '../../src/config/load.ts';
 import { buildGraph } from '../../src/service/graph.ts';
+import { CONFIG_ENV } from './env.ts';
 import type { ExportLogsServiceRequest, ExportTraceServiceRequest, KeyValue } from '../../src/otlp/types.ts';
 import { writeFileSync } from 'node:fs';
 import { freePorts, OtlpSink, runCli, type RunningSluice, startSluice, tempDir, waitFor } from '../e2e/harness.ts';
@@ -19,7 +20,7 @@ import { exportWith, logExporter, traceExporter } from '../e2e/sdk-clients.ts';
 
 const DIR = import.meta.dirname;
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
-const ENV = { DT_ENDPOINT: 'https://abc12345.live.dynatrace.com/api/v2/otlp', DT_API_TOKEN: 'dt0c01.sample', DB_KEY: 'db.statement', OPERATION: 'delete' };
+const ENV = CONFIG_ENV;
 
 function validate(files: string[], sets: string[] = []) {
   return buildGraph(readRawConfig({ files, sets, env: ENV }), defaultRegistry());

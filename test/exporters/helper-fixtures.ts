@@ -60,7 +60,7 @@ export function testHelper(options: {
 }): ExporterHelper {
   const settings: ExporterHelperSettings = {
     timeout: options.timeout,
-    sending_queue: { enabled: options.queueEnabled ?? true, num_consumers: options.numConsumers, queue_size: options.queueSize ?? 10, max_size: 64 << 20, when_full: 'block' },
+    sending_queue: { enabled: options.queueEnabled ?? true, num_consumers: options.numConsumers, queue_size: options.queueSize ?? 10, max_size: 64 << 20, when_full: 'block', sizer: 'requests', block_on_overflow: false, batch: undefined },
     retry_on_failure: options.retry ?? RETRY_OFF,
   };
   return new ExporterHelper({

@@ -16,6 +16,7 @@ describe('prometheusremotewrite config', () => {
       timeout: 5000,
       tenant_header: '',
       max_batch_size_bytes: 3_000_000,
+      tls: { insecure: false, insecure_skip_verify: false },
     });
   });
 

@@ -241,7 +241,7 @@ extensions: { ${extensions} }
 service: { extensions: [${started}], pipelines: { traces: { receivers: [otlp], exporters: [debug] } } }
 `;
     const real = defaultRegistry();
-    expect(problemsOf(yaml('auth: {}', ''), real)).toEqual(['extensions.auth: unknown extension type "auth" (known: health_check, bearertokenauth, file_storage, status_page)']);
+    expect(problemsOf(yaml('auth: {}', ''), real)).toEqual(['extensions.auth: unknown extension type "auth" (known: health_check, bearertokenauth, file_storage, status_page, basicauth, headers_setter, zpages)']);
     expect(problemsOf(yaml('health_check/x: {}', ''), real)).toEqual([
       'receivers.otlp.protocols.grpc.auth.authenticator: extension "auth" is not defined under extensions',
     ]);

@@ -8,5 +8,6 @@ export const fileExporterFactory: ExporterFactory<FileExporterConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   configSchema: fileExporterConfigSchema,
   exampleConfig: ({ scratchDir }) => ({ path: `${scratchDir}/out.jsonl` }),
+  ignoredKeys: { flush_interval: 'every batch is written when it arrives, so there is nothing to flush later' },
   create: createFileExporter,
 };

@@ -76,10 +76,13 @@ export class ExporterHelper implements Consumer {
     this.#exportLatency = new ExportLatency(options.telemetry, options.id);
     this.#heartbeats = heartbeatBoard(options.telemetry).tap(options.signal, options.id);
     const queueSettings = options.settings.sending_queue;
-    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock, options.host.memory.holder('exporter_queue'))) : undefined;
+    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock, { sizer: queueSettings.sizer, blockOnOverflow: queueSettings.block_on_overflow, held: options.host.memory.holder('exporter_queue') })) : undefined;
     if (this.#queue !== undefined) {
       this.#metrics.observeQueue(options.telemetry, this.#queue, this.#clock);
-      this.#consumers = new QueueConsumers(this.#queue, (batch, enqueuedAt) => this.#send(batch, enqueuedAt), this.#stop.signal, this.#logger, this.#clock);
+      const batch = queueSettings.batch;
+      // The Collector's exporter-side batching (`batch:` alone enables its defaults): a consumer gathers towards min_size, never past max_size.
+      const batching = batch === undefined ? undefined : { targetItems: batch?.min_size ?? 8192, maxItems: batch?.max_size ?? 0, byRequests: batch?.sizer === 'requests' };
+      this.#consumers = new QueueConsumers(this.#queue, (batch, enqueuedAt) => this.#send(batch, enqueuedAt), this.#stop.signal, this.#logger, this.#clock, batching);
     }
   }
 

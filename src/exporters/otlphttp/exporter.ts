@@ -1,14 +1,18 @@
-import { gzip as gzipCallback } from 'node:zlib';
+import { deflate as deflateCallback, gzip as gzipCallback, zstdCompress as zstdCallback } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Exporter, ExporterContext } from '../../core/component.ts';
 import { encodeJson } from '../../otlp/json.ts';
 import { decodeExportResponse } from '../../otlp/protobuf.ts';
 import type { Signal } from '../../otlp/types.ts';
-import { readTlsFiles } from '../shared/client-config.ts';
-import { HttpClient, statusError } from '../shared/http-client.ts';
+import { clientAuthenticator, readTlsFiles, tlsOptions, type Compression } from '../shared/client-config.ts';
+import { HttpClient, safeHref, statusError } from '../shared/http-client.ts';
 import type { OtlpHttpExporterConfig } from './config.ts';
 
-const gzip = promisify(gzipCallback);
+const COMPRESS: Record<Exclude<Compression, 'none'>, (body: Uint8Array) => Promise<Buffer>> = {
+  gzip: (body) => promisify(gzipCallback)(body, { level: 1 }),
+  deflate: (body) => promisify(deflateCallback)(body),
+  zstd: (body) => promisify(zstdCallback)(body),
+};
 const SIGNAL_PATHS: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
 /** The statuses OTLP/HTTP calls retryable; every other failure is permanent. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -24,9 +28,14 @@ export function signalUrl(config: OtlpHttpExporterConfig, signal: Signal): URL {
 export function createOtlpHttpExporter(ctx: ExporterContext<OtlpHttpExporterConfig>): Exporter {
   const config = ctx.config;
   const url = signalUrl(config, ctx.signal);
-  const client = new HttpClient(url, { tls: readTlsFiles(config.tls), insecureSkipVerify: config.tls.insecure_skip_verify });
+  const client = new HttpClient(url, {
+    tls: readTlsFiles(config.tls),
+    insecureSkipVerify: config.tls.insecure_skip_verify,
+    tlsOptions: tlsOptions(config.tls),
+    auth: clientAuthenticator(ctx.host, config.auth),
+  });
   const contentType = config.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
-  const what = `POST ${url.href}`;
+  const what = `POST ${safeHref(url)}`;
 
   return {
     async push(batch, abortSignal) {
@@ -34,15 +43,15 @@ export function createOtlpHttpExporter(ctx: ExporterContext<OtlpHttpExporterConf
       // Uncompressed protobuf goes out as the merged batch's pieces, never copied into one buffer.
       let body: readonly Uint8Array[];
       if (config.encoding === 'json') body = [Buffer.from(encodeJson(batch.signal, batch.request))];
-      else body = config.compression === 'gzip' ? [batch.bytes()] : batch.byteChunks();
-      if (config.compression === 'gzip') {
-        body = [await gzip(body[0], { level: 1 })];
-        headers['content-encoding'] = 'gzip';
+      else body = config.compression !== 'none' ? [batch.bytes()] : batch.byteChunks();
+      if (config.compression !== 'none') {
+        body = [await COMPRESS[config.compression](body[0])];
+        headers['content-encoding'] = config.compression;
       }
       const tenant = batch.metadata.tenant;
       if (config.tenant_header !== '' && tenant !== undefined) headers[config.tenant_header] = tenant;
 
-      const response = await client.post(url, headers, body, abortSignal);
+      const response = await client.post(url, headers, body, abortSignal, 0, batch.metadata);
       if (response.status >= 200 && response.status < 300) {
         if (config.encoding === 'proto' && response.body.length > 0) {
           try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, size } from '../../config/units.ts';
+import { duration, section, size } from '../../config/units.ts';
+import { clientAuthSchema, clientTlsSchema } from '../shared/client-config.ts';
 
 // Option names and defaults follow the Collector's prometheusremotewrite exporter, so a
 // Collector config moves over unchanged (minus the queue/retry/TLS blocks the helper owns).
@@ -59,6 +60,14 @@ export const prometheusRemoteWriteConfigSchema = z.strictObject({
   tenant_header: z.string().default(''),
   /** Upper bound of one request's uncompressed body; larger batches are split into several requests. */
   max_batch_size_bytes: size(3_000_000).pipe(z.number().int().positive()),
+  /** The Collector's client TLS settings, as for otlphttp. */
+  tls: section(clientTlsSchema),
+  /** A client authenticator extension (basicauth, bearertokenauth, headers_setter). */
+  auth: clientAuthSchema,
+  // Accepted and ignored (see the factory's ignoredKeys and README).
+  remote_write_queue: z.strictObject({ enabled: z.boolean().optional(), queue_size: z.number().int().min(0).optional(), num_consumers: z.number().int().min(0).optional() }).optional(),
+  max_batch_request_parallelism: z.number().int().min(1).optional(),
+  write_buffer_size: size().optional(),
 });
 
 export type PrometheusRemoteWriteConfig = z.output<typeof prometheusRemoteWriteConfigSchema>;

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ExportMetricsServiceRequest } from '../../otlp/types.ts';
 import { HttpClient, statusError } from '../shared/http-client.ts';
+import type { RequestMetadata } from '../../core/metadata.ts';
 import type { PrometheusRemoteWriteConfig } from './config.ts';
 import { toTimeSeries } from './convert.ts';
 import { encodeWriteRequests } from './remote-write-proto.ts';
@@ -41,6 +42,7 @@ export async function push(
   config: PrometheusRemoteWriteConfig,
   client?: HttpClient,
   abortSignal?: AbortSignal,
+  requestMetadata?: RequestMetadata,
 ): Promise<PushResult> {
   const { series, metadata, refused } = toTimeSeries(request, config);
   const result: PushResult = { series: 0, samples: 0, requests: 0, bytes: 0, refused };
@@ -53,7 +55,7 @@ export async function push(
     const headers = requestHeaders(config, tenant);
     for (let i = 0; i < bodies.length; i++) {
       const body = snappyCompress(bodies[i]);
-      const response = await http.post(url, headers, [body], abortSignal, config.timeout);
+      const response = await http.post(url, headers, [body], abortSignal, config.timeout, requestMetadata);
       if (response.status < 200 || response.status >= 300) throw statusError('remote write refused', response, isRetryableStatus);
       result.requests++;
       result.bytes += body.byteLength;

@@ -1,6 +1,8 @@
 import type { Agent, IncomingHttpHeaders } from 'node:http';
 import { errorMessage, permanentError, retryableError, type ExportError } from '../../core/errors.ts';
 import { http, https } from '../../net.ts';
+import type { ClientAuthenticator } from '../../core/auth.ts';
+import type { RequestMetadata } from '../../core/metadata.ts';
 import type { TlsFiles } from './client-config.ts';
 
 // The one HTTP client of the HTTP exporters (otlphttp, prometheusremotewrite): node:http with a
@@ -17,18 +19,24 @@ export interface HttpClientOptions {
   /** Client certificates and CA for https targets. */
   tls?: TlsFiles;
   insecureSkipVerify?: boolean;
+  /** node:tls options beyond the files (servername, minVersion, maxVersion). */
+  tlsOptions?: { servername?: string; minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' };
+  /** Adds credentials to every request (an exporter's `auth.authenticator`). */
+  auth?: ClientAuthenticator;
 }
 
 export class HttpClient {
   readonly #secure: boolean;
   readonly #agent: Agent;
   readonly #request: typeof http.request;
+  readonly #auth: ClientAuthenticator | undefined;
 
   constructor(url: URL, options: HttpClientOptions = {}) {
     this.#secure = url.protocol === 'https:';
+    this.#auth = options.auth;
     const tls = options.tls ?? {};
     this.#agent = this.#secure
-      ? new (https().Agent)({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: options.insecureSkipVerify !== true })
+      ? new (https().Agent)({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: options.insecureSkipVerify !== true, ...options.tlsOptions })
       : new http.Agent({ keepAlive: true });
     this.#request = this.#secure ? https().request : http.request;
   }
@@ -36,12 +44,20 @@ export class HttpClient {
   /**
    * POSTs `body` (its pieces in order) and reads the whole response. Transport failures, the
    * deadline (`timeoutMs`, 0 for none) and an abort reject with a retryable ExportError; any
-   * status resolves, for the caller to judge.
+   * status resolves, for the caller to judge. With an authenticator, `metadata` is the batch's
+   * request metadata, which it may read (headers_setter).
    */
-  post(url: URL, headers: Record<string, string>, body: readonly Uint8Array[], signal?: AbortSignal, timeoutMs = 0): Promise<HttpResponse> {
+  post(url: URL, headers: Record<string, string>, body: readonly Uint8Array[], signal?: AbortSignal, timeoutMs = 0, metadata?: RequestMetadata): Promise<HttpResponse> {
     let length = 0;
     for (let i = 0; i < body.length; i++) length += body[i].byteLength;
     const withLength = { ...headers, 'content-length': String(length) };
+    if (this.#auth !== undefined) {
+      try {
+        this.#auth.authorize(withLength, metadata ?? NO_METADATA);
+      } catch (error) {
+        return Promise.reject(retryableError(`POST ${safeHref(url)}: authenticator failed: ${errorMessage(error)}`, undefined, error));
+      }
+    }
     return new Promise<HttpResponse>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const fail = (error: ExportError) => {
@@ -60,7 +76,7 @@ export class HttpClient {
       req.on('error', (error) => fail(transportError(url, error, signal)));
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
-          const error = retryableError(`POST ${url.href}: timed out after ${timeoutMs}ms`);
+          const error = retryableError(`POST ${safeHref(url)}: timed out after ${timeoutMs}ms`);
           fail(error);
           req.destroy(error);
         }, timeoutMs);
@@ -76,9 +92,20 @@ export class HttpClient {
   }
 }
 
+const NO_METADATA: RequestMetadata = { tenant: undefined, principal: undefined, clientAddress: '', headers: {}, receivedAt: 0, transport: 'internal', outcome: { rejectedItems: 0, rejectionMessage: '' } };
+
+/** A URL for messages and logs: credentials written into it (`https://user:key@host`) are left out. */
+export function safeHref(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
 function transportError(url: URL, error: unknown, signal: AbortSignal | undefined): ExportError {
-  if (signal?.aborted === true) return retryableError(`POST ${url.href}: cancelled (${errorMessage(signal.reason)})`, undefined, error);
-  return retryableError(`POST ${url.href}: ${describeNetworkError(error)}`, undefined, error);
+  if (signal?.aborted === true) return retryableError(`POST ${safeHref(url)}: cancelled (${errorMessage(signal.reason)})`, undefined, error);
+  return retryableError(`POST ${safeHref(url)}: ${describeNetworkError(error)}`, undefined, error);
 }
 
 /** The useful part of a network failure: `ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:1)`. */

@@ -4,15 +4,17 @@ import { permanentError, retryableError } from '../../core/errors.ts';
 import { decodeExportResponse } from '../../otlp/protobuf.ts';
 import { GRPC_SERVICE_PATHS } from '../../otlp/grpc-paths.ts';
 import { decodeRetryInfoDelay } from '../../otlp/rpc-status.ts';
-import { readTlsFiles, type ClientTls } from './client-config.ts';
+import { clientAuthenticator, readTlsFiles, type ClientTls } from './client-config.ts';
 
 /** What the client needs of the otlp exporter's settings (the loadbalancing exporter's backends share it). */
 export interface OtlpGrpcClientSettings {
   endpoint: string;
   headers: Record<string, string>;
-  compression: 'gzip' | 'none';
+  /** gzip, deflate, zstd (sent as gzip over gRPC) or none. */
+  compression: string;
   tls: ClientTls;
   tenant_header: string;
+  auth?: { authenticator: string };
 }
 
 /** The codes the OTLP specification lists as retryable; RESOURCE_EXHAUSTED only with RetryInfo. */
@@ -35,7 +37,11 @@ function target(endpoint: string): string {
 export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcClientSettings>): Exporter {
   const config = ctx.config;
   const path = GRPC_SERVICE_PATHS[ctx.signal];
+  const auth = clientAuthenticator(ctx.host, config.auth);
   let client: grpc.Client | undefined;
+  // grpc-js compresses with gzip or deflate only; zstd (a Collector default) falls back to gzip, which every OTLP server takes.
+  if (config.compression === 'zstd') ctx.logger.warn('compression zstd is not available over gRPC here: sending gzip');
+  const compression = config.compression === 'none' ? 0 : config.compression === 'deflate' ? 1 : 2;
 
   const connect = (): grpc.Client => {
     const files = readTlsFiles(config.tls);
@@ -44,7 +50,8 @@ export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcClientSettin
       ? grpc.credentials.createInsecure()
       : grpc.credentials.createSsl(files.ca ?? null, files.key ?? null, files.cert ?? null, { rejectUnauthorized: !config.tls.insecure_skip_verify });
     return new grpc.Client(target(config.endpoint), credentials, {
-      'grpc.default_compression_algorithm': config.compression === 'gzip' ? 2 : 0,
+      'grpc.default_compression_algorithm': compression,
+      ...(config.tls.server_name_override !== undefined ? { 'grpc.ssl_target_name_override': config.tls.server_name_override } : {}),
       // A larger HTTP/2 window keeps grpc-js from stalling on flow control with big requests.
       'grpc-node.flow_control_window': 16 * 1024 * 1024,
       'grpc.max_send_message_length': -1,
@@ -58,10 +65,12 @@ export function createOtlpGrpcExporter(ctx: ExporterContext<OtlpGrpcClientSettin
     },
     push(batch, abortSignal) {
       client ??= connect();
-      const metadata = new grpc.Metadata();
-      for (const [key, value] of Object.entries(config.headers)) metadata.set(key.toLowerCase(), value);
+      const headers: Record<string, string> = { ...config.headers };
       const tenant = batch.metadata.tenant;
-      if (config.tenant_header !== '' && tenant !== undefined) metadata.set(config.tenant_header.toLowerCase(), tenant);
+      if (config.tenant_header !== '' && tenant !== undefined) headers[config.tenant_header] = tenant;
+      auth?.authorize(headers, batch.metadata);
+      const metadata = new grpc.Metadata();
+      for (const key in headers) metadata.set(key.toLowerCase(), headers[key]);
       const bytes = batch.bytes();
       const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       return new Promise<void>((resolve, reject) => {

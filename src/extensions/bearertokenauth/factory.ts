@@ -5,6 +5,7 @@ import type { AuthResult, Authenticator } from '../../core/auth.ts';
 import type { ExtensionFactory } from '../../core/component.ts';
 import { bearerTokenAuthConfigSchema, type BearerTokenAuthConfig } from './config.ts';
 import { TokenStore } from './token-store.ts';
+import { SingleBearerToken } from './single-token.ts';
 import { reloadLogger } from '../../common/watched-file.ts';
 
 /** The receiver-facing side of the token store: 401 reasons never echo what the client sent. */
@@ -39,13 +40,15 @@ export const bearerTokenAuthExtensionFactory: ExtensionFactory<BearerTokenAuthCo
   kind: 'extension',
   type: 'bearertokenauth',
   configSchema: bearerTokenAuthConfigSchema,
-  provides: ['authenticator'],
+  provides: ['authenticator', 'client_authenticator'],
+  capabilities: (config) => (config.tokens_file !== undefined ? ['authenticator'] : ['authenticator', 'client_authenticator']),
   exampleConfig({ scratchDir }) {
     const tokensFile = join(scratchDir, 'tokens.yaml');
     writeFileSync(tokensFile, 'tokens:\n  - { token: t0k3n, tenant: acme }\n');
     return { tokens_file: tokensFile };
   },
   create(ctx) {
+    if (ctx.config.tokens_file === undefined) return new SingleBearerToken(ctx.config, ctx.logger);
     return new BearerTokenAuth(ctx.config, ctx.logger);
   },
 };

@@ -37,7 +37,7 @@ export class TokenStore {
   static async open(opts: TokenStoreOptions, onLog?: ReloadLog): Promise<TokenStore> {
     let store: TokenStore | undefined;
     const file = await WatchedFile.open<TokenIndex>({
-      path: opts.tokens_file,
+      path: opts.tokens_file!,
       label: 'tokens file',
       parse: (text) => new TokenIndex(parseTokensFile(text)),
       onReload: (index) => {

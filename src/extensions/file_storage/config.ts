@@ -7,8 +7,11 @@ import type { FsyncPolicy } from './disk-queue/options.ts';
 // ~100 ms of enqueues, and appends cost a write() instead of a disk flush. The Collector's
 // file_storage defaults to no fsync at all; `always` is there for those who need power-loss safety.
 const fsyncPolicy = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number(), z.boolean()], { error: 'fsync must be always, never, an interval such as 100ms, or true/false (the Collector\'s form)' })
   .transform((value, ctx): FsyncPolicy => {
+    // The Collector's boolean: true syncs every write, false never (its default).
+    if (value === true) return 'always';
+    if (value === false) return 'never';
     if (value === 'always' || value === 'never') return value;
     const ms = typeof value === 'number' ? value : parseDuration(value);
     if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
@@ -30,6 +33,22 @@ export const fileStorageConfigSchema = z.strictObject({
   checkpoint_interval: duration('1s').pipe(z.number().min(1, 'checkpoint_interval must be at least 1ms')),
   /** Payloads kept in memory after writing so a consumer that keeps up never reads back from disk. */
   cache_size: size('16MiB'),
+  // The Collector's bbolt settings, accepted and ignored (see the factory's ignoredKeys).
+  timeout: duration().optional(),
+  compaction: z
+    .strictObject({
+      on_start: z.boolean().optional(),
+      on_rebound: z.boolean().optional(),
+      directory: z.string().optional(),
+      max_transaction_size: z.number().optional(),
+      rebound_needed_threshold_mib: z.number().optional(),
+      rebound_trigger_threshold_mib: z.number().optional(),
+      check_interval: duration().optional(),
+      cleanup_on_start: z.boolean().optional(),
+    })
+    .optional(),
+  create_directory: z.boolean().optional(),
+  directory_permissions: z.string().optional(),
 });
 
 export type FileStorageConfig = z.output<typeof fileStorageConfigSchema>;

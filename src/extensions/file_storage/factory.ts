@@ -8,6 +8,12 @@ export const fileStorageExtensionFactory: ExtensionFactory<FileStorageConfig> = 
   configSchema: fileStorageConfigSchema,
   provides: ['storage'],
   exampleConfig: ({ scratchDir }) => ({ directory: scratchDir }),
+  ignoredKeys: {
+    timeout: 'a bbolt lock timeout; Sluice\'s queues take their directory lock at once or fail',
+    compaction: 'Sluice\'s write-ahead log compacts by deleting fully acknowledged segments, always',
+    create_directory: 'the directory is always created when missing',
+    directory_permissions: 'the directory is created with the process umask',
+  },
   create(ctx) {
     return new FileStorage(ctx.config, ctx.telemetry, ctx.logger);
   },

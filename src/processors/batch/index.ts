@@ -4,6 +4,7 @@ import type { HeldBytes } from '../../core/memory.ts';
 import { errorMessage, PipelineError } from '../../core/errors.ts';
 import { newOutcome, type RequestMetadata } from '../../core/metadata.ts';
 import type { Logger } from 'pino';
+import type { BoundCounter, BoundHistogram, Telemetry } from '../../core/telemetry.ts';
 import { batchConfigSchema, type BatchConfig } from './config.ts';
 import { mergeBatches, splitBatch } from './merge.ts';
 
@@ -23,8 +24,42 @@ interface Partition {
  * Groups batches by size and time. Like the Collector's batch processor it acknowledges a request
  * as soon as it is buffered; the flush hands the merged batch on through `next`.
  */
+/** The Collector's bucket bounds for otelcol_processor_batch_batch_send_size. */
+const SEND_SIZE_BOUNDS = [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000];
+
+/** The Collector's otelcol_processor_batch_* family, so its batch dashboards work. */
+export interface BatchMetrics {
+  sendSize: BoundHistogram;
+  sizeTrigger: BoundCounter;
+  timeoutTrigger: BoundCounter;
+}
+
+/** Per telemetry and processor id, the partition counts of its instances (one per pipeline): one series, their sum. */
+const cardinalities = new WeakMap<Telemetry, Map<string, Array<() => number>>>();
+
+export function batchMetrics(telemetry: Telemetry, processor: string, cardinality: () => number): BatchMetrics {
+  const labels = { processor };
+  let byId = cardinalities.get(telemetry);
+  if (byId === undefined) {
+    const map = new Map<string, Array<() => number>>();
+    byId = map;
+    cardinalities.set(telemetry, map);
+    telemetry.observe('otelcol_processor_batch_metadata_cardinality', 'Number of distinct metadata value combinations being processed.', ['processor'], () =>
+      [...map].map(([id, counts]) => ({ labels: { processor: id }, value: counts.reduce((sum, count) => sum + count(), 0) })));
+  }
+  const counts = byId.get(processor) ?? [];
+  counts.push(cardinality);
+  byId.set(processor, counts);
+  return {
+    sendSize: telemetry.histogram('otelcol_processor_batch_batch_send_size', 'Number of units in the batch.', ['processor'], SEND_SIZE_BOUNDS).bind(labels),
+    sizeTrigger: telemetry.counter('otelcol_processor_batch_batch_size_trigger_send_total', 'Number of times the batch was sent due to a size trigger.', ['processor']).bind(labels),
+    timeoutTrigger: telemetry.counter('otelcol_processor_batch_timeout_trigger_send_total', 'Number of times the batch was sent due to a timeout trigger.', ['processor']).bind(labels),
+  };
+}
+
 export class BatchProcessor {
   readonly #config: BatchConfig;
+  #metrics: BatchMetrics | undefined;
   readonly #next: Consumer;
   readonly #logger: Logger;
   readonly #partitions = new Map<string, Partition>();
@@ -32,11 +67,12 @@ export class BatchProcessor {
   readonly #held: HeldBytes | undefined;
   #stopped = false;
 
-  constructor(config: BatchConfig, next: Consumer, logger: Logger, held?: HeldBytes) {
+  constructor(config: BatchConfig, next: Consumer, logger: Logger, held?: HeldBytes, metrics?: (partitions: () => number) => BatchMetrics) {
     this.#config = config;
     this.#next = next;
     this.#logger = logger;
     this.#held = held;
+    this.#metrics = metrics?.(() => this.#partitions.size);
   }
 
   process(batch: Batch): null | Promise<null> {
@@ -61,10 +97,14 @@ export class BatchProcessor {
       ? new Promise<null>((resolve, reject) => partition.waiters.push({ resolve: () => resolve(null), reject }))
       : null;
     if (partition.items >= this.#config.send_batch_size) {
+      this.#metrics?.sizeTrigger.add(1);
       this.#flush(partition);
     } else if (partition.timer === undefined) {
       const owner = partition;
-      partition.timer = setTimeout(() => this.#flush(owner), this.#config.timeout);
+      partition.timer = setTimeout(() => {
+        this.#metrics?.timeoutTrigger.add(1);
+        this.#flush(owner);
+      }, this.#config.timeout);
     }
     return result;
   }
@@ -103,6 +143,7 @@ export class BatchProcessor {
     const merged = mergeBatches(signal, partition.parts, partition.metadata);
     const max = this.#config.send_batch_max_size;
     const outgoing = max > 0 ? splitBatch(merged, max) : [merged];
+    if (this.#metrics !== undefined) for (const batch of outgoing) this.#metrics.sendSize.observe(batch.itemCount);
     const waiters = partition.waiters;
     const sending = Promise.all(outgoing.map((batch) => this.#next.consume(batch))).then(
       () => {
@@ -136,6 +177,6 @@ export const batchProcessorFactory: ProcessorFactory<BatchConfig> = {
   mutatesData: false,
   configSchema: batchConfigSchema,
   create(ctx) {
-    return new BatchProcessor(ctx.config, ctx.next, ctx.logger, ctx.host.memory.holder('batch'));
+    return new BatchProcessor(ctx.config, ctx.next, ctx.logger, ctx.host.memory.holder('batch'), (partitions) => batchMetrics(ctx.telemetry, ctx.id, partitions));
   },
 };

@@ -1,25 +1,10 @@
-import { z } from 'zod';
 import type { Batch } from '../../core/batch.ts';
 import type { ProcessorFactory } from '../../core/component.ts';
 import { PipelineError } from '../../core/errors.ts';
 import type { MemoryBudget } from '../../core/memory.ts';
-import { duration } from '../../config/units.ts';
+import { memoryLimiterConfigSchema, type MemoryLimiterConfig } from './config.ts';
 
-export const memoryLimiterConfigSchema = z
-  .object({
-    check_interval: duration('1s'),
-    /** Hard limit on resident memory, in MiB. */
-    limit_mib: z.number().positive().default(512),
-    /** Headroom below the hard limit; refusing starts at limit − spike (the soft limit). Default 20% of the limit. */
-    spike_limit_mib: z.number().min(0).optional(),
-    /** How long clients are told to wait before retrying, sent as Retry-After / RetryInfo. */
-    retry_after: duration('2s'),
-  })
-  .strict()
-  .transform((c) => ({ ...c, spike_limit_mib: c.spike_limit_mib ?? c.limit_mib * 0.2 }))
-  .refine((c) => c.spike_limit_mib < c.limit_mib, { message: 'spike_limit_mib must be below limit_mib', path: ['spike_limit_mib'] });
-
-export type MemoryLimiterConfig = z.output<typeof memoryLimiterConfigSchema>;
+export { memoryLimiterConfigSchema, type MemoryLimiterConfig };
 
 const MIB = 1024 * 1024;
 type GcFunction = () => void;
@@ -132,6 +117,7 @@ export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig
   mutatesData: false,
   configSchema: memoryLimiterConfigSchema,
   create(ctx) {
+    if (ctx.config.limit_source !== undefined) ctx.logger.info({ limit_mib: Math.round(ctx.config.limit_mib), spike_limit_mib: Math.round(ctx.config.spike_limit_mib), relative_to: ctx.config.limit_source }, 'memory limit set from limit_percentage');
     return new MemoryLimiter(ctx.config, ctx.host.memory, (refusing) => {
       ctx.host.setOverload(refusing);
       ctx.host.reportHealth(ctx.id, refusing ? 'degraded' : 'ok', refusing ? 'refusing: memory' : 'accepting: memory back under the limit');

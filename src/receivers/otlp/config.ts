@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listenEndpoint, size } from '../../config/units.ts';
+import { duration, listenEndpoint, size } from '../../config/units.ts';
 
 const MIB = 1024 * 1024;
 
@@ -10,13 +10,35 @@ const authSchema = z
   })
   .strict();
 
+const TLS_VERSION = z.enum(['1.0', '1.1', '1.2', '1.3']);
+
 const tlsSchema = z
   .object({
     cert_file: z.string().min(1),
     key_file: z.string().min(1),
     client_ca_file: z.string().optional(),
+    /** The Collector's protocol bounds; applied to the HTTP server (grpc-js negotiates its own). */
+    min_version: TLS_VERSION.optional(),
+    max_version: TLS_VERSION.optional(),
+    /** Certificates are read at start: accepted and ignored (see README). */
+    reload_interval: duration().optional(),
   })
   .strict();
+
+// The Collector's gRPC server keepalive settings, passed to grpc-js. `enforcement_policy` has no
+// grpc-js counterpart; it is accepted and ignored (grpc-js is lenient about client pings).
+const keepaliveSchema = z.strictObject({
+  server_parameters: z
+    .strictObject({
+      max_connection_idle: duration().optional(),
+      max_connection_age: duration().optional(),
+      max_connection_age_grace: duration().optional(),
+      time: duration().optional(),
+      timeout: duration().optional(),
+    })
+    .optional(),
+  enforcement_policy: z.strictObject({ min_time: duration().optional(), permit_without_stream: z.boolean().optional() }).optional(),
+});
 
 const grpcSchema = z
   .object({
@@ -27,10 +49,25 @@ const grpcSchema = z
     max_concurrent_streams: z.number().int().positive().default(100),
     /** Connections open at once; more are closed as they arrive, and counted. */
     max_connections: z.number().int().positive().default(10_000),
+    keepalive: keepaliveSchema.optional(),
+    /** Keep every request header (authorization excepted) in batch metadata, as the Collector's client metadata. */
+    include_metadata: z.boolean().default(false),
+    // Socket buffer sizes: grpc-js sizes its own (accepted and ignored, see README).
+    read_buffer_size: size().optional(),
+    write_buffer_size: size().optional(),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
   })
   .strict();
+
+const corsSchema = z.strictObject({
+  /** Origins allowed to send from a browser; `*` for any, `https://*.example.com` wildcards. */
+  allowed_origins: z.array(z.string().min(1)).default([]),
+  /** Request headers a browser may send, beyond the safe ones; `*` for any. */
+  allowed_headers: z.array(z.string().min(1)).default([]),
+  /** Seconds a browser may cache the preflight answer. */
+  max_age: z.number().int().min(0).optional(),
+});
 
 const httpSchema = z
   .object({
@@ -42,6 +79,9 @@ const httpSchema = z
     traces_url_path: z.string().default('/v1/traces'),
     metrics_url_path: z.string().default('/v1/metrics'),
     logs_url_path: z.string().default('/v1/logs'),
+    /** Browser clients: answer CORS preflights and mark responses for the allowed origins. */
+    cors: corsSchema.optional(),
+    include_metadata: z.boolean().default(false),
     auth: authSchema.optional(),
     tls: tlsSchema.optional(),
   })
@@ -108,3 +148,4 @@ export type OtlpReceiverConfig = z.output<typeof otlpReceiverConfigSchema>;
 export type GrpcSettings = z.output<typeof grpcSchema>;
 export type HttpSettings = z.output<typeof httpSchema>;
 export type AdmissionSettings = z.output<typeof admissionSchema>;
+export type CorsSettings = z.output<typeof corsSchema>;

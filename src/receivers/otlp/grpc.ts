@@ -63,11 +63,18 @@ export class OtlpGrpcServer {
   }
 
   async start(): Promise<void> {
-    const server = new grpc.Server({
+    const keepalive = this.#settings.keepalive?.server_parameters;
+    const options: grpc.ServerOptions = {
       'grpc.max_receive_message_length': this.#maxMessageBytes,
       'grpc.max_concurrent_streams': this.#settings.max_concurrent_streams,
       interceptors: [(_method, call) => this.#intercept(call)],
-    });
+    };
+    if (keepalive?.time !== undefined) options['grpc.keepalive_time_ms'] = keepalive.time;
+    if (keepalive?.timeout !== undefined) options['grpc.keepalive_timeout_ms'] = keepalive.timeout;
+    if (keepalive?.max_connection_idle !== undefined) options['grpc.max_connection_idle_ms'] = keepalive.max_connection_idle;
+    if (keepalive?.max_connection_age !== undefined) options['grpc.max_connection_age_ms'] = keepalive.max_connection_age;
+    if (keepalive?.max_connection_age_grace !== undefined) options['grpc.max_connection_age_grace_ms'] = keepalive.max_connection_age_grace;
+    const server = new grpc.Server(options);
     for (const signal of ['traces', 'metrics', 'logs'] as const) {
       if (!this.#acceptor.handles(signal)) continue;
       const path = GRPC_SERVICE_PATHS[signal];

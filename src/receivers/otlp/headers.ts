@@ -9,9 +9,16 @@ export function claimedTenant(headers: Readonly<Record<string, string | string[]
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** `wanted` that keeps every header (a protocol's include_metadata). */
+export const ALL_HEADERS: readonly string[] = ['*'];
+
 /** Copies the wanted headers (never credentials) into batch metadata. */
 export function pickHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, wanted: readonly string[]): Record<string, string> {
   const picked: Record<string, string> = {};
+  if (wanted === ALL_HEADERS) {
+    for (const name in headers) if (!name.startsWith(':')) copy(headers, name, picked);
+    return picked;
+  }
   for (const name of ALWAYS_KEPT) copy(headers, name, picked);
   for (let i = 0; i < wanted.length; i++) copy(headers, wanted[i], picked);
   return picked;

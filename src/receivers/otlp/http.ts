@@ -17,6 +17,16 @@ import { nodeExchange, type HttpExchange } from './exchange.ts';
 import { closingResponse, Http1Server } from './http1.ts';
 import { encodeRpcStatus, GRPC_CODE, HTTP_STATUS } from '../../otlp/rpc-status.ts';
 import { claimedTenant, pickHeaders } from './headers.ts';
+import { Cors } from './cors.ts';
+
+const NODE_TLS_VERSIONS = { '1.0': 'TLSv1', '1.1': 'TLSv1.1', '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' } as const;
+
+function tlsVersions(tls: { min_version?: keyof typeof NODE_TLS_VERSIONS; max_version?: keyof typeof NODE_TLS_VERSIONS }) {
+  return {
+    ...(tls.min_version !== undefined ? { minVersion: NODE_TLS_VERSIONS[tls.min_version] } : {}),
+    ...(tls.max_version !== undefined ? { maxVersion: NODE_TLS_VERSIONS[tls.max_version] } : {}),
+  };
+}
 
 /** node:http's 5 s would race SDK clients, which export every 5 s and reuse the connection. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -45,6 +55,7 @@ const CONTENT_TYPES: Record<string, Encoding> = {
 /** OTLP/HTTP, as the specification's "OTLP/HTTP" section describes it. */
 export class OtlpHttpServer {
   readonly #settings: HttpSettings;
+  readonly #cors: Cors | undefined;
   readonly #acceptor: RequestAcceptor;
   readonly #admission: Admission;
   readonly #logger: Logger;
@@ -56,6 +67,7 @@ export class OtlpHttpServer {
 
   constructor(settings: HttpSettings, acceptor: RequestAcceptor, admission: Admission, logger: Logger, authenticator: Authenticator | undefined, metadataHeaders: readonly string[]) {
     this.#settings = settings;
+    this.#cors = settings.cors === undefined ? undefined : new Cors(settings.cors);
     this.#acceptor = acceptor;
     this.#admission = admission;
     this.#logger = logger;
@@ -80,7 +92,7 @@ export class OtlpHttpServer {
     const tls = this.#settings.tls;
     if (tls) {
       // TLS stays on node:https: the handshake and the cipher cost far more than the HTTP framing.
-      const server = https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined }, viaNode);
+      const server = https().createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file), ca: tls.client_ca_file ? readFileSync(tls.client_ca_file) : undefined, requestCert: tls.client_ca_file !== undefined, ...tlsVersions(tls) }, viaNode);
       this.#capConnections(server);
       await listen(server, port, host);
       this.#server = server;
@@ -119,7 +131,9 @@ export class OtlpHttpServer {
     socket.end(closingResponse(status));
   }
 
-  async #handle(exchange: HttpExchange): Promise<void> {
+  async #handle(original: HttpExchange): Promise<void> {
+    const exchange = this.#cors === undefined ? original : this.#cors.handle(original);
+    if (exchange === true) return;
     const path = exchange.url.split('?')[0];
     const signal = this.#routes.get(path);
     if (signal === undefined || !this.#acceptor.handles(signal)) {

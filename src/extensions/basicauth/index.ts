@@ -1,0 +1,2 @@
+export { basicAuthExtensionFactory } from './factory.ts';
+export { basicAuthConfigSchema, type BasicAuthConfig } from './config.ts';

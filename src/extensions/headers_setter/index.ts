@@ -1,0 +1,2 @@
+export { headersSetterExtensionFactory } from './factory.ts';
+export { headersSetterConfigSchema, type HeadersSetterConfig } from './config.ts';

@@ -1,0 +1,2 @@
+export { zpagesExtensionFactory } from './factory.ts';
+export { zpagesConfigSchema, type ZpagesConfig } from './config.ts';
