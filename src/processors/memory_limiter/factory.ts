@@ -1,0 +1,20 @@
+import type { ProcessorFactory } from '../../core/component.ts';
+import { memoryLimiterConfigSchema, type MemoryLimiterConfig } from './config.ts';
+import { MemoryLimiter } from './memory-limiter.ts';
+
+export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig> = {
+  kind: 'processor',
+  type: 'memory_limiter',
+  signals: ['traces', 'metrics', 'logs'],
+  mutatesData: false,
+  configSchema: memoryLimiterConfigSchema,
+  create(ctx) {
+    if (ctx.config.limit_source !== undefined) ctx.logger.info({ limit_mib: Math.round(ctx.config.limit_mib), spike_limit_mib: Math.round(ctx.config.spike_limit_mib), relative_to: ctx.config.limit_source }, 'memory limit set from limit_percentage');
+    return new MemoryLimiter(ctx.config, ctx.host.memory, (refusing) => {
+      ctx.host.setOverload(refusing);
+      ctx.host.reportHealth(ctx.id, refusing ? 'degraded' : 'ok', refusing ? 'refusing: memory' : 'accepting: memory back under the limit');
+      const held = ctx.host.memory.held;
+      ctx.logger.warn({ refusing, heldBytes: held, limitBytes: ctx.host.memory.limit }, refusing ? 'memory limit reached: refusing data' : 'memory back under the limit: accepting data');
+    });
+  },
+};
