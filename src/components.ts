@@ -21,6 +21,7 @@ import { attributesProcessorFactory } from './processors/attributes/factory.ts';
 import { resourceProcessorFactory } from './processors/resource/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { transformProcessorFactory } from './processors/transform/factory.ts';
+import { forwardConnectorFactory } from './connectors/forward/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -45,6 +46,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   debugExporterFactory,
   loadBalancingExporterFactory,
   prometheusRemoteWriteExporterFactory,
+  forwardConnectorFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,

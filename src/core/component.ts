@@ -34,7 +34,7 @@ export interface ExampleEnv {
   exporterId: string;
 }
 
-export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
+export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
 
 /** Accepts a batch; resolves once the batch is safely handed on, rejects with a PipelineError. */
 export interface Consumer {
@@ -178,4 +178,37 @@ export interface ExtensionFactory<C = any> {
   create(ctx: CreateContext<C>): Extension | Promise<Extension>;
 }
 
-export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;
+/** A (from, to) signal pair a connector joins: exporter of a `from` pipeline, receiver of a `to` one. */
+export type SignalPair = readonly [from: Signal, to: Signal];
+
+export interface ConnectorContext<C> extends CreateContext<C> {
+  from: Signal;
+  to: Signal;
+  /** Fan-out into every `to` pipeline that lists the connector as a receiver. */
+  next: Consumer;
+  /** Those pipelines' heads by pipeline id, for connectors that route (routing). */
+  pipelines: ReadonlyMap<string, Consumer>;
+}
+
+/**
+ * A connector is a consumer at the end of its upstream pipelines, emitting into `next`, now (forward)
+ * or on its own schedule (spanmetrics). Like the Collector's, it has no queue: what it hands on
+ * meets the downstream pipelines' exporters' queues.
+ */
+export interface Connector extends Consumer, Lifecycle {}
+
+export interface ConnectorFactory<C = any> {
+  readonly kind: 'connector';
+  readonly type: string;
+  /** The (from, to) pairs it supports; one instance runs per pair a config uses. */
+  readonly pairs: readonly SignalPair[];
+  /** Whether it hands the batches it receives on as they are (forward): they then meet the downstream pipelines, which may mutate. */
+  readonly passesBatchesOn: boolean;
+  readonly configSchema: z.ZodType<C>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  /** ctx.pipelines holds every pipeline that lists it, on either side. */
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
+  create(ctx: ConnectorContext<C>): Connector | Promise<Connector>;
+}
+
+export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory | ExtensionFactory;
