@@ -22,6 +22,7 @@ import { resourceProcessorFactory } from './processors/resource/factory.ts';
 import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { transformProcessorFactory } from './processors/transform/factory.ts';
 import { forwardConnectorFactory } from './connectors/forward/index.ts';
+import { spanMetricsConnectorFactory } from './connectors/spanmetrics/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -47,6 +48,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   loadBalancingExporterFactory,
   prometheusRemoteWriteExporterFactory,
   forwardConnectorFactory,
+  spanMetricsConnectorFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,

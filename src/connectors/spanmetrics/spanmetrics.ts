@@ -1,0 +1,489 @@
+import type { Logger } from 'pino';
+import { Batch } from '../../core/batch.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
+import type { Connector, Consumer } from '../../core/component.ts';
+import { errorMessage } from '../../core/errors.ts';
+import { internalMetadata } from '../../core/metadata.ts';
+import { decodeAnyValue } from '../../otlp/proto/common.ts';
+import { ProtoReader } from '../../otlp/proto/reader.ts';
+import { TAG } from '../../otlp/proto/schema.ts';
+import { AggregationTemporality, type AnyValue, type Exemplar, type ExportMetricsServiceRequest, type KeyValue, type Metric, type ResourceMetrics } from '../../otlp/types.ts';
+import { bucketBounds, type SpanMetricsConfig } from './config.ts';
+
+// Request, error and duration metrics from every span that passes, read from the request bytes:
+// per span only its name, kind, status, times and the configured attributes are located, and a
+// series is found by one string key. Placed before a sampler (through a connector from the
+// unsampled pipeline), its counts are exact whatever the sampler keeps.
+
+const REQUEST_ENTRY = TAG.ExportTraceServiceRequest.resourceSpans;
+const ENTRY_RESOURCE = TAG.ResourceSpans.resource;
+const ENTRY_SCOPES = TAG.ResourceSpans.scopeSpans;
+const RESOURCE_ATTRIBUTE = TAG.Resource.attributes;
+const SCOPE_SPAN = TAG.ScopeSpans.spans;
+const KV_KEY = TAG.KeyValue.key;
+const KV_VALUE = TAG.KeyValue.value;
+const SPAN_TRACE_ID = TAG.Span.traceId;
+const SPAN_ID = TAG.Span.spanId;
+const SPAN_NAME = TAG.Span.name;
+const SPAN_KIND = TAG.Span.kind;
+const SPAN_START = TAG.Span.startTimeUnixNano;
+const SPAN_END = TAG.Span.endTimeUnixNano;
+const SPAN_ATTRIBUTE = TAG.Span.attributes;
+const SPAN_STATUS = TAG.Span.status;
+const STATUS_CODE = TAG.Status.code;
+
+const KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+const OVERFLOW_KEY = '\u0002overflow';
+const OVERFLOW_ATTRIBUTES: KeyValue[] = [{ key: 'otel.metric.overflow', value: { boolValue: true } }];
+const TWO_32 = 4294967296;
+
+interface Series {
+  attributes: KeyValue[];
+  start: bigint;
+  calls: number;
+  sum: number;
+  buckets: Float64Array;
+  min: number;
+  max: number;
+  /** The latest spans' exemplars, when enabled. */
+  exemplars: Exemplar[] | null;
+}
+
+interface ResourceAggregate {
+  attributes: KeyValue[];
+  series: Map<string, Series>;
+}
+
+/** A dimension's lookup key, as bytes to compare with attribute keys in place. */
+interface Dimension {
+  name: string;
+  key: Uint8Array;
+  fallback: string | undefined;
+}
+
+export interface SpanMetricsOptions {
+  clock?: Clock;
+  logger: Logger;
+}
+
+export class SpanMetricsConnector implements Connector {
+  readonly #next: Consumer;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #bounds: Float64Array;
+  readonly #toUnit: number;
+  readonly #histogram: boolean;
+  readonly #exemplars: number;
+  readonly #dimensions: Dimension[];
+  /** Dimension keys by length, for a one-compare miss on most attributes. */
+  readonly #dimensionLengths: Uint8Array;
+  readonly #resourceKeys: ReadonlySet<string> | null;
+  readonly #limit: number;
+  readonly #delta: boolean;
+  readonly #callsName: string;
+  readonly #durationName: string;
+  readonly #unit: string;
+  readonly #interval: number;
+  readonly #resources = new Map<string, ResourceAggregate>();
+  #seriesCount = 0;
+  /** Start of the current delta window. */
+  #windowStart: bigint;
+  #timer: TimerHandle | undefined;
+  #stopped = false;
+  // Per-span scratch, reused: the dimension values found on the current span or its resource.
+  readonly #spanValue: Array<AnyValue | undefined>;
+  readonly #resourceValue: Array<AnyValue | undefined>;
+
+  constructor(config: SpanMetricsConfig, next: Consumer, options: SpanMetricsOptions) {
+    this.#next = next;
+    this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
+    this.#bounds = Float64Array.from(bucketBounds(config));
+    this.#unit = config.histogram.unit;
+    this.#toUnit = config.histogram.unit === 's' ? 1e-9 : 1e-6;
+    this.#histogram = !config.histogram.disable;
+    this.#exemplars = config.exemplars.enabled ? config.exemplars.max_per_data_point : 0;
+    const encoder = new TextEncoder();
+    this.#dimensions = config.dimensions.map((d) => ({ name: d.name, key: encoder.encode(d.name), fallback: d.default }));
+    this.#dimensionLengths = new Uint8Array(256);
+    for (const d of this.#dimensions) if (d.key.length < 256) this.#dimensionLengths[d.key.length] = 1;
+    this.#resourceKeys = config.resource_metrics_key_attributes.length > 0 ? new Set(config.resource_metrics_key_attributes) : null;
+    this.#limit = config.aggregation_cardinality_limit === 0 ? Infinity : config.aggregation_cardinality_limit;
+    this.#delta = config.aggregation_temporality === 'AGGREGATION_TEMPORALITY_DELTA';
+    const prefix = config.namespace === '' ? '' : `${config.namespace}.`;
+    this.#callsName = `${prefix}calls`;
+    this.#durationName = `${prefix}duration`;
+    this.#interval = config.metrics_flush_interval;
+    this.#windowStart = this.#nowNanos();
+    this.#spanValue = new Array(this.#dimensions.length).fill(undefined);
+    this.#resourceValue = new Array(this.#dimensions.length).fill(undefined);
+  }
+
+  start(): void {
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      void this.flush().finally(() => this.#schedule());
+    }, this.#interval);
+    (this.#timer as unknown as { unref?: () => void }).unref?.();
+  }
+
+  /** Series held now, the overflow series not counted. */
+  get seriesCount(): number {
+    return this.#seriesCount;
+  }
+
+  consume(batch: Batch): Promise<void> {
+    const bytes = batch.bytes();
+    const r = new ProtoReader(bytes);
+    const end = bytes.length;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t !== REQUEST_ENTRY) {
+        r.skip(t, end);
+        continue;
+      }
+      const stop = r.sub(end);
+      this.#readEntry(r, stop);
+      r.pos = stop;
+    }
+    return Promise.resolve();
+  }
+
+  /** One ResourceSpans: its resource first (wherever it sits), then its spans. */
+  #readEntry(r: ProtoReader, end: number): void {
+    const entryStart = r.pos;
+    let resourceStart = -1;
+    let resourceEnd = -1;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === ENTRY_RESOURCE) {
+        resourceEnd = r.sub(end);
+        resourceStart = r.pos;
+        r.pos = resourceEnd;
+      } else {
+        r.skip(t, end);
+      }
+    }
+    const resource = this.#resource(r, resourceStart, resourceEnd);
+    r.pos = entryStart;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t !== ENTRY_SCOPES) {
+        r.skip(t, end);
+        continue;
+      }
+      const scopeEnd = r.sub(end);
+      while (r.pos < scopeEnd) {
+        const st = r.tag(scopeEnd);
+        if (st !== SCOPE_SPAN) {
+          r.skip(st, scopeEnd);
+          continue;
+        }
+        const spanEnd = r.sub(scopeEnd);
+        this.#readSpan(r, spanEnd, resource);
+        r.pos = spanEnd;
+      }
+    }
+  }
+
+  /** The aggregate of a resource, found by its key attributes; the dimensions it supplies. */
+  #resource(r: ProtoReader, start: number, end: number): ResourceAggregate {
+    const attributes: KeyValue[] = [];
+    if (start >= 0) {
+      r.pos = start;
+      while (r.pos < end) {
+        const t = r.tag(end);
+        if (t !== RESOURCE_ATTRIBUTE) {
+          r.skip(t, end);
+          continue;
+        }
+        const kvEnd = r.sub(end);
+        let key = '';
+        let value: AnyValue = {};
+        while (r.pos < kvEnd) {
+          const kt = r.tag(kvEnd);
+          if (kt === KV_KEY) key = r.string(kvEnd);
+          else if (kt === KV_VALUE) value = decodeAnyValue(r, r.sub(kvEnd), 1);
+          else r.skip(kt, kvEnd);
+        }
+        attributes.push({ key, value });
+      }
+    }
+    let key = '';
+    const keys = this.#resourceKeys;
+    for (let i = 0; i < attributes.length; i++) {
+      const a = attributes[i];
+      if (keys === null || keys.has(a.key)) key += `${a.key}\u0001${valueKey(a.value)}\u0000`;
+    }
+    const dims = this.#dimensions;
+    for (let i = 0; i < dims.length; i++) this.#resourceValue[i] = attributes.find((a) => a.key === dims[i].name)?.value;
+    let aggregate = this.#resources.get(key);
+    if (aggregate === undefined) {
+      aggregate = { attributes, series: new Map() };
+      this.#resources.set(key, aggregate);
+    }
+    return aggregate;
+  }
+
+  #readSpan(r: ProtoReader, end: number, resource: ResourceAggregate): void {
+    const u8 = r.u8;
+    let nameStart = 0;
+    let nameEnd = 0;
+    let kind = 0;
+    let status = 0;
+    let startPos = -1;
+    let endPos = -1;
+    let traceIdPos = -1;
+    let spanIdPos = -1;
+    const dims = this.#dimensions;
+    const spanValue = this.#spanValue;
+    if (dims.length > 0) spanValue.fill(undefined);
+    while (r.pos < end) {
+      const t = r.tag(end);
+      switch (t) {
+        case SPAN_NAME: {
+          const n = r.length(end);
+          nameStart = r.pos;
+          nameEnd = r.pos += n;
+          break;
+        }
+        case SPAN_KIND:
+          kind = r.varint32(end);
+          break;
+        case SPAN_START:
+          if (end - r.pos < 8) r.fail('truncated fixed64');
+          startPos = r.pos;
+          r.pos += 8;
+          break;
+        case SPAN_END:
+          if (end - r.pos < 8) r.fail('truncated fixed64');
+          endPos = r.pos;
+          r.pos += 8;
+          break;
+        case SPAN_STATUS: {
+          const stop = r.sub(end);
+          while (r.pos < stop) {
+            const st = r.tag(stop);
+            if (st === STATUS_CODE) status = r.varint32(stop);
+            else r.skip(st, stop);
+          }
+          break;
+        }
+        case SPAN_ATTRIBUTE: {
+          const stop = r.sub(end);
+          // The usual encoding puts the key first with a one-byte length: keys of a length no
+          // dimension has are passed over without reading them.
+          if (dims.length > 0 && !(u8[r.pos] === KV_KEY && u8[r.pos + 1] < 0x80 && this.#dimensionLengths[u8[r.pos + 1]] === 0)) this.#readAttribute(r, stop);
+          r.pos = stop;
+          break;
+        }
+        case SPAN_TRACE_ID:
+          traceIdPos = r.pos;
+          r.pos = r.sub(end);
+          break;
+        case SPAN_ID:
+          spanIdPos = r.pos;
+          r.pos = r.sub(end);
+          break;
+        default:
+          r.skip(t, end);
+      }
+    }
+
+    const name = r.decodeUtf8(nameStart, nameEnd);
+    if (kind > 5) kind = 0;
+    if (status > 2) status = 0;
+    let key = `${name}\u0000${kind}${status}`;
+    for (let i = 0; i < dims.length; i++) {
+      const v = spanValue[i] ?? this.#resourceValue[i];
+      key += v === undefined ? (dims[i].fallback === undefined ? '\u0000' : `\u0000d${dims[i].fallback}`) : `\u0000v${valueKey(v)}`;
+    }
+    let series = resource.series.get(key);
+    if (series === undefined) {
+      if (this.#seriesCount >= this.#limit) {
+        series = resource.series.get(OVERFLOW_KEY);
+        if (series === undefined) {
+          series = this.#newSeries(OVERFLOW_ATTRIBUTES.slice());
+          resource.series.set(OVERFLOW_KEY, series);
+        }
+      } else {
+        series = this.#newSeries(this.#attributes(resource, name, kind, status));
+        resource.series.set(key, series);
+        this.#seriesCount++;
+      }
+    }
+
+    series.calls++;
+    if (!this.#histogram) return;
+    // Nanoseconds as two 32-bit halves, so the difference is exact before it becomes a double.
+    let duration = 0;
+    if (startPos >= 0 && endPos >= 0) {
+      const view = r.view;
+      const nanos = (view.getUint32(endPos + 4, true) - view.getUint32(startPos + 4, true)) * TWO_32 + (view.getUint32(endPos, true) - view.getUint32(startPos, true));
+      if (nanos > 0) duration = nanos * this.#toUnit;
+    }
+    series.sum += duration;
+    if (duration < series.min) series.min = duration;
+    if (duration > series.max) series.max = duration;
+    const bounds = this.#bounds;
+    let lo = 0;
+    let hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (duration <= bounds[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    series.buckets[lo]++;
+    if (this.#exemplars > 0 && series.exemplars !== null) this.#exemplar(series, r, traceIdPos, spanIdPos, endPos, duration);
+  }
+
+  #readAttribute(r: ProtoReader, end: number): void {
+    const u8 = r.u8;
+    let keyStart = -1;
+    let keyLength = 0;
+    let valueStart = -1;
+    let valueEnd = -1;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === KV_KEY) {
+        keyLength = r.length(end);
+        keyStart = r.pos;
+        r.pos += keyLength;
+      } else if (t === KV_VALUE) {
+        valueEnd = r.sub(end);
+        valueStart = r.pos;
+        r.pos = valueEnd;
+      } else {
+        r.skip(t, end);
+      }
+    }
+    if (keyStart < 0 || valueStart < 0) return;
+    const dims = this.#dimensions;
+    outer: for (let i = 0; i < dims.length; i++) {
+      const want = dims[i].key;
+      if (want.length !== keyLength) continue;
+      for (let j = 0; j < keyLength; j++) if (u8[keyStart + j] !== want[j]) continue outer;
+      r.pos = valueStart;
+      this.#spanValue[i] = decodeAnyValue(r, valueEnd, 1);
+      return;
+    }
+  }
+
+  #attributes(resource: ResourceAggregate, name: string, kind: number, status: number): KeyValue[] {
+    const service = resource.attributes.find((a) => a.key === 'service.name')?.value ?? { stringValue: '' };
+    const attributes: KeyValue[] = [
+      { key: 'service.name', value: service },
+      { key: 'span.name', value: { stringValue: name } },
+      { key: 'span.kind', value: { stringValue: KIND_NAMES[kind] } },
+      { key: 'status.code', value: { stringValue: STATUS_NAMES[status] } },
+    ];
+    const dims = this.#dimensions;
+    for (let i = 0; i < dims.length; i++) {
+      const value = this.#spanValue[i] ?? this.#resourceValue[i] ?? (dims[i].fallback === undefined ? undefined : { stringValue: dims[i].fallback });
+      if (value !== undefined) attributes.push({ key: dims[i].name, value });
+    }
+    return attributes;
+  }
+
+  #newSeries(attributes: KeyValue[]): Series {
+    return {
+      attributes,
+      start: this.#delta ? this.#windowStart : this.#nowNanos(),
+      calls: 0,
+      sum: 0,
+      buckets: new Float64Array(this.#bounds.length + 1),
+      min: Infinity,
+      max: -Infinity,
+      exemplars: this.#exemplars > 0 ? [] : null,
+    };
+  }
+
+  #exemplar(series: Series, r: ProtoReader, traceIdPos: number, spanIdPos: number, endPos: number, value: number): void {
+    const copy = (pos: number) => {
+      if (pos < 0) return new Uint8Array(0);
+      r.pos = pos;
+      return r.bytes(r.u8.length);
+    };
+    const exemplars = series.exemplars!;
+    if (exemplars.length >= this.#exemplars) exemplars.shift();
+    const time = endPos >= 0 ? r.view.getBigUint64(endPos, true) : this.#nowNanos();
+    exemplars.push({ filteredAttributes: [], timeUnixNano: time, asDouble: value, traceId: copy(traceIdPos), spanId: copy(spanIdPos) });
+  }
+
+  #nowNanos(): bigint {
+    return BigInt(this.#clock.now()) * 1_000_000n;
+  }
+
+  /** Emits every series now (the timer calls this); delta temporality then starts a new window. */
+  flush(): Promise<void> {
+    const request = this.#snapshot();
+    if (request === undefined) return Promise.resolve();
+    return this.#next.consume(Batch.fromRequest('metrics', request, internalMetadata())).catch((error) => {
+      this.#logger.warn({ error: errorMessage(error) }, 'span metrics could not be handed on');
+    });
+  }
+
+  #snapshot(): ExportMetricsServiceRequest | undefined {
+    if (this.#resources.size === 0) return undefined;
+    const now = this.#nowNanos();
+    const temporality = this.#delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+    const resourceMetrics: ResourceMetrics[] = [];
+    const bounds = Array.from(this.#bounds);
+    for (const resource of this.#resources.values()) {
+      const calls: Metric = { name: this.#callsName, description: '', unit: '', sum: { dataPoints: [], aggregationTemporality: temporality, isMonotonic: true }, metadata: [] };
+      const duration: Metric = { name: this.#durationName, description: '', unit: this.#unit, histogram: { dataPoints: [], aggregationTemporality: temporality }, metadata: [] };
+      for (const s of resource.series.values()) {
+        if (s.calls === 0) continue;
+        calls.sum!.dataPoints.push({ attributes: s.attributes, startTimeUnixNano: s.start, timeUnixNano: now, asInt: BigInt(s.calls), exemplars: [], flags: 0 });
+        if (!this.#histogram) continue;
+        duration.histogram!.dataPoints.push({
+          attributes: s.attributes,
+          startTimeUnixNano: s.start,
+          timeUnixNano: now,
+          count: BigInt(s.calls),
+          sum: s.sum,
+          bucketCounts: Array.from(s.buckets, (c) => BigInt(c)),
+          explicitBounds: bounds,
+          exemplars: s.exemplars === null ? [] : s.exemplars.splice(0),
+          flags: 0,
+          min: s.min,
+          max: s.max,
+        });
+      }
+      const metrics = this.#histogram ? [calls, duration] : [calls];
+      resourceMetrics.push({
+        resource: { attributes: resource.attributes, droppedAttributesCount: 0, entityRefs: [] },
+        scopeMetrics: [{ scope: { name: 'spanmetricsconnector', version: '', attributes: [], droppedAttributesCount: 0 }, metrics, schemaUrl: '' }],
+        schemaUrl: '',
+      });
+    }
+    if (this.#delta) {
+      // A delta window forgets its series, which also frees their place under the limit.
+      this.#resources.clear();
+      this.#seriesCount = 0;
+      this.#windowStart = now;
+    }
+    return { resourceMetrics };
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    await this.flush();
+  }
+}
+
+/** A value as part of a series key: strings as they are, anything else tagged by its type. */
+function valueKey(v: AnyValue): string {
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return `\u0001i${v.intValue}`;
+  if (v.doubleValue !== undefined) return `\u0001d${v.doubleValue}`;
+  if (v.boolValue !== undefined) return `\u0001b${v.boolValue}`;
+  return `\u0001j${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}`;
+}
