@@ -4,7 +4,8 @@ import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import type { Connector, Consumer } from '../../core/component.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { internalMetadata } from '../../core/metadata.ts';
-import { decodeAnyValue } from '../../otlp/proto/common.ts';
+import { anyValueSize, decodeAnyValue, writeAnyValue } from '../../otlp/proto/common.ts';
+import { encodeMessage } from '../../otlp/proto/encode.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 import { AggregationTemporality, type AnyValue, type Exemplar, type ExportMetricsServiceRequest, type KeyValue, type Metric, type ResourceMetrics } from '../../otlp/types.ts';
@@ -12,7 +13,8 @@ import { bucketBounds, type SpanMetricsConfig } from './config.ts';
 
 // Request, error and duration metrics from every span that passes, read from the request bytes:
 // per span only its name, kind, status, times and the configured attributes are located, and a
-// series is found by one string key. Placed before a sampler (through a connector from the
+// series is found by a hash of those bytes, compared byte for byte: a span of a known series
+// makes no string and no object. Placed before a sampler (through a connector from the
 // unsampled pipeline), its counts are exact whatever the sampler keeps.
 
 const REQUEST_ENTRY = TAG.ExportTraceServiceRequest.resourceSpans;
@@ -34,11 +36,12 @@ const STATUS_CODE = TAG.Status.code;
 
 const KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
-const OVERFLOW_KEY = '\u0002overflow';
 const OVERFLOW_ATTRIBUTES: KeyValue[] = [{ key: 'otel.metric.overflow', value: { boolValue: true } }];
 const TWO_32 = 4294967296;
 
 interface Series {
+  /** The bytes its spans share: name, kind, status, dimension values (see #key). */
+  key: Uint8Array;
   attributes: KeyValue[];
   start: bigint;
   calls: number;
@@ -52,7 +55,12 @@ interface Series {
 
 interface ResourceAggregate {
   attributes: KeyValue[];
-  series: Map<string, Series>;
+  /** By hash of the series key; a collision chains through the array. */
+  series: Map<number, Series | Series[]>;
+  overflow: Series | undefined;
+  /** Each dimension's value on the resource, as AnyValue bytes, or null. */
+  dimensionBytes: Array<Uint8Array | null>;
+  dimensionValues: Array<AnyValue | undefined>;
 }
 
 /** A dimension's lookup key, as bytes to compare with attribute keys in place. */
@@ -91,9 +99,11 @@ export class SpanMetricsConnector implements Connector {
   #windowStart: bigint;
   #timer: TimerHandle | undefined;
   #stopped = false;
-  // Per-span scratch, reused: the dimension values found on the current span or its resource.
-  readonly #spanValue: Array<AnyValue | undefined>;
-  readonly #resourceValue: Array<AnyValue | undefined>;
+  // Per-span scratch, reused: where each dimension's value sits in the span (-1: not there), and
+  // the series key being built.
+  readonly #valueStart: Int32Array;
+  readonly #valueEnd: Int32Array;
+  #scratch = new Uint8Array(256);
 
   constructor(config: SpanMetricsConfig, next: Consumer, options: SpanMetricsOptions) {
     this.#next = next;
@@ -116,8 +126,8 @@ export class SpanMetricsConnector implements Connector {
     this.#durationName = `${prefix}duration`;
     this.#interval = config.metrics_flush_interval;
     this.#windowStart = this.#nowNanos();
-    this.#spanValue = new Array(this.#dimensions.length).fill(undefined);
-    this.#resourceValue = new Array(this.#dimensions.length).fill(undefined);
+    this.#valueStart = new Int32Array(this.#dimensions.length);
+    this.#valueEnd = new Int32Array(this.#dimensions.length);
   }
 
   start(): void {
@@ -220,11 +230,11 @@ export class SpanMetricsConnector implements Connector {
       const a = attributes[i];
       if (keys === null || keys.has(a.key)) key += `${a.key}\u0001${valueKey(a.value)}\u0000`;
     }
-    const dims = this.#dimensions;
-    for (let i = 0; i < dims.length; i++) this.#resourceValue[i] = attributes.find((a) => a.key === dims[i].name)?.value;
     let aggregate = this.#resources.get(key);
     if (aggregate === undefined) {
-      aggregate = { attributes, series: new Map() };
+      const dimensionValues = this.#dimensions.map((d) => attributes.find((a) => a.key === d.name)?.value);
+      const dimensionBytes = dimensionValues.map((v) => (v === undefined ? null : anyValueBytes(v)));
+      aggregate = { attributes, series: new Map(), overflow: undefined, dimensionBytes, dimensionValues };
       this.#resources.set(key, aggregate);
     }
     return aggregate;
@@ -241,8 +251,7 @@ export class SpanMetricsConnector implements Connector {
     let traceIdPos = -1;
     let spanIdPos = -1;
     const dims = this.#dimensions;
-    const spanValue = this.#spanValue;
-    if (dims.length > 0) spanValue.fill(undefined);
+    if (dims.length > 0) this.#valueStart.fill(-1);
     while (r.pos < end) {
       const t = r.tag(end);
       switch (t) {
@@ -295,25 +304,30 @@ export class SpanMetricsConnector implements Connector {
       }
     }
 
-    const name = r.decodeUtf8(nameStart, nameEnd);
     if (kind > 5) kind = 0;
     if (status > 2) status = 0;
-    let key = `${name}\u0000${kind}${status}`;
-    for (let i = 0; i < dims.length; i++) {
-      const v = spanValue[i] ?? this.#resourceValue[i];
-      key += v === undefined ? (dims[i].fallback === undefined ? '\u0000' : `\u0000d${dims[i].fallback}`) : `\u0000v${valueKey(v)}`;
+    const length = this.#key(u8, nameStart, nameEnd, kind, status, resource);
+    const key = this.#scratch;
+    // FNV-1a over the key bytes.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < length; i++) hash = Math.imul(hash ^ key[i], 0x01000193);
+    const found = resource.series.get(hash);
+    let series: Series | undefined;
+    if (found !== undefined) {
+      if (!Array.isArray(found)) {
+        if (sameKey(found.key, key, length)) series = found;
+      } else {
+        for (let i = 0; i < found.length; i++) if (sameKey(found[i].key, key, length)) series = found[i];
+      }
     }
-    let series = resource.series.get(key);
     if (series === undefined) {
       if (this.#seriesCount >= this.#limit) {
-        series = resource.series.get(OVERFLOW_KEY);
-        if (series === undefined) {
-          series = this.#newSeries(OVERFLOW_ATTRIBUTES.slice());
-          resource.series.set(OVERFLOW_KEY, series);
-        }
+        series = resource.overflow ??= this.#newSeries(new Uint8Array(0), OVERFLOW_ATTRIBUTES.slice());
       } else {
-        series = this.#newSeries(this.#attributes(resource, name, kind, status));
-        resource.series.set(key, series);
+        series = this.#newSeries(key.slice(0, length), this.#attributes(r, resource, r.decodeUtf8(nameStart, nameEnd), kind, status));
+        if (found === undefined) resource.series.set(hash, series);
+        else if (Array.isArray(found)) found.push(series);
+        else resource.series.set(hash, [found, series]);
         this.#seriesCount++;
       }
     }
@@ -368,13 +382,55 @@ export class SpanMetricsConnector implements Connector {
       const want = dims[i].key;
       if (want.length !== keyLength) continue;
       for (let j = 0; j < keyLength; j++) if (u8[keyStart + j] !== want[j]) continue outer;
-      r.pos = valueStart;
-      this.#spanValue[i] = decodeAnyValue(r, valueEnd, 1);
+      this.#valueStart[i] = valueStart;
+      this.#valueEnd[i] = valueEnd;
       return;
     }
   }
 
-  #attributes(resource: ResourceAggregate, name: string, kind: number, status: number): KeyValue[] {
+  /**
+   * Writes the span's series key into the scratch buffer and returns its length: the name's bytes,
+   * then kind and status, then per dimension a marker (0 absent, 1 default, 2 span value, 3
+   * resource value) and the value's AnyValue bytes with their length.
+   */
+  #key(u8: Uint8Array, nameStart: number, nameEnd: number, kind: number, status: number, resource: ResourceAggregate): number {
+    let need = nameEnd - nameStart + 4;
+    const dims = this.#dimensions;
+    for (let i = 0; i < dims.length; i++) {
+      need += 5 + (this.#valueStart[i] >= 0 ? this.#valueEnd[i] - this.#valueStart[i] : (resource.dimensionBytes[i]?.length ?? 0));
+    }
+    if (need > this.#scratch.length) this.#scratch = new Uint8Array(need * 2);
+    const key = this.#scratch;
+    let n = 0;
+    key[n++] = kind;
+    key[n++] = status;
+    for (let i = nameStart; i < nameEnd; i++) key[n++] = u8[i];
+    key[n++] = 0xff; // never in UTF-8: the name ends here
+    for (let i = 0; i < dims.length; i++) {
+      let from: Uint8Array = u8;
+      let start = this.#valueStart[i];
+      let end = this.#valueEnd[i];
+      if (start >= 0) {
+        key[n++] = 2;
+      } else if (resource.dimensionBytes[i] !== null) {
+        from = resource.dimensionBytes[i]!;
+        start = 0;
+        end = from.length;
+        key[n++] = 3;
+      } else {
+        key[n++] = dims[i].fallback === undefined ? 0 : 1;
+        continue;
+      }
+      const len = end - start;
+      key[n++] = len & 0xff;
+      key[n++] = (len >>> 8) & 0xff;
+      key[n++] = (len >>> 16) & 0xff;
+      for (let j = start; j < end; j++) key[n++] = from[j];
+    }
+    return n;
+  }
+
+  #attributes(r: ProtoReader, resource: ResourceAggregate, name: string, kind: number, status: number): KeyValue[] {
     const service = resource.attributes.find((a) => a.key === 'service.name')?.value ?? { stringValue: '' };
     const attributes: KeyValue[] = [
       { key: 'service.name', value: service },
@@ -384,14 +440,21 @@ export class SpanMetricsConnector implements Connector {
     ];
     const dims = this.#dimensions;
     for (let i = 0; i < dims.length; i++) {
-      const value = this.#spanValue[i] ?? this.#resourceValue[i] ?? (dims[i].fallback === undefined ? undefined : { stringValue: dims[i].fallback });
+      let value: AnyValue | undefined;
+      if (this.#valueStart[i] >= 0) {
+        r.pos = this.#valueStart[i];
+        value = decodeAnyValue(r, this.#valueEnd[i], 1);
+      } else {
+        value = resource.dimensionValues[i] ?? (dims[i].fallback === undefined ? undefined : { stringValue: dims[i].fallback });
+      }
       if (value !== undefined) attributes.push({ key: dims[i].name, value });
     }
     return attributes;
   }
 
-  #newSeries(attributes: KeyValue[]): Series {
+  #newSeries(key: Uint8Array, attributes: KeyValue[]): Series {
     return {
+      key,
       attributes,
       start: this.#delta ? this.#windowStart : this.#nowNanos(),
       calls: 0,
@@ -437,7 +500,13 @@ export class SpanMetricsConnector implements Connector {
     for (const resource of this.#resources.values()) {
       const calls: Metric = { name: this.#callsName, description: '', unit: '', sum: { dataPoints: [], aggregationTemporality: temporality, isMonotonic: true }, metadata: [] };
       const duration: Metric = { name: this.#durationName, description: '', unit: this.#unit, histogram: { dataPoints: [], aggregationTemporality: temporality }, metadata: [] };
-      for (const s of resource.series.values()) {
+      const all: Series[] = [];
+      for (const entry of resource.series.values()) {
+        if (Array.isArray(entry)) all.push(...entry);
+        else all.push(entry);
+      }
+      if (resource.overflow !== undefined) all.push(resource.overflow);
+      for (const s of all) {
         if (s.calls === 0) continue;
         calls.sum!.dataPoints.push({ attributes: s.attributes, startTimeUnixNano: s.start, timeUnixNano: now, asInt: BigInt(s.calls), exemplars: [], flags: 0 });
         if (!this.#histogram) continue;
@@ -477,6 +546,17 @@ export class SpanMetricsConnector implements Connector {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     await this.flush();
   }
+}
+
+function sameKey(stored: Uint8Array, key: Uint8Array, length: number): boolean {
+  if (stored.length !== length) return false;
+  for (let i = 0; i < length; i++) if (stored[i] !== key[i]) return false;
+  return true;
+}
+
+/** An AnyValue as protobuf bytes, as a span would carry it, to compare with span values in place. */
+function anyValueBytes(value: AnyValue): Uint8Array {
+  return encodeMessage(value, (w, v) => anyValueSize(w, v, 0), writeAnyValue);
 }
 
 /** A value as part of a series key: strings as they are, anything else tagged by its type. */
