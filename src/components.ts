@@ -23,6 +23,7 @@ import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { transformProcessorFactory } from './processors/transform/factory.ts';
 import { forwardConnectorFactory } from './connectors/forward/index.ts';
 import { spanMetricsConnectorFactory } from './connectors/spanmetrics/index.ts';
+import { countConnectorFactory } from './connectors/count/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -49,6 +50,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   prometheusRemoteWriteExporterFactory,
   forwardConnectorFactory,
   spanMetricsConnectorFactory,
+  countConnectorFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,
