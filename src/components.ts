@@ -24,6 +24,7 @@ import { transformProcessorFactory } from './processors/transform/factory.ts';
 import { forwardConnectorFactory } from './connectors/forward/index.ts';
 import { spanMetricsConnectorFactory } from './connectors/spanmetrics/index.ts';
 import { countConnectorFactory } from './connectors/count/index.ts';
+import { routingConnectorFactory } from './connectors/routing/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -51,6 +52,7 @@ export const COMPONENTS: readonly AnyFactory[] = [
   forwardConnectorFactory,
   spanMetricsConnectorFactory,
   countConnectorFactory,
+  routingConnectorFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,

@@ -137,7 +137,9 @@ describe.each(connectors.map((f) => [f.type, f] as const))('connector %s takes a
   test.each(factory.pairs.map(([from, to]) => [`${from} -> ${to}`, from, to] as const))('%s: what it emits, now or by shutdown, is well-formed and of its to-signal', async (_pair, from, to) => {
     const out: Batch[] = [];
     const next: Consumer = { consume: async (batch) => void out.push(batch) };
-    const connector = await factory.create({ id: factory.type, config: parse(factory), telemetry: new Telemetry(), logger, host: new ServiceHost(), from, to, next, pipelines: new Map([[to, next]]) });
+    // Downstream pipelines named after the signals, for connectors whose example names pipelines (routing).
+    const pipelines = new Map<string, Consumer>((['traces', 'metrics', 'logs'] as const).map((s) => [s, next]));
+    const connector = await factory.create({ id: factory.type, config: parse(factory), telemetry: new Telemetry(), logger, host: new ServiceHost(), from, to, next, pipelines });
     await connector.start?.();
     await connector.consume(batchOf(from));
     await connector.shutdown?.();
