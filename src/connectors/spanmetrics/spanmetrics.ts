@@ -4,8 +4,9 @@ import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import type { Connector, Consumer } from '../../core/component.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { internalMetadata } from '../../core/metadata.ts';
-import { anyValueSize, decodeAnyValue, writeAnyValue } from '../../otlp/proto/common.ts';
+import { anyValueSize, decodeAnyValue, pushKeyValue, writeAnyValue } from '../../otlp/proto/common.ts';
 import { encodeMessage } from '../../otlp/proto/encode.ts';
+import { KeyValueLocation } from '../../otlp/proto/key-value.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 import { AggregationTemporality, type AnyValue, type Exemplar, type ExportMetricsServiceRequest, type KeyValue, type Metric, type ResourceMetrics } from '../../otlp/types.ts';
@@ -23,7 +24,6 @@ const ENTRY_SCOPES = TAG.ResourceSpans.scopeSpans;
 const RESOURCE_ATTRIBUTE = TAG.Resource.attributes;
 const SCOPE_SPAN = TAG.ScopeSpans.spans;
 const KV_KEY = TAG.KeyValue.key;
-const KV_VALUE = TAG.KeyValue.value;
 const SPAN_TRACE_ID = TAG.Span.traceId;
 const SPAN_ID = TAG.Span.spanId;
 const SPAN_NAME = TAG.Span.name;
@@ -104,6 +104,7 @@ export class SpanMetricsConnector implements Connector {
   readonly #valueStart: Int32Array;
   readonly #valueEnd: Int32Array;
   #scratch = new Uint8Array(256);
+  readonly #kv = new KeyValueLocation();
 
   constructor(config: SpanMetricsConfig, next: Consumer, options: SpanMetricsOptions) {
     this.#next = next;
@@ -212,16 +213,7 @@ export class SpanMetricsConnector implements Connector {
           r.skip(t, end);
           continue;
         }
-        const kvEnd = r.sub(end);
-        let key = '';
-        let value: AnyValue = {};
-        while (r.pos < kvEnd) {
-          const kt = r.tag(kvEnd);
-          if (kt === KV_KEY) key = r.string(kvEnd);
-          else if (kt === KV_VALUE) value = decodeAnyValue(r, r.sub(kvEnd), 1);
-          else r.skip(kt, kvEnd);
-        }
-        attributes.push({ key, value });
+        pushKeyValue(r, end, attributes);
       }
     }
     let key = '';
@@ -357,33 +349,14 @@ export class SpanMetricsConnector implements Connector {
   }
 
   #readAttribute(r: ProtoReader, end: number): void {
-    const u8 = r.u8;
-    let keyStart = -1;
-    let keyLength = 0;
-    let valueStart = -1;
-    let valueEnd = -1;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t === KV_KEY) {
-        keyLength = r.length(end);
-        keyStart = r.pos;
-        r.pos += keyLength;
-      } else if (t === KV_VALUE) {
-        valueEnd = r.sub(end);
-        valueStart = r.pos;
-        r.pos = valueEnd;
-      } else {
-        r.skip(t, end);
-      }
-    }
-    if (keyStart < 0 || valueStart < 0) return;
+    const kv = this.#kv;
+    kv.read(r, end);
+    if (kv.valueStart < 0) return;
     const dims = this.#dimensions;
-    outer: for (let i = 0; i < dims.length; i++) {
-      const want = dims[i].key;
-      if (want.length !== keyLength) continue;
-      for (let j = 0; j < keyLength; j++) if (u8[keyStart + j] !== want[j]) continue outer;
-      this.#valueStart[i] = valueStart;
-      this.#valueEnd[i] = valueEnd;
+    for (let i = 0; i < dims.length; i++) {
+      if (!kv.keyIs(r.u8, dims[i].key)) continue;
+      this.#valueStart[i] = kv.valueStart;
+      this.#valueEnd[i] = kv.valueEnd;
       return;
     }
   }
