@@ -7,7 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ExportMetricsServiceRequest, ExportTraceServiceRequest, HistogramDataPoint, KeyValue, NumberDataPoint } from '../../src/otlp/types.ts';
-import { freePorts, otlpReceiverYaml, OtlpSink, serviceYaml, startSluice, waitFor } from './harness.ts';
+import { freePorts, otlpReceiverYaml, OtlpSink, runCli, serviceYaml, startSluice, tempDir, waitFor } from './harness.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
 
 // Span metrics computed before sampling, in the real binary, from the real SDK's spans: one traces
@@ -132,4 +132,32 @@ ${serviceYaml({ health, metrics })}
     await waitFor(async () => (await query()) !== undefined, 15_000, 'calls_total in prometheus');
     expect(await query()).toBe(SPANS);
   });
+});
+
+test('sluice validate lists every connector mistake at once and exits 2', async () => {
+  const path = join(tempDir(), 'bad.yaml');
+  writeFileSync(
+    path,
+    `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:4318 } } } }
+exporters: { debug: {} }
+connectors: { spanmetrics: { histogram: { exponential: {} } }, forward/a: {}, forward/b: {}, forward/dangling: {}, count: {} }
+service:
+  pipelines:
+    traces: { receivers: [otlp, forward/b], exporters: [forward/a, forward/dangling, spanmetrics] }
+    traces/b: { receivers: [forward/a], exporters: [forward/b] }
+    logs: { receivers: [spanmetrics, count], exporters: [debug] }
+`,
+  );
+  const result = await runCli(['validate', '--config', path]);
+  expect(result.code).toBe(2);
+  for (const line of [
+    'connectors.spanmetrics.histogram.exponential: exponential histograms are not supported by Sluice yet; use explicit buckets',
+    'connectors.forward/dangling: connector "forward/dangling" is an exporter in traces but no pipeline lists it as a receiver, so what it emits goes nowhere',
+    'connectors.count: connector "count" is a receiver in logs but no pipeline lists it as an exporter, so it never gets anything',
+    'service.pipelines.logs.receivers[0]: connector "spanmetrics" cannot be a receiver in a logs pipeline (it can in metrics)',
+    'service.pipelines.traces: pipelines form a cycle through connectors: traces → forward/a → traces/b → forward/b → traces',
+  ]) {
+    expect(result.stderr).toContain(line);
+  }
 });
