@@ -193,12 +193,39 @@ describe('spanmetrics', () => {
     expect((points(out[1], 'calls')[0] as NumberDataPoint).asInt).toBe(2n);
   });
 
+  test('exponential buckets: the scale drops until max_size buckets hold every value, each value in its (base^i, base^(i+1)] bucket', async () => {
+    const small = connector({ histogram: { exponential: { max_size: 4 } } });
+    await small.c.consume(batchOf([{ attributes: SHOP, spans: [1, 2, 4, 8].map((ms) => span('x', { ms })) }]));
+    await small.c.flush();
+    const metric = small.out[0].resourceMetrics[0].scopeMetrics[0].metrics[1];
+    expect(metric.histogram).toBeUndefined();
+    const [point] = metric.exponentialHistogram!.dataPoints;
+    // At scale 0 the buckets are (2^i, 2^(i+1)]: 1 ms in i = -1, 2 in 0, 4 in 1, 8 in 2; scale 1 would need 7.
+    expect([point.scale, point.positive!.offset, point.positive!.bucketCounts]).toEqual([0, -1, [1n, 1n, 1n, 1n]]);
+    expect([point.count, point.sum, point.min, point.max, point.zeroCount]).toEqual([4n, 15, 1, 8, 0n]);
+
+    const wide = connector({ histogram: { exponential: {} } });
+    const values = Array.from({ length: 300 }, (_, i) => 0.05 * 1.07 ** i); // 0.05 ms … ~30 s
+    await wide.c.consume(batchOf([{ attributes: SHOP, spans: values.map((ms) => span('y', { ms })) }]));
+    await wide.c.flush();
+    const [p] = wide.out[0].resourceMetrics[0].scopeMetrics[0].metrics[1].exponentialHistogram!.dataPoints;
+    const counts = p.positive!.bucketCounts;
+    expect(counts.length).toBeLessThanOrEqual(160);
+    expect(counts.reduce((a, b) => a + b, 0n)).toBe(300n);
+    const base = 2 ** (2 ** -p.scale);
+    // The spans carry whole nanoseconds: compare with the duration the connector saw.
+    const expected = counts.map(() => 0n);
+    for (const ms of values.map((v) => Math.round(v * 1e6) / 1e6)) expected[Math.ceil(Math.log(ms) / Math.log(base)) - 1 - p.positive!.offset]++;
+    expect(counts).toEqual(expected);
+  });
+
   test('unimplemented and mistaken settings are refused with their paths', () => {
     const problems = (value: unknown) => parseWithProblems(spanMetricsConfigSchema, value, 'connectors.spanmetrics').problems.map((p) => `${p.path}: ${p.message}`).sort();
-    expect(problems({ histogram: { exponential: { max_size: 10 }, explicit: { buckets: ['10ms', '5ms'] } }, aggregation_temporality: 'DELTA' })).toEqual([
+    expect(problems({ histogram: { exponential: { max_size: 10 }, explicit: { buckets: ['10ms', '5ms'] } }, aggregation_temporality: 'DELTA', calls_dimensions: [] })).toEqual([
       'connectors.spanmetrics.aggregation_temporality: must be one of "AGGREGATION_TEMPORALITY_CUMULATIVE", "AGGREGATION_TEMPORALITY_DELTA"; got "DELTA"',
+      'connectors.spanmetrics.calls_dimensions: unknown key "calls_dimensions"',
       'connectors.spanmetrics.histogram.explicit.buckets[1]: buckets must be strictly increasing',
-      'connectors.spanmetrics.histogram.exponential: exponential histograms are not supported by Sluice yet; use explicit buckets',
+      'connectors.spanmetrics.histogram.exponential: choose explicit or exponential, not both',
     ]);
     expect(problems({ dimensions: [{ name: 'span.name' }] })).toEqual(['connectors.spanmetrics.dimensions[0].name: dimension "span.name" is already there']);
   });

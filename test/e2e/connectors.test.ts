@@ -141,7 +141,7 @@ test('sluice validate lists every connector mistake at once and exits 2', async 
     `
 receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:4318 } } } }
 exporters: { debug: {} }
-connectors: { spanmetrics: { histogram: { exponential: {} } }, forward/a: {}, forward/b: {}, forward/dangling: {}, count: {} }
+connectors: { spanmetrics: { histogram: { exponential: {}, explicit: {} } }, forward/a: {}, forward/b: {}, forward/dangling: {}, count: {} }
 service:
   pipelines:
     traces: { receivers: [otlp, forward/b], exporters: [forward/a, forward/dangling, spanmetrics] }
@@ -152,7 +152,7 @@ service:
   const result = await runCli(['validate', '--config', path]);
   expect(result.code).toBe(2);
   for (const line of [
-    'connectors.spanmetrics.histogram.exponential: exponential histograms are not supported by Sluice yet; use explicit buckets',
+    'connectors.spanmetrics.histogram.exponential: choose explicit or exponential, not both',
     'connectors.forward/dangling: connector "forward/dangling" is an exporter in traces but no pipeline lists it as a receiver, so what it emits goes nowhere',
     'connectors.count: connector "count" is a receiver in logs but no pipeline lists it as an exporter, so it never gets anything',
     'service.pipelines.logs.receivers[0]: connector "spanmetrics" cannot be a receiver in a logs pipeline (it can in metrics)',

@@ -29,11 +29,12 @@ const histogramSchema = z
       })
       .strict()
       .optional(),
-    exponential: z.object({ max_size: z.number().int().min(1).default(160) }).strict().optional(),
+    /** Base-2 exponential buckets instead of explicit ones: at most max_size buckets, the scale chosen by the data. */
+    exponential: z.object({ max_size: z.number().int().min(2).default(160) }).strict().optional(),
   })
   .strict()
   .superRefine((h, ctx) => {
-    if (h.exponential !== undefined) ctx.addIssue({ code: 'custom', path: ['exponential'], message: 'exponential histograms are not supported by Sluice yet; use explicit buckets' });
+    if (h.exponential !== undefined && h.explicit !== undefined) ctx.addIssue({ code: 'custom', path: ['exponential'], message: 'choose explicit or exponential, not both' });
     const buckets = h.explicit?.buckets ?? [];
     for (let i = 1; i < buckets.length; i++) {
       if (buckets[i] <= buckets[i - 1]) ctx.addIssue({ code: 'custom', path: ['explicit', 'buckets', i], message: 'buckets must be strictly increasing' });

@@ -11,6 +11,7 @@ import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 import { AggregationTemporality, type AnyValue, type Exemplar, type ExportMetricsServiceRequest, type KeyValue, type Metric, type ResourceMetrics } from '../../otlp/types.ts';
 import { bucketBounds, type SpanMetricsConfig } from './config.ts';
+import { ExponentialBuckets } from './exponential.ts';
 
 // Request, error and duration metrics from every span that passes, read from the request bytes:
 // per span only its name, kind, status, times and the configured attributes are located, and a
@@ -47,6 +48,8 @@ interface Series {
   calls: number;
   sum: number;
   buckets: Float64Array;
+  /** With `histogram.exponential`, in place of `buckets`. */
+  exponential: ExponentialBuckets | null;
   min: number;
   max: number;
   /** The latest spans' exemplars, when enabled. */
@@ -82,6 +85,8 @@ export class SpanMetricsConnector implements Connector {
   readonly #bounds: Float64Array;
   readonly #toUnit: number;
   readonly #histogram: boolean;
+  /** max_size of exponential buckets; 0: explicit. */
+  readonly #exponentialSize: number;
   readonly #exemplars: number;
   readonly #dimensions: Dimension[];
   /** Dimension keys by length, for a one-compare miss on most attributes. */
@@ -114,6 +119,7 @@ export class SpanMetricsConnector implements Connector {
     this.#unit = config.histogram.unit;
     this.#toUnit = config.histogram.unit === 's' ? 1e-9 : 1e-6;
     this.#histogram = !config.histogram.disable;
+    this.#exponentialSize = config.histogram.exponential?.max_size ?? 0;
     this.#exemplars = config.exemplars.enabled ? config.exemplars.max_per_data_point : 0;
     const encoder = new TextEncoder();
     this.#dimensions = config.dimensions.map((d) => ({ name: d.name, key: encoder.encode(d.name), fallback: d.default }));
@@ -336,6 +342,11 @@ export class SpanMetricsConnector implements Connector {
     series.sum += duration;
     if (duration < series.min) series.min = duration;
     if (duration > series.max) series.max = duration;
+    if (series.exponential !== null) {
+      series.exponential.record(duration);
+      if (this.#exemplars > 0 && series.exemplars !== null) this.#exemplar(series, r, traceIdPos, spanIdPos, endPos, duration);
+      return;
+    }
     const bounds = this.#bounds;
     let lo = 0;
     let hi = bounds.length;
@@ -432,7 +443,8 @@ export class SpanMetricsConnector implements Connector {
       start: this.#delta ? this.#windowStart : this.#nowNanos(),
       calls: 0,
       sum: 0,
-      buckets: new Float64Array(this.#bounds.length + 1),
+      buckets: new Float64Array(this.#exponentialSize > 0 ? 0 : this.#bounds.length + 1),
+      exponential: this.#exponentialSize > 0 ? new ExponentialBuckets(this.#exponentialSize) : null,
       min: Infinity,
       max: -Infinity,
       exemplars: this.#exemplars > 0 ? [] : null,
@@ -472,7 +484,10 @@ export class SpanMetricsConnector implements Connector {
     const bounds = Array.from(this.#bounds);
     for (const resource of this.#resources.values()) {
       const calls: Metric = { name: this.#callsName, description: '', unit: '', sum: { dataPoints: [], aggregationTemporality: temporality, isMonotonic: true }, metadata: [] };
-      const duration: Metric = { name: this.#durationName, description: '', unit: this.#unit, histogram: { dataPoints: [], aggregationTemporality: temporality }, metadata: [] };
+      const exponential = this.#exponentialSize > 0;
+      const duration: Metric = exponential
+        ? { name: this.#durationName, description: '', unit: this.#unit, exponentialHistogram: { dataPoints: [], aggregationTemporality: temporality }, metadata: [] }
+        : { name: this.#durationName, description: '', unit: this.#unit, histogram: { dataPoints: [], aggregationTemporality: temporality }, metadata: [] };
       const all: Series[] = [];
       for (const entry of resource.series.values()) {
         if (Array.isArray(entry)) all.push(...entry);
@@ -483,6 +498,26 @@ export class SpanMetricsConnector implements Connector {
         if (s.calls === 0) continue;
         calls.sum!.dataPoints.push({ attributes: s.attributes, startTimeUnixNano: s.start, timeUnixNano: now, asInt: BigInt(s.calls), exemplars: [], flags: 0 });
         if (!this.#histogram) continue;
+        if (s.exponential !== null) {
+          const e = s.exponential;
+          duration.exponentialHistogram!.dataPoints.push({
+            attributes: s.attributes,
+            startTimeUnixNano: s.start,
+            timeUnixNano: now,
+            count: BigInt(s.calls),
+            sum: s.sum,
+            scale: e.scale,
+            zeroCount: BigInt(e.zeroCount),
+            positive: { offset: e.offset, bucketCounts: Array.from(e.counts.subarray(0, e.length), (c) => BigInt(c)) },
+            negative: undefined,
+            flags: 0,
+            exemplars: s.exemplars === null ? [] : s.exemplars.splice(0),
+            min: s.min,
+            max: s.max,
+            zeroThreshold: 0,
+          });
+          continue;
+        }
         duration.histogram!.dataPoints.push({
           attributes: s.attributes,
           startTimeUnixNano: s.start,
