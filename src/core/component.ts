@@ -197,17 +197,21 @@ export interface ConnectorContext<C> extends CreateContext<C> {
  */
 export interface Connector extends Consumer, Lifecycle {}
 
-export interface ConnectorFactory<C = any> {
-  readonly kind: 'connector';
+/** What every kind of factory has: its type, its schema, an example config, its graph checks. */
+interface FactoryBase<C> {
   readonly type: string;
+  readonly configSchema: z.ZodType<C>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
+}
+
+/** validateInGraph's ctx.pipelines holds every pipeline that lists it, on either side. */
+export interface ConnectorFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'connector';
   /** The (from, to) pairs it supports; one instance runs per pair a config uses. */
   readonly pairs: readonly SignalPair[];
   /** Whether it hands the batches it receives on as they are (forward): they then meet the downstream pipelines, which may mutate. */
   readonly passesBatchesOn: boolean;
-  readonly configSchema: z.ZodType<C>;
-  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
-  /** ctx.pipelines holds every pipeline that lists it, on either side. */
-  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
   create(ctx: ConnectorContext<C>): Connector | Promise<Connector>;
 }
 

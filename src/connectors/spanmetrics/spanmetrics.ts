@@ -4,7 +4,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import type { Connector, Consumer } from '../../core/component.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { internalMetadata } from '../../core/metadata.ts';
-import { anyValueSize, decodeAnyValue, pushKeyValue, writeAnyValue } from '../../otlp/proto/common.ts';
+import { anyValueSize, decodeAnyValue, decodeKeyValue, writeAnyValue } from '../../otlp/proto/common.ts';
 import { encodeMessage } from '../../otlp/proto/encode.ts';
 import { KeyValueLocation } from '../../otlp/proto/key-value.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
@@ -158,13 +158,7 @@ export class SpanMetricsConnector implements Connector {
     const bytes = batch.bytes();
     const r = new ProtoReader(bytes);
     const end = bytes.length;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t !== REQUEST_ENTRY) {
-        r.skip(t, end);
-        continue;
-      }
-      const stop = r.sub(end);
+    for (let stop = r.nextField(REQUEST_ENTRY, end); stop >= 0; stop = r.nextField(REQUEST_ENTRY, end)) {
       this.#readEntry(r, stop);
       r.pos = stop;
     }
@@ -176,35 +170,18 @@ export class SpanMetricsConnector implements Connector {
     const entryStart = r.pos;
     let resourceStart = -1;
     let resourceEnd = -1;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t === ENTRY_RESOURCE) {
-        resourceEnd = r.sub(end);
-        resourceStart = r.pos;
-        r.pos = resourceEnd;
-      } else {
-        r.skip(t, end);
-      }
+    for (let stop = r.nextField(ENTRY_RESOURCE, end); stop >= 0; stop = r.nextField(ENTRY_RESOURCE, end)) {
+      resourceStart = r.pos;
+      resourceEnd = r.pos = stop;
     }
     const resource = this.#resource(r, resourceStart, resourceEnd);
     r.pos = entryStart;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t !== ENTRY_SCOPES) {
-        r.skip(t, end);
-        continue;
-      }
-      const scopeEnd = r.sub(end);
-      while (r.pos < scopeEnd) {
-        const st = r.tag(scopeEnd);
-        if (st !== SCOPE_SPAN) {
-          r.skip(st, scopeEnd);
-          continue;
-        }
-        const spanEnd = r.sub(scopeEnd);
+    for (let scopeEnd = r.nextField(ENTRY_SCOPES, end); scopeEnd >= 0; scopeEnd = r.nextField(ENTRY_SCOPES, end)) {
+      for (let spanEnd = r.nextField(SCOPE_SPAN, scopeEnd); spanEnd >= 0; spanEnd = r.nextField(SCOPE_SPAN, scopeEnd)) {
         this.#readSpan(r, spanEnd, resource);
         r.pos = spanEnd;
       }
+      r.pos = scopeEnd;
     }
   }
 
@@ -213,13 +190,9 @@ export class SpanMetricsConnector implements Connector {
     const attributes: KeyValue[] = [];
     if (start >= 0) {
       r.pos = start;
-      while (r.pos < end) {
-        const t = r.tag(end);
-        if (t !== RESOURCE_ATTRIBUTE) {
-          r.skip(t, end);
-          continue;
-        }
-        pushKeyValue(r, end, attributes);
+      for (let stop = r.nextField(RESOURCE_ATTRIBUTE, end); stop >= 0; stop = r.nextField(RESOURCE_ATTRIBUTE, end)) {
+        attributes.push(decodeKeyValue(r, stop, 0));
+        r.pos = stop;
       }
     }
     let key = '';
