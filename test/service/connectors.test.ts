@@ -7,6 +7,7 @@ import { Batch } from '../../src/core/batch.ts';
 import type { AnyFactory, ConnectorFactory, Consumer, ExporterFactory, ProcessorFactory, ReceiverFactory } from '../../src/core/component.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { Telemetry } from '../../src/core/telemetry.ts';
+import { decodeJson } from '../../src/otlp/json.ts';
 import { Registry } from '../../src/registry.ts';
 import { buildGraph, type Graph } from '../../src/service/graph.ts';
 import { Service } from '../../src/service/service.ts';
@@ -39,13 +40,35 @@ const processor: ProcessorFactory = {
   create: (ctx) => ({ process: (batch) => batch, ...lifecycle(`${ctx.pipelineId}/${ctx.id}`) }),
 };
 
+/** Renames every span in place: a mutator, so fan-out must hand it a copy. */
+const renamer: ProcessorFactory = {
+  kind: 'processor',
+  type: 'rename',
+  signals: ['traces'],
+  mutatesData: true,
+  configSchema: z.object({}).strict(),
+  create: () => ({
+    process(batch) {
+      for (const rs of (batch.mutate() as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }> }).resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) span.name = 'renamed';
+      return batch;
+    },
+  }),
+};
+
+const names: string[] = [];
 const pushed: string[] = [];
 const exporter: ExporterFactory = {
   kind: 'exporter',
   type: 'bare',
   signals: ['traces', 'metrics', 'logs'],
   configSchema: z.object({}).strict(),
-  create: (ctx) => ({ push: async (batch) => void pushed.push(`${ctx.signal}/${ctx.id}:${batch.itemCount}`), ...lifecycle(`${ctx.signal}/${ctx.id}`) }),
+  create: (ctx) => ({
+    push: async (batch) => {
+      pushed.push(`${ctx.signal}/${ctx.id}:${batch.itemCount}`);
+      if (ctx.signal === 'traces') for (const rs of (batch.request as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }> }).resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) names.push(`${ctx.id}:${span.name}`);
+    },
+    ...lifecycle(`${ctx.signal}/${ctx.id}`),
+  }),
 };
 
 /** Emits one metrics batch per traces batch it takes, and counts what it took at shutdown. */
@@ -65,7 +88,7 @@ const toMetrics: ConnectorFactory = {
   },
 };
 
-const registry = new Registry([receiver, { ...receiver, type: 'forward' }, processor, exporter, forwardConnectorFactory, toMetrics] as AnyFactory[]);
+const registry = new Registry([receiver, { ...receiver, type: 'forward' }, processor, renamer, exporter, forwardConnectorFactory, toMetrics] as AnyFactory[]);
 
 function graphOf(yaml: string): Graph {
   return buildGraph(readRawConfig({ files: [], texts: [yaml], env: {} }), registry);
@@ -195,5 +218,23 @@ describe('connectors at run time', () => {
     await service.shutdown(1_000);
     const stopped = events.filter((e) => e.startsWith('stop ') && !e.includes('bare'));
     expect(stopped).toEqual(['stop rec', 'stop traces/in/proc', 'stop tometrics[traces->metrics]', 'stop metrics/proc', 'stop traces/out/proc']);
+  });
+
+  test('a pipeline behind forward that edits batches gets its own copy: the upstream exporter sees them as they came', async () => {
+    names.length = 0;
+    const graph = graphOf(`${COMMON.replace('proc: {}', 'rename: {}')}
+connectors: { forward: {} }
+service:
+  telemetry: { metrics: { address: '' } }
+  pipelines:
+    traces: { receivers: [rec], exporters: [bare, forward] }
+    traces/edited: { receivers: [forward], processors: [rename], exporters: [bare/2] }
+`);
+    const service = new Service(graph, { logger: pino({ level: 'silent' }), telemetry: new Telemetry() });
+    await service.start();
+    const request = decodeJson('traces', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'original' }] }] }] }));
+    await receiverConsumers.get('rec')!.traces!.consume(Batch.fromRequest('traces', request, internalMetadata()));
+    await service.shutdown(1_000);
+    expect(names.sort()).toEqual(['bare/2:renamed', 'bare:original']);
   });
 });
