@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type {
+  ConnectorFactory,
   Consumer,
   Exporter,
-  ConnectorFactory,
   ExporterFactory,
   Extension,
   ExtensionFactory,
