@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'components') {
     for (const factory of registry.all()) {
-      const signals = 'signals' in factory ? factory.signals.join(', ') : '-';
+      const signals = 'signals' in factory ? factory.signals.join(', ') : factory.kind === 'connector' ? factory.pairs.map(([from, to]) => `${from}->${to}`).join(', ') : '-';
       const aliases = 'aliases' in factory && factory.aliases?.length ? ` (alias: ${factory.aliases.join(', ')})` : '';
       process.stdout.write(`${factory.kind.padEnd(10)} ${(factory.type + aliases).padEnd(36)} ${signals}\n`);
     }

@@ -26,6 +26,10 @@ import { filterProcessorFactory } from './processors/filter/factory.ts';
 import { transformProcessorFactory } from './processors/transform/factory.ts';
 import { probabilisticSamplerProcessorFactory } from './processors/probabilistic_sampler/index.ts';
 import { resourceDetectionProcessorFactory } from './processors/resourcedetection/index.ts';
+import { forwardConnectorFactory } from './connectors/forward/index.ts';
+import { spanMetricsConnectorFactory } from './connectors/spanmetrics/index.ts';
+import { countConnectorFactory } from './connectors/count/index.ts';
+import { routingConnectorFactory } from './connectors/routing/index.ts';
 import type { AnyFactory } from './core/component.ts';
 import { Registry } from './registry.ts';
 
@@ -52,6 +56,10 @@ export const COMPONENTS: readonly AnyFactory[] = [
   debugExporterFactory,
   loadBalancingExporterFactory,
   prometheusRemoteWriteExporterFactory,
+  forwardConnectorFactory,
+  spanMetricsConnectorFactory,
+  countConnectorFactory,
+  routingConnectorFactory,
   healthCheckExtensionFactory,
   bearerTokenAuthExtensionFactory,
   fileStorageExtensionFactory,

@@ -29,6 +29,7 @@ export interface ServiceConfig {
   receivers: Map<string, ComponentConfig>;
   processors: Map<string, ComponentConfig>;
   exporters: Map<string, ComponentConfig>;
+  connectors: Map<string, ComponentConfig>;
   extensions: Map<string, ComponentConfig>;
   serviceExtensions: string[];
   pipelines: PipelineConfig[];
@@ -39,6 +40,7 @@ const SECTION_KIND = {
   receivers: 'receiver',
   processors: 'processor',
   exporters: 'exporter',
+  connectors: 'connector',
   extensions: 'extension',
 } as const satisfies Record<string, ComponentKind>;
 
@@ -51,7 +53,7 @@ const PIPELINE_LISTS = ['receivers', 'processors', 'exporters'] as const;
 
 export type { TelemetryConfig };
 
-const TOP_KEYS = [...SECTIONS, 'connectors', 'service'];
+const TOP_KEYS = [...SECTIONS, 'service'];
 const SERVICE_KEYS = ['extensions', 'telemetry', 'pipelines'];
 const sectionMap = z.record(z.string(), z.unknown());
 
@@ -156,22 +158,19 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
   for (const key of Object.keys(raw)) {
     if (!TOP_KEYS.includes(key)) problems.push({ path: key, message: `unknown key "${key}"${suggestKey(key, TOP_KEYS)}` });
   }
-  const connectors = raw.connectors;
-  if (connectors !== undefined && connectors !== null && (typeof connectors !== 'object' || Object.keys(connectors).length > 0)) {
-    problems.push({ path: 'connectors', message: 'connectors are not supported; use the routing processor' });
-  }
 
   const result: ServiceConfig = {
     receivers: new Map(),
     processors: new Map(),
     exporters: new Map(),
+    connectors: new Map(),
     extensions: new Map(),
     serviceExtensions: [],
     pipelines: [],
     telemetry: telemetrySchema.parse({}),
   };
-  const defined: ParsedConfig['defined'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() };
-  const partial: ParsedConfig['partial'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), extensions: new Map() };
+  const defined: ParsedConfig['defined'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() };
+  const partial: ParsedConfig['partial'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() };
 
   for (const section of SECTIONS) {
     const kind = SECTION_KIND[section];
@@ -270,12 +269,33 @@ function parsePipeline(
     // A misspelt list (`exporter:`) is one mistake, already reported; the empty list is its echo.
     if (ids.data.length === 0 && section !== 'processors' && !misspelt.has(section)) problems.push({ path: `${path}.${section}`, message: `a pipeline needs at least one ${SECTION_KIND[section]}` });
     const seen = new Set<string>();
+    // A connector stands in a receivers or exporters list: the end of one pipeline, the start of another.
+    const connectorSide = section === 'processors' ? undefined : section === 'receivers' ? 1 : 0;
     for (const [i, id] of ids.data.entries()) {
       const refPath = `${path}.${section}[${i}]`;
       if (seen.has(id)) problems.push({ path: refPath, message: `"${id}" is listed twice` });
       seen.add(id);
+      const isConnector = connectorSide !== undefined && defined.connectors.has(id);
+      if (isConnector && defined[section].has(id)) {
+        problems.push({ path: refPath, message: `"${id}" is defined under both ${section} and connectors: rename one` });
+        continue;
+      }
+      if (isConnector) {
+        lists[section].push(id);
+        const factory = defined.connectors.get(id);
+        if (factory?.kind !== 'connector' || !signalKnown) continue;
+        if (!factory.pairs.some((pair) => pair[connectorSide] === signal)) {
+          const sides = [...new Set(factory.pairs.map((pair) => pair[connectorSide]))].join(', ');
+          const role = connectorSide === 0 ? 'an exporter' : 'a receiver';
+          problems.push({ path: refPath, message: `connector "${id}" cannot be ${role} in a ${signal} pipeline (it can in ${sides})` });
+        }
+        continue;
+      }
       if (!defined[section].has(id)) {
-        problems.push({ path: refPath, message: `${SECTION_KIND[section]} "${id}" is not defined under ${section}${suggest(id, [...defined[section].keys()], false)}` });
+        const withConnectors = connectorSide !== undefined && defined.connectors.size > 0;
+        const known = withConnectors ? [...defined[section].keys(), ...defined.connectors.keys()] : [...defined[section].keys()];
+        const where = withConnectors ? `${section} or connectors` : section;
+        problems.push({ path: refPath, message: `${SECTION_KIND[section]} "${id}" is not defined under ${where}${suggest(id, known, false)}` });
         continue;
       }
       lists[section].push(id);

@@ -117,7 +117,8 @@ export class Batch<S extends Signal = Signal> {
   /** A copy that a mutating consumer may edit freely; it shares only the immutable bytes. */
   clone(metadata: RequestMetadata = this.metadata): Batch<S> {
     if (this.#chunks !== undefined) return new Batch(this.signal, metadata, undefined, undefined, this.#itemCount, this.#chunks);
-    return new Batch(this.signal, metadata, this.bytes(), undefined, this.#itemCount);
+    // itemCount, not #itemCount: a batch built from a request has not counted yet, and the copy has no request to count.
+    return new Batch(this.signal, metadata, this.bytes(), undefined, this.itemCount);
   }
 
   /** A batch over new data that keeps this batch's metadata (for processors that split or rebuild). */

@@ -35,7 +35,7 @@ export interface ExampleEnv {
   exporterId: string;
 }
 
-export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
+export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'connector' | 'extension';
 
 /** Accepts a batch; resolves once the batch is safely handed on, rejects with a PipelineError. */
 export interface Consumer {
@@ -203,4 +203,43 @@ export interface ExtensionFactory<C = any> {
   create(ctx: CreateContext<C>): Extension | Promise<Extension>;
 }
 
-export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;
+/** A (from, to) signal pair a connector joins: exporter of a `from` pipeline, receiver of a `to` one. */
+export type SignalPair = readonly [from: Signal, to: Signal];
+
+export interface ConnectorContext<C> extends CreateContext<C> {
+  from: Signal;
+  to: Signal;
+  /** Fan-out into every `to` pipeline that lists the connector as a receiver. */
+  next: Consumer;
+  /** Those pipelines' heads by pipeline id, for connectors that route (routing). */
+  pipelines: ReadonlyMap<string, Consumer>;
+}
+
+/**
+ * A connector is a consumer at the end of its upstream pipelines, emitting into `next`, now (forward)
+ * or on its own schedule (spanmetrics). Like the Collector's, it has no queue: what it hands on
+ * meets the downstream pipelines' exporters' queues.
+ */
+export interface Connector extends Consumer, Lifecycle {}
+
+/** What every kind of factory has: its type, its schema, an example config, its graph checks. */
+interface FactoryBase<C> {
+  readonly type: string;
+  readonly configSchema: z.ZodType<C>;
+  /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
+  readonly ignoredKeys?: Readonly<Record<string, string>>;
+  exampleConfig?(env: ExampleEnv): Record<string, unknown>;
+  validateInGraph?(ctx: GraphContext<C>): ConfigProblem[];
+}
+
+/** validateInGraph's ctx.pipelines holds every pipeline that lists it, on either side. */
+export interface ConnectorFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'connector';
+  /** The (from, to) pairs it supports; one instance runs per pair a config uses. */
+  readonly pairs: readonly SignalPair[];
+  /** Whether it hands the batches it receives on as they are (forward): they then meet the downstream pipelines, which may mutate. */
+  readonly passesBatchesOn: boolean;
+  create(ctx: ConnectorContext<C>): Connector | Promise<Connector>;
+}
+
+export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory | ExtensionFactory;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type {
+  ConnectorFactory,
   Consumer,
   Exporter,
   ExporterFactory,
@@ -59,7 +60,9 @@ export class Service {
   readonly #logger: Logger;
   readonly #extensions: Named<Extension>[] = [];
   readonly #exporters: Named<ExporterHelper>[] = [];
-  readonly #processors: Named<Processor>[] = [];
+  /** Each pipeline's processors, in pipeline order, by pipeline id. */
+  readonly #processors = new Map<string, Named<Processor>[]>();
+  readonly #connectors: Array<Named<Lifecycle> & { upstream: readonly string[] }> = [];
   readonly #receivers: Named<Receiver>[] = [];
   readonly #metricsServers: Server[] = [];
   readonly #metricsReaders: PeriodicMetricsReader[] = [];
@@ -128,14 +131,49 @@ export class Service {
     }
     for (const { instance } of this.#exporters) await instance.start();
 
-    // Processor chains, built back to front so each node knows its successor.
+    // Processor chains, built back to front so each node knows its successor, and pipelines
+    // downstream first (graph.pipelines' order), so a connector is made once the pipelines it
+    // feeds run, and starts before the pipelines that feed it.
     const tenantLabel = tenantLabeller();
     const pipelineHeads = new Map<string, FanoutTarget>();
+    const connectors = new Map<string, FanoutTarget>();
+    const connectorTarget = async (id: string, from: Signal): Promise<FanoutTarget> => {
+      const key = `${from}\u0000${id}`;
+      let target = connectors.get(key);
+      if (target !== undefined) return target;
+      const component = config.connectors.get(id)!;
+      const factory = component.factory as ConnectorFactory;
+      const instances: FanoutTarget[] = [];
+      for (const node of graph.connectors) {
+        if (node.id !== id || node.from !== from) continue;
+        const heads = node.downstream.map((p) => pipelineHeads.get(p)!);
+        const connector = await factory.create({
+          ...this.#context(id, component.config),
+          from,
+          to: node.to,
+          next: fanout(heads),
+          pipelines: new Map(node.downstream.map((p) => [p, pipelineHeads.get(p)!.consumer])),
+        });
+        await connector.start?.();
+        this.#connectors.push({ id: `${id}[${from}->${node.to}]`, instance: connector, upstream: node.upstream });
+        // What it passes on as it came meets the downstream chains, which may edit it.
+        instances.push({ consumer: connector, mutates: factory.passesBatchesOn && heads.some((h) => h.mutates) });
+      }
+      target = instances.length === 1 ? instances[0] : { consumer: fanout(instances), mutates: instances.some((i) => i.mutates) };
+      connectors.set(key, target);
+      return target;
+    };
     for (const pipeline of graph.pipelines) {
       const lag = new IngestLagRecorder(this.telemetry, pipeline.id, tenantLabel);
-      const pipelineExporters = new Map<string, Consumer>(pipeline.exporters.map((id) => [id, lag.wrap(exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!)]));
-      let next: Consumer = fanout([...pipelineExporters.values()].map((consumer) => ({ consumer, mutates: false })));
-      let mutates = false;
+      const targets: FanoutTarget[] = [];
+      const pipelineExporters = new Map<string, Consumer>();
+      for (const id of pipeline.exporters) {
+        const target = config.connectors.has(id) ? await connectorTarget(id, pipeline.signal) : { consumer: lag.wrap(exporterConsumers.get(`${pipeline.signal}\u0000${id}`)!), mutates: false };
+        targets.push(target);
+        pipelineExporters.set(id, target.consumer);
+      }
+      let next: Consumer = fanout(targets);
+      let mutates = targets.some((t) => t.mutates);
       const created: Named<Processor>[] = [];
       for (let i = pipeline.processors.length - 1; i >= 0; i--) {
         const id = pipeline.processors[i];
@@ -155,7 +193,7 @@ export class Service {
         mutates ||= factory.mutatesData;
       }
       for (const { instance } of created) await instance.start?.();
-      this.#processors.push(...created);
+      this.#processors.set(pipeline.id, created);
       pipelineHeads.set(pipeline.id, { consumer: next, mutates });
     }
 
@@ -209,8 +247,18 @@ export class Service {
     this.#logger.info('sluice shutting down');
     for (const { id } of this.#receivers) this.host.reportHealth(id, 'stopped', 'shutting down');
     await stopAll(this.#receivers, this.#logger);
-    // In pipeline order: a processor's flush goes into the ones after it, which must still run.
-    for (const processor of this.#processors) await stopAll([processor], this.#logger);
+    // In pipeline order: a processor's flush goes into the ones after it, which must still run; a
+    // connector stops (and flushes) once every pipeline feeding it has, before the ones it feeds.
+    const stopped = new Set<string>();
+    const connectors = [...this.#connectors];
+    for (const pipelineId of this.#graph.stopOrder) {
+      for (const processor of this.#processors.get(pipelineId) ?? []) await stopAll([processor], this.#logger);
+      stopped.add(pipelineId);
+      for (let i = 0; i < connectors.length; i++) {
+        if (!connectors[i].upstream.every((p) => stopped.has(p))) continue;
+        await stopAll(connectors.splice(i--, 1), this.#logger);
+      }
+    }
     await Promise.all(this.#exporters.map(({ id, instance }) => instance.shutdown(deadline).catch((error) => this.#logger.error({ component: id, error: String(error) }, 'shutdown failed'))));
     await stopAll([...this.#extensions].reverse(), this.#logger);
     await Promise.all(this.#metricsReaders.map((reader) => reader.shutdown()));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMPONENTS } from '../../src/components.ts';
 import { exporterConfigSchema, helperSettings } from '../../src/config/exporter-settings.ts';
 import { Batch } from '../../src/core/batch.ts';
-import type { AnyFactory, Consumer, ExampleEnv, ExporterFactory, ProcessorFactory } from '../../src/core/component.ts';
+import type { AnyFactory, ConnectorFactory, Consumer, ExampleEnv, ExporterFactory, ProcessorFactory } from '../../src/core/component.ts';
 import { internalMetadata } from '../../src/core/metadata.ts';
 import { ITEM_NAMES, Telemetry } from '../../src/core/telemetry.ts';
 import { ExporterHelper } from '../../src/exporters/helper/exporter-helper.ts';
@@ -75,6 +75,10 @@ function create(factory: AnyFactory) {
       return factory.create({ ...base, pipelineId: factory.signals[0], signal: factory.signals[0], next: sink, exporters: new Map([[EXPORTER_ID, sink]]) });
     case 'exporter':
       return factory.create({ ...base, signal: factory.signals[0] });
+    case 'connector': {
+      const [from, to] = factory.pairs[0];
+      return factory.create({ ...base, from, to, next: sink, pipelines: new Map([[to, sink]]) });
+    }
     case 'extension':
       return factory.create(base);
   }
@@ -127,6 +131,25 @@ describe.each(COMPONENTS.map((f) => [`${f.kind} ${f.type}`, f] as const))('%s', 
 
 const processors = COMPONENTS.filter((f): f is ProcessorFactory => f.kind === 'processor');
 const exporters = COMPONENTS.filter((f): f is ExporterFactory => f.kind === 'exporter');
+const connectors = COMPONENTS.filter((f): f is ConnectorFactory => f.kind === 'connector');
+
+describe.each(connectors.map((f) => [f.type, f] as const))('connector %s takes a batch', (_name, factory) => {
+  test.each(factory.pairs.map(([from, to]) => [`${from} -> ${to}`, from, to] as const))('%s: what it emits, now or by shutdown, is well-formed and of its to-signal', async (_pair, from, to) => {
+    const out: Batch[] = [];
+    const next: Consumer = { consume: async (batch) => void out.push(batch) };
+    // Downstream pipelines named after the signals, for connectors whose example names pipelines (routing).
+    const pipelines = new Map<string, Consumer>((['traces', 'metrics', 'logs'] as const).map((s) => [s, next]));
+    const connector = await factory.create({ id: factory.type, config: parse(factory), telemetry: new Telemetry(), logger, host: new ServiceHost(), from, to, next, pipelines });
+    await connector.start?.();
+    await connector.consume(batchOf(from));
+    await connector.shutdown?.();
+    expect(out.length).toBeGreaterThan(0);
+    for (const batch of out) {
+      expect(batch.signal).toBe(to);
+      batch.bytes();
+    }
+  });
+});
 
 describe.each(processors.map((f) => [f.type, f] as const))('processor %s takes a batch', (_name, factory) => {
   test.each(factory.signals.map((s) => [s]))('%s: what it passes on, now or by shutdown, is well-formed and no more than came in', async (signal) => {

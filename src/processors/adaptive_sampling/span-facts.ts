@@ -1,4 +1,5 @@
 import { decodeAnyValue } from '../../otlp/proto/common.ts';
+import { KeyValueLocation } from '../../otlp/proto/key-value.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 import type { AnyValue } from '../../otlp/types.ts';
@@ -51,6 +52,7 @@ export class SpanFacts {
   #byLength: number[][] = [];
   #slotStart = new Int32Array(0);
   #slotEnd = new Int32Array(0);
+  readonly #kv = new KeyValueLocation();
 
   r: ProtoReader = new ProtoReader(new Uint8Array(0));
   /** The span message's byte range in `r`. */
@@ -184,22 +186,9 @@ export class SpanFacts {
   }
 
   #readAttribute(r: ProtoReader, end: number): void {
-    let keyStart = -1;
-    let keyLength = 0;
-    let valueStart = -1;
-    let valueEnd = -1;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t === 10) {
-        keyLength = r.length(end);
-        keyStart = r.pos;
-        r.pos += keyLength;
-      } else if (t === 18) {
-        valueEnd = r.sub(end);
-        valueStart = r.pos;
-        r.pos = valueEnd;
-      } else r.skip(t, end);
-    }
+    const kv = this.#kv;
+    kv.read(r, end);
+    const { keyStart, keyLength, valueStart, valueEnd } = kv;
     const candidates = this.#byLength[keyLength];
     if (candidates === undefined || keyStart < 0) return;
     const u8 = r.u8;

@@ -1,0 +1,2 @@
+export { forwardConnectorFactory } from './factory.ts';
+export { ForwardConnector } from './forward.ts';

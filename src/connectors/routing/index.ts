@@ -1,0 +1,3 @@
+export { routingConnectorFactory } from './factory.ts';
+export { RoutingConnector } from './routing.ts';
+export { routingConfigSchema, type RoutingConnectorConfig } from './config.ts';

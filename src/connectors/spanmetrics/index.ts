@@ -1,0 +1,3 @@
+export { spanMetricsConnectorFactory } from './factory.ts';
+export { SpanMetricsConnector } from './spanmetrics.ts';
+export { spanMetricsConfigSchema, type SpanMetricsConfig } from './config.ts';
