@@ -7,6 +7,12 @@ import type { DecisionRecord } from './key-rates.ts';
 import { numberOf } from './rules.ts';
 import { ADJUSTED_COUNT, REASON } from './span-facts.ts';
 import { mergeThreshold } from '../../otlp/sampling-threshold.ts';
+import { TAG } from '../../otlp/proto/schema.ts';
+
+const SPAN = TAG.Span;
+const RESOURCE_SPANS = TAG.ExportTraceServiceRequest.resourceSpans;
+const SCOPE_SPANS = TAG.ResourceSpans.scopeSpans;
+const SPANS = TAG.ScopeSpans.spans;
 
 /**
  * One incoming ResourceSpans entry. Its fields other than scope_spans (the resource, the schema
@@ -109,11 +115,10 @@ function stampSize(w: ProtoWriter, stamp: Stamp): number {
   return 1 + w.stringSize(stamp.traceState) + attributesSize(w, stamp.attributes, 0);
 }
 
-// Span field numbers: trace_state 3, attributes 9.
 function writeStamp(w: ProtoWriter, stamp: Stamp): void {
-  w.byte((3 << 3) | 2);
+  w.byte(SPAN.traceState);
   w.string(stamp.traceState);
-  writeAttributes(w, (9 << 3) | 2, stamp.attributes);
+  writeAttributes(w, SPAN.attributes, stamp.attributes);
 }
 
 /**
@@ -223,18 +228,17 @@ function keptSize(w: ProtoWriter, kept: KeptSpans): number {
   return total;
 }
 
-// Request field 1: resource_spans; ResourceSpans field 2: scope_spans; ScopeSpans field 2: spans.
 function writeKept(w: ProtoWriter, kept: KeptSpans): void {
   for (const [resource, groups] of kept.byResource) {
-    w.byte(10);
+    w.byte(RESOURCE_SPANS);
     w.varint(w.nextSize());
     w.raw(resource.head, 0, resource.head.length);
     for (const group of groups) {
-      w.byte(18);
+      w.byte(SCOPE_SPANS);
       w.varint(w.nextSize());
       w.raw(group.head, 0, group.head.length);
       for (const span of kept.spansOf.get(group)!) {
-        w.byte(18);
+        w.byte(SPANS);
         w.bytes(span);
       }
     }

@@ -1,5 +1,6 @@
 import { entryResource, fieldsExcept } from '../../otlp/proto/fields.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
+import { TAG } from '../../otlp/proto/schema.ts';
 import type { AdaptiveSamplingConfig } from './config.ts';
 import { DecisionCache } from './decision-cache.ts';
 import type { Decision, Hold, SettleFn } from './hold.ts';
@@ -26,6 +27,10 @@ import {
   thresholdBelow,
 } from '../../otlp/sampling-threshold.ts';
 import { traceKeyAt } from './trace-hash.ts';
+
+const RESOURCE_SPANS = TAG.ExportTraceServiceRequest.resourceSpans;
+const SCOPE_SPANS = TAG.ResourceSpans.scopeSpans;
+const SPANS = TAG.ScopeSpans.spans;
 
 /**
  * Heap cost of bookkeeping, counted into max_buffer_bytes beside the slabs (measured by
@@ -181,8 +186,7 @@ export class AdaptiveSampler {
       this.#hold = hold;
     }
     try {
-      // resource_spans = 1
-      for (let stop = r.nextField(10, total); stop >= 0; stop = r.nextField(10, total)) {
+      for (let stop = r.nextField(RESOURCE_SPANS, total); stop >= 0; stop = r.nextField(RESOURCE_SPANS, total)) {
         this.#addResourceSpans(r, stop, metadata, now);
         r.pos = stop;
       }
@@ -294,14 +298,13 @@ export class AdaptiveSampler {
 
   #addResourceSpans(r: ProtoReader, end: number, metadata: unknown, now: number): void {
     const start = r.pos;
-    const resource = new ResourceGroup(fieldsExcept(r, start, end, 18), entryResource(r, start, end).attributes);
+    const resource = new ResourceGroup(fieldsExcept(r, start, end, SCOPE_SPANS), entryResource(r, start, end).attributes);
     r.pos = start;
-    // ResourceSpans.scope_spans = 2, ScopeSpans.spans = 2
-    for (let stop = r.nextField(18, end); stop >= 0; stop = r.nextField(18, end)) {
+    for (let stop = r.nextField(SCOPE_SPANS, end); stop >= 0; stop = r.nextField(SCOPE_SPANS, end)) {
       const scopeStart = r.pos;
-      const group = new SpanGroup(resource, fieldsExcept(r, scopeStart, stop, 18), metadata);
+      const group = new SpanGroup(resource, fieldsExcept(r, scopeStart, stop, SPANS), metadata);
       r.pos = scopeStart;
-      for (let spanEnd = r.nextField(18, stop); spanEnd >= 0; spanEnd = r.nextField(18, stop)) {
+      for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
         this.#addSpan(r, r.pos, spanEnd, group, now);
         r.pos = spanEnd;
       }

@@ -44,6 +44,8 @@ const TAG_END = TAG.Span.endTimeUnixNano;
 const TAG_ATTRIBUTE = TAG.Span.attributes;
 const TAG_EVENT = TAG.Span.events;
 const TAG_STATUS = TAG.Span.status;
+const TAG_KEY = TAG.KeyValue.key;
+const TAG_EVENT_NAME = TAG['Span.Event'].name;
 
 export class SpanFacts {
   readonly #keys: Uint8Array[] = [];
@@ -156,7 +158,7 @@ export class SpanFacts {
           // Most keys have a length no watched key has: the usual encoding (key first, its
           // length in one byte) lets those skip the KeyValue without parsing it.
           const u8 = r.u8;
-          if (!(u8[r.pos] === 10 && u8[r.pos + 1] < 0x80 && this.#byLength[u8[r.pos + 1]] === undefined)) {
+          if (!(u8[r.pos] === TAG_KEY && u8[r.pos + 1] < 0x80 && this.#byLength[u8[r.pos + 1]] === undefined)) {
             this.#readAttribute(r, stop);
           }
           r.pos = stop;
@@ -284,8 +286,7 @@ export class SpanFacts {
 
 function eventIsException(r: ProtoReader, end: number): boolean {
   const u8 = r.u8;
-  // Event.name = 2
-  const stop = r.nextField(18, end);
+  const stop = r.nextField(TAG_EVENT_NAME, end);
   if (stop < 0) return false;
   const start = r.pos;
   r.pos = stop;
