@@ -66,6 +66,13 @@ ${serviceYaml({
     expect(pipelines.pipelines[0].exporters).toContainEqual({ id: 'otlp', state: 'ok' });
     const html = await (await fetch(`http://127.0.0.1:${zpages}/debug/pipelinez`)).text();
     expect(html).toContain('<h1>Pipelines</h1>');
+    // The live status page, at the zpages port too: its HTML, and the data it polls beside it.
+    const redirect = await fetch(`http://127.0.0.1:${zpages}/debug/statusz`, { redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/debug/statusz/']);
+    expect(await (await fetch(`http://127.0.0.1:${zpages}/debug/statusz/`)).text()).toContain('api/status');
+    const status = await (await fetch(`http://127.0.0.1:${zpages}/debug/statusz/api/status`)).json() as { pipelines: Array<{ id: string }>; errors: Array<{ component: string }> };
+    expect(status.pipelines.map((p) => p.id)).toContain('traces');
+    expect(status.errors.map((e) => e.component)).toContain('otlphttp/dead');
     expect(scope.running!.output()).not.toContain('s3cret');
   }, 60_000);
 });

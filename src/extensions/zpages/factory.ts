@@ -9,5 +9,5 @@ export const zpagesExtensionFactory: ExtensionFactory<ZpagesConfig> = {
   exampleConfig: () => ({ endpoint: '127.0.0.1:0' }),
   ignoredKeys: { expvar: 'Node has no Go expvar page; the same figures are on /metrics' },
   listenEndpoints: (config) => [{ path: 'endpoint', endpoint: config.endpoint }],
-  create: (ctx) => new Zpages(ctx.config.endpoint, ctx.host),
+  create: (ctx) => new Zpages(ctx.config.endpoint, ctx.host, ctx.telemetry),
 };

@@ -1,13 +1,19 @@
 import type { Server, ServerResponse } from 'node:http';
+import { StatusView } from '../../common/status-view.ts';
 import type { HealthEvent, Host } from '../../core/component.ts';
+import type { Telemetry } from '../../core/telemetry.ts';
 import { closeServer, http, listen, splitHostPort } from '../../net.ts';
 
 // What a Collector user opens zpages for, at the Collector's paths: /debug/servicez (the build,
 // uptime and recent errors), /debug/pipelinez (each pipeline's receivers, processors and
 // exporters), /debug/extensionz and /debug/featurez. Sluice records no spans of its own, so
-// /debug/tracez and /debug/rpcz say so. Every page is also JSON with `?format=json`.
+// /debug/tracez and /debug/rpcz say so. Every page is also JSON with `?format=json`. The live
+// status page (the status_page extension's) is served here too, under /debug/statusz/.
 
 const RECENT_ERRORS = 50;
+const STATUS_BASE = '/debug/statusz/';
+/** How often the status page refreshes itself when served by zpages (status_page's own default). */
+const STATUS_REFRESH_MS = 2_000;
 
 interface RecentError {
   at: string;
@@ -21,11 +27,13 @@ export class Zpages {
   readonly #host: Host;
   readonly #errors: RecentError[] = [];
   readonly #state = new Map<string, string>();
+  readonly #statusView: StatusView;
   #server: Server | undefined;
 
-  constructor(endpoint: string, host: Host) {
+  constructor(endpoint: string, host: Host, telemetry: Telemetry) {
     this.#endpoint = endpoint;
     this.#host = host;
+    this.#statusView = new StatusView(telemetry, host, STATUS_REFRESH_MS, RECENT_ERRORS);
     host.onHealth((event) => this.#record(event));
   }
 
@@ -39,6 +47,12 @@ export class Zpages {
   async start(): Promise<void> {
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://zpages');
+      if (url.pathname === STATUS_BASE.slice(0, -1)) {
+        // The page fetches `api/status` relative to itself, so it lives under a trailing slash.
+        res.writeHead(301, { location: STATUS_BASE }).end();
+        return;
+      }
+      if (this.#statusView.serve(STATUS_BASE, url.pathname, req, res)) return;
       const json = url.searchParams.get('format') === 'json';
       const page = this.#page(url.pathname);
       if (page === undefined) {
@@ -63,7 +77,7 @@ export class Zpages {
             version: service?.version ?? '',
             started: service === undefined ? '' : new Date(service.startedAt).toISOString(),
             uptime_seconds: service === undefined ? 0 : Math.round((Date.now() - service.startedAt) / 1000),
-            pages: ['/debug/pipelinez', '/debug/extensionz', '/debug/featurez', '/debug/tracez', '/debug/rpcz'],
+            pages: ['/debug/pipelinez', '/debug/extensionz', '/debug/featurez', '/debug/tracez', '/debug/rpcz', STATUS_BASE],
             recent_errors: [...this.#errors].reverse(),
           },
         };
