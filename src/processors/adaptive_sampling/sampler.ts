@@ -395,7 +395,17 @@ export class AdaptiveSampler {
 
   /** Sends the span `facts` is reading on, stamped, without buffering it. */
   #keepNow(facts: SpanFacts, group: SpanGroup, record: DecisionRecord): void {
-    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
+    this.#push(group, facts.r.u8, facts.start, facts.end, facts.needsMerge(), record);
+  }
+
+  /** Queues the span at u8[start, end), stamped with `record`, for this round's output. */
+  #push(group: SpanGroup, u8: Uint8Array, start: number, end: number, needsMerge: boolean, record: DecisionRecord): void {
+    if (needsMerge) {
+      const merged = this.#stamper.merged(u8, start, end, record);
+      this.#batch.push(group, merged, 0, merged.length, NO_BYTES);
+    } else {
+      this.#batch.push(group, u8, start, end, this.#stamper.stampOf(record));
+    }
   }
 
   #decideOnOverload(key: string, facts: SpanFacts, group: SpanGroup): void {
@@ -510,7 +520,7 @@ export class AdaptiveSampler {
         const signedLength = spans[4 * j + 3] as number;
         const length = Math.abs(signedLength);
         // Stamping copies the bytes out before the slab space is released and reused.
-        this.#batch.push(group, this.#stamper.stamped(slab.bytes, offset, offset + length, signedLength < 0, record));
+        this.#push(group, slab.bytes, offset, offset + length, signedLength < 0, record);
         arena.release(slab, length);
       }
       this.#cache.rememberKept(t.key, record);
@@ -638,6 +648,7 @@ function readUpstream(trace: PendingTrace, traceState: string): void {
   }
 }
 
+const NO_BYTES = new Uint8Array(0);
 const NO_SPANS: Array<SpanGroup | Slab | number> = [];
 
 function bump(map: Map<string, number>, key: string): void {
