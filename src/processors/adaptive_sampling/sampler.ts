@@ -446,8 +446,14 @@ export class AdaptiveSampler {
    * traffic being decided, which matters most while the sampler warms up.
    */
   #decideAll(due: PendingTrace[], now: number, earlyReason: string | null, updateRates: boolean): void {
-    if (due.length === 0) return;
     const rates = this.#rates;
+    if (due.length === 0) {
+      // A tick with nothing due still folds the traces decided early since the last one: at
+      // saturation buffer_full decides every trace before its time, and rates that only moved
+      // with due traces stayed at the first window's keep-all for as long as the pressure lasted.
+      if (updateRates) rates.update(now, this.#lastTick);
+      return;
+    }
     for (let i = 0; i < due.length; i++) {
       const t = due[i];
       const cls = this.#classify(t);
