@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { entryResource, fieldsExcept } from '../../otlp/proto/fields.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
@@ -113,6 +114,11 @@ export class AdaptiveSampler {
   #released: Hold[] = [];
   #decisions: Decision[] = [];
 
+  /** Recent resource groups and scope heads, by their bytes as Latin-1 (see #resourceOf). */
+  #resources = new Map<string, ResourceGroup>();
+  #scopeHeads = new Map<string, Uint8Array>();
+  /** The trace the last buffered span went to. */
+  #lastTrace: PendingTrace | null = null;
   #bufferedSpans = 0;
   #lastTick: number;
   #overload = false;
@@ -298,11 +304,11 @@ export class AdaptiveSampler {
 
   #addResourceSpans(r: ProtoReader, end: number, metadata: unknown, now: number): void {
     const start = r.pos;
-    const resource = new ResourceGroup(fieldsExcept(r, start, end, SCOPE_SPANS), entryResource(r, start, end).attributes);
+    const resource = this.#resourceOf(r, start, end);
     r.pos = start;
     for (let stop = r.nextField(SCOPE_SPANS, end); stop >= 0; stop = r.nextField(SCOPE_SPANS, end)) {
       const scopeStart = r.pos;
-      const group = new SpanGroup(resource, fieldsExcept(r, scopeStart, stop, SPANS), metadata);
+      const group = new SpanGroup(resource, this.#scopeHeadOf(r, scopeStart, stop), metadata);
       r.pos = scopeStart;
       for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
         this.#addSpan(r, r.pos, spanEnd, group, now);
@@ -312,21 +318,55 @@ export class AdaptiveSampler {
     }
   }
 
+  /**
+   * The ResourceSpans entry at [start, end) as a group, shared with earlier requests that sent the
+   * same resource bytes: buffered spans keep their group for decision_wait, and a head array and
+   * a decoded resource per request were most of what survived the young generation at saturation.
+   */
+  #resourceOf(r: ProtoReader, start: number, end: number): ResourceGroup {
+    const head = fieldsExcept(r, start, end, SCOPE_SPANS);
+    const key = latin1(head);
+    let resource = this.#resources.get(key);
+    if (resource === undefined) {
+      if (this.#resources.size >= MAX_INTERNED) this.#resources.clear();
+      resource = new ResourceGroup(head, entryResource(r, start, end).attributes);
+      this.#resources.set(key, resource);
+    }
+    return resource;
+  }
+
+  /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups. */
+  #scopeHeadOf(r: ProtoReader, start: number, end: number): Uint8Array {
+    const head = fieldsExcept(r, start, end, SPANS);
+    const key = latin1(head);
+    const known = this.#scopeHeads.get(key);
+    if (known !== undefined) return known;
+    if (this.#scopeHeads.size >= MAX_INTERNED) this.#scopeHeads.clear();
+    this.#scopeHeads.set(key, head);
+    return head;
+  }
+
   #addSpan(r: ProtoReader, start: number, end: number, group: SpanGroup, now: number): void {
     const facts = this.#facts;
     facts.read(r, start, end);
     if (facts.hasNoTraceId()) return this.#decideWithoutTrace(facts, group);
-    const key = traceKeyAt(r.u8, facts.traceIdStart, facts.traceIdLength);
-    let trace = this.#pending.get(key);
-    if (trace === undefined) {
-      const record = this.#cache.kept(key);
-      if (record !== undefined) return this.#late(facts, group, record);
-      if (this.#cache.wasDropped(key)) return this.#late(facts, group, null);
-      if (this.#overload) return this.#decideOnOverload(key, facts, group);
-      trace = new PendingTrace(key, now, group);
-      this.#pending.set(key, trace);
-      this.#byFirst.push(trace);
-      this.#rates.countArrival(now);
+    // SDKs send a trace's spans together: the previous span's trace, while still pending, spares
+    // building a key string per span and looking it up.
+    let trace = this.#lastTrace;
+    if (trace === null || trace.state !== TraceState.PENDING || !keyIs(trace.key, r.u8, facts.traceIdStart, facts.traceIdLength)) {
+      const key = traceKeyAt(r.u8, facts.traceIdStart, facts.traceIdLength);
+      trace = this.#pending.get(key) ?? null;
+      if (trace === null) {
+        const record = this.#cache.kept(key);
+        if (record !== undefined) return this.#late(facts, group, record);
+        if (this.#cache.wasDropped(key)) return this.#late(facts, group, null);
+        if (this.#overload) return this.#decideOnOverload(key, facts, group);
+        trace = new PendingTrace(key, now, group);
+        this.#pending.set(key, trace);
+        this.#byFirst.push(trace);
+        this.#rates.countArrival(now);
+      }
+      this.#lastTrace = trace;
     }
     const length = end - start;
     if (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > this.#cfg.max_buffer_bytes) {
@@ -652,6 +692,20 @@ function readUpstream(trace: PendingTrace, traceState: string): void {
       trace.rvLo = hex56Lo(rv);
     }
   }
+}
+
+/** Bounds each intern table; cleared when full (a few services send most traffic). */
+const MAX_INTERNED = 1024;
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}
+
+/** Whether `key` is traceKeyAt(u8, start, length), without building that string. */
+function keyIs(key: string, u8: Uint8Array, start: number, length: number): boolean {
+  if (key.length !== length) return false;
+  for (let i = 0; i < length; i++) if (key.charCodeAt(i) !== u8[start + i]) return false;
+  return true;
 }
 
 const NO_BYTES = new Uint8Array(0);
