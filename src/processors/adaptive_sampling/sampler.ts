@@ -8,10 +8,10 @@ import type { Decision, Hold, SettleFn } from './hold.ts';
 import { decisionRecord, KeyRates, type DecisionRecord } from './key-rates.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import { OutputBatch, ResourceGroup, SpanGroup, Stamper, type EmitFn } from './output.ts';
-import { PendingTrace, TraceQueue, TraceState } from './pending-trace.ts';
+import { PendingTrace, SpanTable, TraceQueue, TraceState } from './pending-trace.ts';
 import { compileRules, firstMatchingRule, type CompiledRule } from './rules.ts';
 import { SamplingKeyBuilder } from './sampling-key.ts';
-import { Slab, SpanArena } from './span-arena.ts';
+import { SpanArena } from './span-arena.ts';
 import { ErrorReason, SpanFacts } from './span-facts.ts';
 import {
   atLeast,
@@ -35,8 +35,9 @@ const SPANS = TAG.ScopeSpans.spans;
 
 /**
  * Heap cost of bookkeeping, counted into max_buffer_bytes beside the slabs (measured by
- * benchmarks/sampling.bench.ts): per span, four array slots; per trace, the PendingTrace, its
- * span array, its key string, its map entry and two queue slots.
+ * benchmarks/sampling.bench.ts, with a span array per trace): per span, a SpanTable slot (two
+ * references, three int32s) with room to spare; per trace, the PendingTrace, its key string,
+ * its map entry and two queue slots.
  */
 export const SPAN_OVERHEAD_BYTES = 40;
 export const TRACE_OVERHEAD_BYTES = 320;
@@ -94,6 +95,7 @@ export class AdaptiveSampler {
   readonly #byRoot = new TraceQueue();
   readonly #byFirst = new TraceQueue();
   readonly #arena: SpanArena;
+  readonly #spans = new SpanTable();
   readonly #rates: KeyRates;
   readonly #cache: DecisionCache;
   readonly #keys: SamplingKeyBuilder;
@@ -377,7 +379,10 @@ export class AdaptiveSampler {
     const cfg = this.#cfg;
     const slab = this.#arena.store(r.u8, start, end);
     // needsMerge is known now; keeping it saves reading every kept span again at the decision.
-    trace.spans.push(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
+    const span = this.#spans.add(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
+    if (trace.lastSpan < 0) trace.firstSpan = span;
+    else this.#spans.next[trace.lastSpan] = span;
+    trace.lastSpan = span;
     trace.spanCount++;
     this.#bufferedSpans++;
     if (facts.hasTraceState) readUpstream(trace, facts.traceState());
@@ -555,25 +560,29 @@ export class AdaptiveSampler {
   /** Emits or drops the trace's spans, frees its bytes and remembers the decision. */
   #apply(t: PendingTrace): void {
     const record = t.record;
-    const spans = t.spans;
     const n = t.spanCount;
     const arena = this.#arena;
+    const table = this.#spans;
     if (record !== null) {
-      for (let j = 0; j < n; j++) {
-        const group = spans[4 * j] as SpanGroup;
-        const slab = spans[4 * j + 1] as Slab;
-        const offset = spans[4 * j + 2] as number;
-        const signedLength = spans[4 * j + 3] as number;
+      for (let j = t.firstSpan; j >= 0; ) {
+        const group = table.groups[j]!;
+        const slab = table.slabs[j]!;
+        const offset = table.offset[j];
+        const signedLength = table.length[j];
         const length = Math.abs(signedLength);
         // Stamping copies the bytes out before the slab space is released and reused.
         this.#push(group, slab.bytes, offset, offset + length, signedLength < 0, record);
         arena.release(slab, length);
+        j = table.free(j);
       }
       this.#cache.rememberKept(t.key, record);
       this.#spansKept += n;
       bump(this.#kept, t.reason);
     } else {
-      for (let j = 0; j < n; j++) arena.release(spans[4 * j + 1] as Slab, Math.abs(spans[4 * j + 3] as number));
+      for (let j = t.firstSpan; j >= 0; ) {
+        arena.release(table.slabs[j]!, Math.abs(table.length[j]));
+        j = table.free(j);
+      }
       this.#cache.rememberDropped(t.key);
       this.#spansDropped += n;
       bump(this.#dropped, t.reason);
@@ -586,7 +595,7 @@ export class AdaptiveSampler {
     }
     if (this.#settle !== null) this.#decisions.push({ key: t.key, record });
     t.state = TraceState.DECIDED;
-    t.spans = NO_SPANS;
+    t.firstSpan = t.lastSpan = -1;
     t.spanCount = 0;
   }
 
@@ -709,7 +718,6 @@ function keyIs(key: string, u8: Uint8Array, start: number, length: number): bool
 }
 
 const NO_BYTES = new Uint8Array(0);
-const NO_SPANS: Array<SpanGroup | Slab | number> = [];
 
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
