@@ -1,5 +1,6 @@
 // The gateway's processor chain end to end, each processor against `batch` only in the same run.
-//   node benchmarks/chain.bench.ts [--seconds 4] [--only batch,redaction,…] [--payload clean|pii] [--write]
+//   node benchmarks/chain.bench.ts [--seconds 4] [--only batch,redaction,…] [--payload clean|pii] [--write] [--sluice-log FILE]
+// --sluice-log appends each Sluice process's stdout and stderr to FILE (with SLUICE_NODE_FLAGS='… --trace-gc', its GC log).
 // OTLP/HTTP → [processors] → batch → otlphttp → a sink in this process, in-memory queue.
 // Requests of 100 spans (10 traces × 10 spans), new trace ids in every request, one trace in
 // twenty an error trace. Two payloads: clean values, and PII in every span (an email in a URL
@@ -8,7 +9,7 @@
 // full gateway chain. Reports spans per Sluice CPU-second, wall spans/s, CPU share of one core
 // and peak RSS, and the ratio of spans per CPU-second to batch only for the same payload.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,7 +23,7 @@ import { machine } from './support/process-stats.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const ROWS = ['bare', 'batch', 'tenant', 'redaction', 'adaptive_sampling', 'memory_limiter', 'chain'] as const;
 type Row = (typeof ROWS)[number];
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, only: { type: 'string' }, payload: { type: 'string' }, write: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, only: { type: 'string' }, payload: { type: 'string' }, write: { type: 'boolean', default: false }, 'sluice-log': { type: 'string' } } });
 const SECONDS = Number(values.seconds);
 const only = values.only === undefined ? [...ROWS] : values.only.split(',');
 for (const r of only) if (!(ROWS as readonly string[]).includes(r)) throw new Error(`--only: unknown row ${r} (${ROWS.join(', ')})`);
@@ -174,7 +175,9 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [${chain.join(', ')}], exporters: [otlphttp] }
 `);
-  const child = spawn(process.execPath, [LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: 'ignore', env: { ...process.env, SLUICE_REDACTION_KEY: 'chain-bench-key-0123456789abcdef' } });
+  const log = values['sluice-log'] === undefined ? 'ignore' : openSync(values['sluice-log'], 'a');
+  if (typeof log === 'number') appendFileSync(log, `=== ${chain.join(', ')}\n`);
+  const child = spawn(process.execPath, [LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: ['ignore', log, log], env: { ...process.env, SLUICE_REDACTION_KEY: 'chain-bench-key-0123456789abcdef' } });
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;

@@ -175,6 +175,26 @@ describe('adaptive sampler, end to end with SDK traces', () => {
     expect(h.sampler.stats().bufferedTraces).toBe(0);
   }, 60_000);
 
+  test('under sustained buffer pressure the rates still adapt: early decisions do not keep everything', async () => {
+    const traces = await buildTraces(
+      specs(4000, { keys: [{ service: 'flood', rootName: 'GET /f', weight: 1 }], errorShare: 0.02, slowShare: 0, children: 3 }, 5),
+    );
+    // 200 traces/s against a target of 10: every trace is decided by buffer_full before its
+    // decision_wait, so no tick ever has a due trace of its own.
+    const h = new Harness({ max_buffer_bytes: 64 * 1024, target_traces_per_second: 10 });
+    for (let off = 0; off < traces.length; off += 20) {
+      h.add(traces.slice(off, off + 20).flatMap((t) => [...t.items].reverse()));
+      h.advance(100);
+    }
+    const st = h.sampler.stats();
+    expect(st.earlyDecisions.buffer_full).toBeGreaterThan(3000);
+    const late = traces.slice(2000).filter((t) => t.spec.errorAt! < 0);
+    const kept = late.filter((t) => h.emittedCount(t.id) > 0).length;
+    expect(kept / late.length).toBeLessThan(0.2);
+    h.sampler.flush();
+    for (const t of traces) if (t.spec.errorAt! >= 0) expect(h.emittedCount(t.id)).toBe(t.items.length);
+  }, 60_000);
+
   test('late spans follow the decision: kept trace emitted, dropped trace not', async () => {
     const [keep, drop, lateError] = await buildTraces([
       { service: 'svc', rootName: 'GET /checkout', children: 3, rootDurationMs: 10, errorAt: 2 },

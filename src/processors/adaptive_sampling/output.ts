@@ -78,23 +78,21 @@ export class Stamper {
     this.#addReason = addReason;
   }
 
-  /** The span at [start, end) of `u8`, stamped, as a new array; `needsMerge` from SpanFacts. */
-  stamped(u8: Uint8Array, start: number, end: number, needsMerge: boolean, record: DecisionRecord): Uint8Array {
-    if (needsMerge) {
-      const span = decodeSpan(u8.subarray(start, end));
-      annotateKept(span, record, this.#addReason ? record.reason : null);
-      return encodeSpan(span);
-    }
+  /** The fields appended to a span without trace_state or stamp (needsMerge false), encoded once per record. */
+  stampOf(record: DecisionRecord): Uint8Array {
     let stamp = this.#stamps.get(record);
     if (stamp === undefined) {
       stamp = encodeStamp(record, this.#addReason);
       this.#stamps.set(record, stamp);
     }
-    const length = end - start;
-    const out = new Uint8Array(length + stamp.length);
-    out.set(u8.subarray(start, end), 0);
-    out.set(stamp, length);
-    return out;
+    return stamp;
+  }
+
+  /** The span at [start, end) of `u8` decoded, stamped and encoded again (needsMerge true). */
+  merged(u8: Uint8Array, start: number, end: number, record: DecisionRecord): Uint8Array {
+    const span = decodeSpan(u8.subarray(start, end));
+    annotateKept(span, record, this.#addReason ? record.reason : null);
+    return encodeSpan(span);
   }
 }
 
@@ -158,24 +156,42 @@ export type EmitFn = (request: Uint8Array, spanCount: number, metadata: unknown)
 
 /**
  * Kept spans of one tick (or one add call), as stamped span bytes grouped so each emitted
- * request carries exactly one metadata object and each resource and scope once.
+ * request carries exactly one metadata object and each resource and scope once. The stamped
+ * bytes go back to back into one buffer reused from round to round, not an array per span: at
+ * saturation a Uint8Array per kept span (its own backing store) cost more than the copy itself
+ * and fed the garbage collector.
  */
 export class OutputBatch {
-  #byMetadata = new Map<unknown, Map<SpanGroup, Uint8Array[]>>();
+  #byMetadata = new Map<unknown, Map<SpanGroup, number[]>>();
+  #bytes = new Uint8Array(MIN_OUTPUT);
+  #pos = 0;
   spans = 0;
 
-  push(group: SpanGroup, span: Uint8Array): void {
+  /** Adds src[start, end) followed by `stamp` (maybe empty) as one span of `group`. */
+  push(group: SpanGroup, src: Uint8Array, start: number, end: number, stamp: Uint8Array): void {
     let groups = this.#byMetadata.get(group.metadata);
     if (groups === undefined) {
       groups = new Map();
       this.#byMetadata.set(group.metadata, groups);
     }
-    let spans = groups.get(group);
-    if (spans === undefined) {
-      spans = [];
-      groups.set(group, spans);
+    let ranges = groups.get(group);
+    if (ranges === undefined) {
+      ranges = [];
+      groups.set(group, ranges);
     }
-    spans.push(span);
+    const length = end - start;
+    const at = this.#pos;
+    const next = at + length + stamp.length;
+    if (next > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(next, 2 * this.#bytes.length));
+      grown.set(this.#bytes.subarray(0, at), 0);
+      this.#bytes = grown;
+    }
+    const bytes = this.#bytes;
+    bytes.set(src.subarray(start, end), at);
+    if (stamp.length > 0) bytes.set(stamp, at + length);
+    this.#pos = next;
+    ranges.push(at, next);
     this.spans++;
   }
 
@@ -183,8 +199,12 @@ export class OutputBatch {
   drain(emit: EmitFn): void {
     if (this.spans === 0) return;
     const byMetadata = this.#byMetadata;
+    const bytes = this.#bytes;
     this.#byMetadata = new Map();
     this.spans = 0;
+    this.#pos = 0;
+    // A flush or a burst may have grown the buffer far past a normal round: do not hold that.
+    if (bytes.length > MAX_KEPT_OUTPUT) this.#bytes = new Uint8Array(MIN_OUTPUT);
     for (const [metadata, groups] of byMetadata) {
       const byResource = new Map<ResourceGroup, SpanGroup[]>();
       for (const group of groups.keys()) {
@@ -192,22 +212,26 @@ export class OutputBatch {
         if (list === undefined) byResource.set(group.resource, [group]);
         else list.push(group);
       }
-      emit(...encodeRequest(byResource, groups), metadata);
+      emit(...encodeRequest(byResource, groups, bytes), metadata);
     }
   }
 }
 
-/** The kept spans of one emit, by resource, for the two-pass writer. */
+const MIN_OUTPUT = 64 * 1024;
+const MAX_KEPT_OUTPUT = 8 * 1024 * 1024;
+
+/** The kept spans of one emit, by resource, for the two-pass writer: [start, end) pairs into `bytes`. */
 interface KeptSpans {
   byResource: Map<ResourceGroup, SpanGroup[]>;
-  spansOf: Map<SpanGroup, Uint8Array[]>;
+  spansOf: Map<SpanGroup, number[]>;
+  bytes: Uint8Array;
 }
 
 /** ExportTraceServiceRequest{1: ResourceSpans{head…, 2: ScopeSpans{head…, 2: Span…}}}. */
-function encodeRequest(byResource: Map<ResourceGroup, SpanGroup[]>, spansOf: Map<SpanGroup, Uint8Array[]>): [Uint8Array, number] {
+function encodeRequest(byResource: Map<ResourceGroup, SpanGroup[]>, spansOf: Map<SpanGroup, number[]>, bytes: Uint8Array): [Uint8Array, number] {
   let spanCount = 0;
-  for (const spans of spansOf.values()) spanCount += spans.length;
-  return [encodeMessage<KeptSpans>({ byResource, spansOf }, keptSize, writeKept), spanCount];
+  for (const ranges of spansOf.values()) spanCount += ranges.length / 2;
+  return [encodeMessage<KeptSpans>({ byResource, spansOf, bytes }, keptSize, writeKept), spanCount];
 }
 
 function keptSize(w: ProtoWriter, kept: KeptSpans): number {
@@ -218,7 +242,8 @@ function keptSize(w: ProtoWriter, kept: KeptSpans): number {
     for (const group of groups) {
       const scopeSlot = w.reserve();
       let scopeBody = group.head.length;
-      for (const span of kept.spansOf.get(group)!) scopeBody += lenField(span.length);
+      const ranges = kept.spansOf.get(group)!;
+      for (let i = 0; i < ranges.length; i += 2) scopeBody += lenField(ranges[i + 1] - ranges[i]);
       w.setSize(scopeSlot, scopeBody);
       resourceBody += lenField(scopeBody);
     }
@@ -229,6 +254,7 @@ function keptSize(w: ProtoWriter, kept: KeptSpans): number {
 }
 
 function writeKept(w: ProtoWriter, kept: KeptSpans): void {
+  const bytes = kept.bytes;
   for (const [resource, groups] of kept.byResource) {
     w.byte(RESOURCE_SPANS);
     w.varint(w.nextSize());
@@ -237,9 +263,11 @@ function writeKept(w: ProtoWriter, kept: KeptSpans): void {
       w.byte(SCOPE_SPANS);
       w.varint(w.nextSize());
       w.raw(group.head, 0, group.head.length);
-      for (const span of kept.spansOf.get(group)!) {
+      const ranges = kept.spansOf.get(group)!;
+      for (let i = 0; i < ranges.length; i += 2) {
         w.byte(SPANS);
-        w.bytes(span);
+        w.varint(ranges[i + 1] - ranges[i]);
+        w.raw(bytes, ranges[i], ranges[i + 1]);
       }
     }
   }

@@ -6,9 +6,63 @@ import type { Slab } from './span-arena.ts';
 export const TraceState = { PENDING: 0, DUE: 1, DECIDED: 2 } as const;
 
 /**
- * A buffered trace: its spans as (group, slab, offset, length) quadruples in one flat array
- * (no object per span), plus the facts the policy needs, extracted as spans arrived.
+ * A buffered span per slot: group, slab, offset, length (negative when stamping must merge,
+ * SpanFacts.needsMerge), and the next span of its trace. One table for all traces, reused slot
+ * by slot: a growing array per trace was half of what the buffer promoted to the old generation
+ * at saturation (its backing store reallocated as spans arrived, then kept for decision_wait).
  */
+export class SpanTable {
+  groups: Array<SpanGroup | null> = [];
+  slabs: Array<Slab | null> = [];
+  offset = new Int32Array(1024);
+  length = new Int32Array(1024);
+  next = new Int32Array(1024);
+  #free = -1;
+  #used = 0;
+
+  /** A slot holding the span, at the end of no chain yet (next -1). */
+  add(group: SpanGroup, slab: Slab, offset: number, length: number): number {
+    let i = this.#free;
+    if (i >= 0) {
+      this.#free = this.next[i];
+      this.groups[i] = group;
+      this.slabs[i] = slab;
+    } else {
+      i = this.#used++;
+      if (i === this.offset.length) this.#grow();
+      this.groups.push(group);
+      this.slabs.push(slab);
+    }
+    this.offset[i] = offset;
+    this.length[i] = length;
+    this.next[i] = -1;
+    return i;
+  }
+
+  /** Frees slot i (its references go, so groups and slabs are not held) and returns the next span of its chain. */
+  free(i: number): number {
+    const next = this.next[i];
+    this.groups[i] = null;
+    this.slabs[i] = null;
+    this.next[i] = this.#free;
+    this.#free = i;
+    return next;
+  }
+
+  #grow(): void {
+    const n = 2 * this.offset.length;
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.offset = grown(this.offset);
+    this.length = grown(this.length);
+    this.next = grown(this.next);
+  }
+}
+
+/** A buffered trace: its spans (a chain in the SpanTable), plus the facts the policy needs, extracted as spans arrived. */
 export class PendingTrace {
   readonly key: string;
   readonly firstArrival: number;
@@ -17,8 +71,9 @@ export class PendingTrace {
   rootDurationMs = -1;
   /** Dynamic-sampling key, computed from the root span when it arrives. */
   samplingKey = '';
-  /** Per buffered span: group, slab, offset, length; the length is negative when stamping must merge (SpanFacts.needsMerge). */
-  spans: Array<SpanGroup | Slab | number> = [];
+  /** The trace's buffered spans: a chain through the sampler's SpanTable, in arrival order; -1 when none. */
+  firstSpan = -1;
+  lastSpan = -1;
   spanCount = 0;
   /** '' or the first error signal seen (see span-facts.ts). */
   errorReason = '';

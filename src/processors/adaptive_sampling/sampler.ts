@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { entryResource, fieldsExcept } from '../../otlp/proto/fields.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
@@ -7,10 +8,10 @@ import type { Decision, Hold, SettleFn } from './hold.ts';
 import { decisionRecord, KeyRates, type DecisionRecord } from './key-rates.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import { OutputBatch, ResourceGroup, SpanGroup, Stamper, type EmitFn } from './output.ts';
-import { PendingTrace, TraceQueue, TraceState } from './pending-trace.ts';
+import { PendingTrace, SpanTable, TraceQueue, TraceState } from './pending-trace.ts';
 import { compileRules, firstMatchingRule, type CompiledRule } from './rules.ts';
 import { SamplingKeyBuilder } from './sampling-key.ts';
-import { Slab, SpanArena } from './span-arena.ts';
+import { SpanArena } from './span-arena.ts';
 import { ErrorReason, SpanFacts } from './span-facts.ts';
 import {
   atLeast,
@@ -34,8 +35,9 @@ const SPANS = TAG.ScopeSpans.spans;
 
 /**
  * Heap cost of bookkeeping, counted into max_buffer_bytes beside the slabs (measured by
- * benchmarks/sampling.bench.ts): per span, four array slots; per trace, the PendingTrace, its
- * span array, its key string, its map entry and two queue slots.
+ * benchmarks/sampling.bench.ts, with a span array per trace): per span, a SpanTable slot (two
+ * references, three int32s) with room to spare; per trace, the PendingTrace, its key string,
+ * its map entry and two queue slots.
  */
 export const SPAN_OVERHEAD_BYTES = 40;
 export const TRACE_OVERHEAD_BYTES = 320;
@@ -93,6 +95,7 @@ export class AdaptiveSampler {
   readonly #byRoot = new TraceQueue();
   readonly #byFirst = new TraceQueue();
   readonly #arena: SpanArena;
+  readonly #spans = new SpanTable();
   readonly #rates: KeyRates;
   readonly #cache: DecisionCache;
   readonly #keys: SamplingKeyBuilder;
@@ -113,6 +116,11 @@ export class AdaptiveSampler {
   #released: Hold[] = [];
   #decisions: Decision[] = [];
 
+  /** Recent resource groups and scope heads, by their bytes as Latin-1 (see #resourceOf). */
+  #resources = new Map<string, ResourceGroup>();
+  #scopeHeads = new Map<string, Uint8Array>();
+  /** The trace the last buffered span went to. */
+  #lastTrace: PendingTrace | null = null;
   #bufferedSpans = 0;
   #lastTick: number;
   #overload = false;
@@ -298,11 +306,11 @@ export class AdaptiveSampler {
 
   #addResourceSpans(r: ProtoReader, end: number, metadata: unknown, now: number): void {
     const start = r.pos;
-    const resource = new ResourceGroup(fieldsExcept(r, start, end, SCOPE_SPANS), entryResource(r, start, end).attributes);
+    const resource = this.#resourceOf(r, start, end);
     r.pos = start;
     for (let stop = r.nextField(SCOPE_SPANS, end); stop >= 0; stop = r.nextField(SCOPE_SPANS, end)) {
       const scopeStart = r.pos;
-      const group = new SpanGroup(resource, fieldsExcept(r, scopeStart, stop, SPANS), metadata);
+      const group = new SpanGroup(resource, this.#scopeHeadOf(r, scopeStart, stop), metadata);
       r.pos = scopeStart;
       for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
         this.#addSpan(r, r.pos, spanEnd, group, now);
@@ -312,21 +320,55 @@ export class AdaptiveSampler {
     }
   }
 
+  /**
+   * The ResourceSpans entry at [start, end) as a group, shared with earlier requests that sent the
+   * same resource bytes: buffered spans keep their group for decision_wait, and a head array and
+   * a decoded resource per request were most of what survived the young generation at saturation.
+   */
+  #resourceOf(r: ProtoReader, start: number, end: number): ResourceGroup {
+    const head = fieldsExcept(r, start, end, SCOPE_SPANS);
+    const key = latin1(head);
+    let resource = this.#resources.get(key);
+    if (resource === undefined) {
+      if (this.#resources.size >= MAX_INTERNED) this.#resources.clear();
+      resource = new ResourceGroup(head, entryResource(r, start, end).attributes);
+      this.#resources.set(key, resource);
+    }
+    return resource;
+  }
+
+  /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups. */
+  #scopeHeadOf(r: ProtoReader, start: number, end: number): Uint8Array {
+    const head = fieldsExcept(r, start, end, SPANS);
+    const key = latin1(head);
+    const known = this.#scopeHeads.get(key);
+    if (known !== undefined) return known;
+    if (this.#scopeHeads.size >= MAX_INTERNED) this.#scopeHeads.clear();
+    this.#scopeHeads.set(key, head);
+    return head;
+  }
+
   #addSpan(r: ProtoReader, start: number, end: number, group: SpanGroup, now: number): void {
     const facts = this.#facts;
     facts.read(r, start, end);
     if (facts.hasNoTraceId()) return this.#decideWithoutTrace(facts, group);
-    const key = traceKeyAt(r.u8, facts.traceIdStart, facts.traceIdLength);
-    let trace = this.#pending.get(key);
-    if (trace === undefined) {
-      const record = this.#cache.kept(key);
-      if (record !== undefined) return this.#late(facts, group, record);
-      if (this.#cache.wasDropped(key)) return this.#late(facts, group, null);
-      if (this.#overload) return this.#decideOnOverload(key, facts, group);
-      trace = new PendingTrace(key, now, group);
-      this.#pending.set(key, trace);
-      this.#byFirst.push(trace);
-      this.#rates.countArrival(now);
+    // SDKs send a trace's spans together: the previous span's trace, while still pending, spares
+    // building a key string per span and looking it up.
+    let trace = this.#lastTrace;
+    if (trace === null || trace.state !== TraceState.PENDING || !keyIs(trace.key, r.u8, facts.traceIdStart, facts.traceIdLength)) {
+      const key = traceKeyAt(r.u8, facts.traceIdStart, facts.traceIdLength);
+      trace = this.#pending.get(key) ?? null;
+      if (trace === null) {
+        const record = this.#cache.kept(key);
+        if (record !== undefined) return this.#late(facts, group, record);
+        if (this.#cache.wasDropped(key)) return this.#late(facts, group, null);
+        if (this.#overload) return this.#decideOnOverload(key, facts, group);
+        trace = new PendingTrace(key, now, group);
+        this.#pending.set(key, trace);
+        this.#byFirst.push(trace);
+        this.#rates.countArrival(now);
+      }
+      this.#lastTrace = trace;
     }
     const length = end - start;
     if (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > this.#cfg.max_buffer_bytes) {
@@ -337,7 +379,10 @@ export class AdaptiveSampler {
     const cfg = this.#cfg;
     const slab = this.#arena.store(r.u8, start, end);
     // needsMerge is known now; keeping it saves reading every kept span again at the decision.
-    trace.spans.push(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
+    const span = this.#spans.add(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
+    if (trace.lastSpan < 0) trace.firstSpan = span;
+    else this.#spans.next[trace.lastSpan] = span;
+    trace.lastSpan = span;
     trace.spanCount++;
     this.#bufferedSpans++;
     if (facts.hasTraceState) readUpstream(trace, facts.traceState());
@@ -395,7 +440,17 @@ export class AdaptiveSampler {
 
   /** Sends the span `facts` is reading on, stamped, without buffering it. */
   #keepNow(facts: SpanFacts, group: SpanGroup, record: DecisionRecord): void {
-    this.#batch.push(group, this.#stamper.stamped(facts.r.u8, facts.start, facts.end, facts.needsMerge(), record));
+    this.#push(group, facts.r.u8, facts.start, facts.end, facts.needsMerge(), record);
+  }
+
+  /** Queues the span at u8[start, end), stamped with `record`, for this round's output. */
+  #push(group: SpanGroup, u8: Uint8Array, start: number, end: number, needsMerge: boolean, record: DecisionRecord): void {
+    if (needsMerge) {
+      const merged = this.#stamper.merged(u8, start, end, record);
+      this.#batch.push(group, merged, 0, merged.length, NO_BYTES);
+    } else {
+      this.#batch.push(group, u8, start, end, this.#stamper.stampOf(record));
+    }
   }
 
   #decideOnOverload(key: string, facts: SpanFacts, group: SpanGroup): void {
@@ -436,8 +491,14 @@ export class AdaptiveSampler {
    * traffic being decided, which matters most while the sampler warms up.
    */
   #decideAll(due: PendingTrace[], now: number, earlyReason: string | null, updateRates: boolean): void {
-    if (due.length === 0) return;
     const rates = this.#rates;
+    if (due.length === 0) {
+      // A tick with nothing due still folds the traces decided early since the last one: at
+      // saturation buffer_full decides every trace before its time, and rates that only moved
+      // with due traces stayed at the first window's keep-all for as long as the pressure lasted.
+      if (updateRates) rates.update(now, this.#lastTick);
+      return;
+    }
     for (let i = 0; i < due.length; i++) {
       const t = due[i];
       const cls = this.#classify(t);
@@ -499,25 +560,29 @@ export class AdaptiveSampler {
   /** Emits or drops the trace's spans, frees its bytes and remembers the decision. */
   #apply(t: PendingTrace): void {
     const record = t.record;
-    const spans = t.spans;
     const n = t.spanCount;
     const arena = this.#arena;
+    const table = this.#spans;
     if (record !== null) {
-      for (let j = 0; j < n; j++) {
-        const group = spans[4 * j] as SpanGroup;
-        const slab = spans[4 * j + 1] as Slab;
-        const offset = spans[4 * j + 2] as number;
-        const signedLength = spans[4 * j + 3] as number;
+      for (let j = t.firstSpan; j >= 0; ) {
+        const group = table.groups[j]!;
+        const slab = table.slabs[j]!;
+        const offset = table.offset[j];
+        const signedLength = table.length[j];
         const length = Math.abs(signedLength);
         // Stamping copies the bytes out before the slab space is released and reused.
-        this.#batch.push(group, this.#stamper.stamped(slab.bytes, offset, offset + length, signedLength < 0, record));
+        this.#push(group, slab.bytes, offset, offset + length, signedLength < 0, record);
         arena.release(slab, length);
+        j = table.free(j);
       }
       this.#cache.rememberKept(t.key, record);
       this.#spansKept += n;
       bump(this.#kept, t.reason);
     } else {
-      for (let j = 0; j < n; j++) arena.release(spans[4 * j + 1] as Slab, Math.abs(spans[4 * j + 3] as number));
+      for (let j = t.firstSpan; j >= 0; ) {
+        arena.release(table.slabs[j]!, Math.abs(table.length[j]));
+        j = table.free(j);
+      }
       this.#cache.rememberDropped(t.key);
       this.#spansDropped += n;
       bump(this.#dropped, t.reason);
@@ -530,7 +595,7 @@ export class AdaptiveSampler {
     }
     if (this.#settle !== null) this.#decisions.push({ key: t.key, record });
     t.state = TraceState.DECIDED;
-    t.spans = NO_SPANS;
+    t.firstSpan = t.lastSpan = -1;
     t.spanCount = 0;
   }
 
@@ -638,7 +703,21 @@ function readUpstream(trace: PendingTrace, traceState: string): void {
   }
 }
 
-const NO_SPANS: Array<SpanGroup | Slab | number> = [];
+/** Bounds each intern table; cleared when full (a few services send most traffic). */
+const MAX_INTERNED = 1024;
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}
+
+/** Whether `key` is traceKeyAt(u8, start, length), without building that string. */
+function keyIs(key: string, u8: Uint8Array, start: number, length: number): boolean {
+  if (key.length !== length) return false;
+  for (let i = 0; i < length; i++) if (key.charCodeAt(i) !== u8[start + i]) return false;
+  return true;
+}
+
+const NO_BYTES = new Uint8Array(0);
 
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);

@@ -13,12 +13,18 @@ const ATTRIBUTE = 4;
 
 const STATUS_NAMES = ['UNSET', 'OK', 'ERROR'];
 const NO_ROOT = '(no root)';
+const MAX_KNOWN = 4096;
 
 export class SamplingKeyBuilder {
   readonly #kinds: number[];
   readonly #names: string[];
   /** SpanFacts watch slot per ATTRIBUTE field, -1 for the others. */
   readonly #slots: number[];
+  /**
+   * Keys built recently, each held once: a pending trace keeps its key until decided, and a
+   * concatenated key per trace (a chain of cons strings) was promoted with every buffered trace.
+   */
+  #known = new Map<string, string>();
 
   /** Adds the attribute fields to the watch list of `facts`. */
   constructor(fields: readonly string[], facts: SpanFacts) {
@@ -36,6 +42,16 @@ export class SamplingKeyBuilder {
 
   /** The key of the root span `root` last read; `root` is null for a trace decided without one. */
   keyOf(root: SpanFacts | null, group: SpanGroup): string {
+    const key = this.#build(root, group);
+    const known = this.#known.get(key);
+    if (known !== undefined) return known;
+    // Bounded like KeyRates' max_keys in spirit: few keys in practice, but none is capped.
+    if (this.#known.size >= MAX_KNOWN) this.#known = new Map();
+    this.#known.set(key, key);
+    return key;
+  }
+
+  #build(root: SpanFacts | null, group: SpanGroup): string {
     let key = '';
     for (let i = 0; i < this.#kinds.length; i++) {
       if (i > 0) key += '|';
