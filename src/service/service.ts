@@ -19,7 +19,7 @@ import { Telemetry } from '../core/telemetry.ts';
 import { helperSettings } from '../config/exporter-settings.ts';
 import type { ExporterHelperSettings } from '../exporters/helper/config.ts';
 import { ExporterHelper } from '../exporters/helper/exporter-helper.ts';
-import { isStorageExtension, type ExportQueue } from '../core/storage.ts';
+import { persistentSendingQueue } from '../exporters/helper/open-queue.ts';
 import type { Signal } from '../otlp/types.ts';
 import { closeServer } from '../net.ts';
 import { fanout, type FanoutTarget } from './fanout.ts';
@@ -115,7 +115,7 @@ export class Service {
       const factory = component.factory as ExporterFactory;
       const settings = helperSettings(component.config);
       const exporter: Exporter = await factory.create({ ...this.#context(id, component.config), signal });
-      const queue = await this.#persistentQueue(id, signal, settings);
+      const queue = await persistentSendingQueue(this.host, id, signal, settings);
       const helper = new ExporterHelper({
         id,
         signal,
@@ -223,17 +223,6 @@ export class Service {
 
   #context<C>(id: string, config: C) {
     return { id, config, telemetry: this.telemetry, logger: this.#logger.child({ component: id }), host: this.host };
-  }
-
-  async #persistentQueue(exporterId: string, signal: Signal, settings: ExporterHelperSettings): Promise<ExportQueue | undefined> {
-    const storageId = settings.sending_queue?.storage;
-    if (storageId === undefined || !settings.sending_queue.enabled) return undefined;
-    const storage = this.host.getExtension(storageId);
-    if (!isStorageExtension(storage)) {
-      // The graph build reports this before anything starts; kept for a graph built by hand.
-      throw new Error(`exporter ${exporterId}: sending_queue.storage "${storageId}" is not a running storage extension (add it to service.extensions)`);
-    }
-    return storage.openQueue(exporterId, signal, { maxBytes: settings.sending_queue.max_size, whenFull: settings.sending_queue.when_full });
   }
 
   /** Graceful: receivers stop, processors flush, exporters drain until the deadline. Idempotent. */

@@ -8,7 +8,7 @@ import type { ExportQueue } from '../../core/storage.ts';
 import type { Telemetry } from '../../core/telemetry.ts';
 import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from './config.ts';
-import { MemoryQueue } from './memory-queue.ts';
+import { memorySendingQueue } from './open-queue.ts';
 import { retryUntilDone } from './retry.ts';
 import { ExporterMetrics } from './self-metrics.ts';
 import { QueueConsumers } from './sending-queue.ts';
@@ -76,7 +76,7 @@ export class ExporterHelper implements Consumer {
     this.#exportLatency = new ExportLatency(options.telemetry, options.id);
     this.#heartbeats = heartbeatBoard(options.telemetry).tap(options.signal, options.id);
     const queueSettings = options.settings.sending_queue;
-    this.#queue = queueSettings.enabled ? (options.queue ?? new MemoryQueue(queueSettings.queue_size, this.#clock, { sizer: queueSettings.sizer, blockOnOverflow: queueSettings.block_on_overflow, held: options.host.memory.holder('exporter_queue') })) : undefined;
+    this.#queue = queueSettings.enabled ? (options.queue ?? memorySendingQueue(options.settings, options.host, this.#clock)) : undefined;
     if (this.#queue !== undefined) {
       this.#metrics.observeQueue(options.telemetry, this.#queue, this.#clock);
       const batch = queueSettings.batch;

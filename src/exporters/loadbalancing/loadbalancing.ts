@@ -8,9 +8,9 @@ import { scanRequest } from '../../otlp/proto/scan.ts';
 import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from '../helper/config.ts';
 import { ExporterHelper } from '../helper/exporter-helper.ts';
-import { MemoryQueue } from '../helper/memory-queue.ts';
+import { memorySendingQueue, persistentSendingQueue } from '../helper/open-queue.ts';
 import { sleep } from '../../core/clock.ts';
-import { isStorageExtension, type ExportQueue, type QueueEntry } from '../../core/storage.ts';
+import type { ExportQueue, QueueEntry } from '../../core/storage.ts';
 import { BackendQueue } from './backend-queue.ts';
 import type { BackendSettings, LoadBalancingExporterConfig, RoutingKey } from './config.ts';
 import { DnsResolver, StaticResolver, type BackendResolver } from './resolver.ts';
@@ -270,16 +270,11 @@ export class LoadBalancingExporter implements Exporter {
     return { endpoint, id, helper, queue, failing: false };
   }
 
-  /** An in-memory queue, or the file_storage extension's on-disk one, as the service opens them. */
+  /** The queue the service would open for these settings: on disk with `storage`, else in memory. */
   async #openQueue(id: string, settings: ExporterHelperSettings): Promise<ExportQueue> {
-    const storageId = settings.sending_queue.storage;
-    if (storageId === undefined) return new MemoryQueue(settings.sending_queue.queue_size);
-    const storage = this.#ctx.host.getExtension(storageId);
-    if (!isStorageExtension(storage)) {
-      throw new Error(`exporter ${this.#ctx.id}: protocol.otlp.sending_queue.storage "${storageId}" is not a running storage extension (add it to service.extensions)`);
-    }
-    return storage.openQueue(id, this.#signal, { maxBytes: settings.sending_queue.max_size, whenFull: settings.sending_queue.when_full });
+    return (await persistentSendingQueue(this.#ctx.host, id, this.#signal, settings, 'protocol.otlp.sending_queue.storage')) ?? memorySendingQueue(settings, this.#ctx.host);
   }
+
 
   /**
    * Stops a removed backend's helper at once (an interrupted send comes back to its queue), then
