@@ -7,6 +7,9 @@ import { defaultRegistry } from './components.ts';
 import { createLogger } from './logger.ts';
 import { buildGraph, type Graph } from './service/graph.ts';
 import { Service } from './service/service.ts';
+import { cpuTotal } from './common/cgroup.ts';
+import { runPrimary } from './workers/primary.ts';
+import { Worker, workerEnvironment } from './workers/worker.ts';
 
 const USAGE = `Usage:
   sluice [run] --config FILE [--config FILE …] [--set key.path=value …]
@@ -97,10 +100,17 @@ async function main(argv: string[]): Promise<number> {
   const config = graph.config;
 
   const logs = config.telemetry.logs;
-  const logger = createLogger(logs.level, { encoding: logs.encoding, outputPaths: logs.output_paths, initialFields: logs.initial_fields });
-  // Each key accepted and ignored, and each deprecated name, once at start.
-  for (const notice of graph.notices) logger.warn({ key: notice.path }, notice.message);
-  const service = new Service(graph, { logger });
+  const worker = workerEnvironment();
+  const workers = worker?.count ?? (config.workers === 'auto' ? cpuTotal().cpus : config.workers);
+  const initialFields = worker === undefined ? logs.initial_fields : { ...logs.initial_fields, worker: worker.index };
+  const logger = createLogger(logs.level, { encoding: logs.encoding, outputPaths: logs.output_paths, initialFields });
+  if (worker === undefined) {
+    // Each key accepted and ignored, and each deprecated name, once at start (by the primary only).
+    for (const notice of graph.notices) logger.warn({ key: notice.path }, notice.message);
+    if (workers > 1) return runPrimary({ count: workers, logger, shutdownTimeoutMs: config.telemetry.shutdown_timeout });
+  }
+  const peers = worker === undefined ? undefined : new Worker(worker.index, worker.count, worker.folder);
+  const service = new Service(graph, { logger, workers: peers, instanceId: worker?.instanceId });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -119,6 +129,11 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // A worker whose primary is gone (killed with SIGKILL) goes too, as its own kill would: what it
+  // acknowledged is in its persistent queue or write-ahead log, as after any kill.
+  process.on('disconnect', () => {
+    if (!stopping) process.exit(1);
+  });
   try {
     await service.start();
   } catch (error) {
@@ -126,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
     await service.shutdown(5_000).catch(() => undefined);
     return 1;
   }
+  peers?.ready();
   return -1; // keep running
 }
 

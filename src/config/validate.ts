@@ -34,7 +34,14 @@ export interface ServiceConfig {
   serviceExtensions: string[];
   pipelines: PipelineConfig[];
   telemetry: TelemetryConfig;
+  /** Worker processes: `auto` (the CPU the process is given) or a count; 1 is a single process. */
+  workers: 'auto' | number;
 }
+
+/** `service.workers`. */
+export const workersSchema = z
+  .union([z.literal('auto'), z.number().int().min(1).max(256)], { error: 'write auto, or a whole number of worker processes from 1 to 256' })
+  .default('auto');
 
 const SECTION_KIND = {
   receivers: 'receiver',
@@ -54,7 +61,7 @@ const PIPELINE_LISTS = ['receivers', 'processors', 'exporters'] as const;
 export type { TelemetryConfig };
 
 const TOP_KEYS = [...SECTIONS, 'service'];
-const SERVICE_KEYS = ['extensions', 'telemetry', 'pipelines'];
+const SERVICE_KEYS = ['extensions', 'telemetry', 'pipelines', 'workers'];
 const sectionMap = z.record(z.string(), z.unknown());
 
 /** zod's issues as problems a person can act on: each with its path, in the config's words. */
@@ -168,6 +175,7 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
     serviceExtensions: [],
     pipelines: [],
     telemetry: telemetrySchema.parse({}),
+    workers: 'auto',
   };
   const defined: ParsedConfig['defined'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() };
   const partial: ParsedConfig['partial'] = { receivers: new Map(), processors: new Map(), exporters: new Map(), connectors: new Map(), extensions: new Map() };
@@ -217,6 +225,9 @@ export function parseConfig(raw: Record<string, unknown>, registry: Registry): P
   problems.push(...telemetry.problems);
   if (telemetry.data) result.telemetry = telemetry.data;
   notices.push(...telemetryNotices(serviceRaw.telemetry));
+  const workers = parseWithProblems(workersSchema, serviceRaw.workers, 'service.workers');
+  problems.push(...workers.problems);
+  if (workers.data !== undefined) result.workers = workers.data;
   const extensions = parseWithProblems(idList.nullable(), serviceRaw.extensions, 'service.extensions');
   problems.push(...extensions.problems);
   for (const [i, id] of (extensions.data ?? []).entries()) {

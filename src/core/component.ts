@@ -5,6 +5,7 @@ import type { Batch } from './batch.ts';
 import type { ConfigProblem, ExtensionCapability, GraphContext, ListenEndpoint } from './graph.ts';
 import type { MemoryBudget } from './memory.ts';
 import type { Telemetry } from './telemetry.ts';
+import type { WorkerPeers } from './workers.ts';
 
 // The component contract. A component is a factory: a type name, the signals it supports, a zod
 // schema that both validates and fills defaults, and `create`. The service builds, starts and
@@ -77,6 +78,8 @@ export interface Host {
   setOverload(overloaded: boolean): void;
   /** What Sluice holds, process-wide; components that hold data count it here. */
   readonly memory: MemoryBudget;
+  /** The other worker processes, when Sluice runs several (service.workers > 1); undefined in a single process. */
+  readonly workers?: WorkerPeers;
   /** The pipelines and components, once the service has planned them; undefined for hosts built by hand. */
   describeService?(): ServiceDescription | undefined;
 }
@@ -113,6 +116,12 @@ export interface ProcessorFactory<C = any> {
   readonly signals: readonly Signal[];
   /** Whether it edits batches in place; fan-out gives mutators their own copy. */
   readonly mutatesData: boolean;
+  /**
+   * What it must see all of, per signal, when Sluice runs several workers (`service.workers`):
+   * every span of a trace (`trace_id`) or every series of a metric (`metric_name`). The service
+   * then routes items to the worker that owns their key before this processor.
+   */
+  readonly colocate?: Partial<Record<Signal, 'trace_id' | 'metric_name'>>;
   readonly configSchema: z.ZodType<C>;
   /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
   readonly ignoredKeys?: Readonly<Record<string, string>>;

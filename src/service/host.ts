@@ -1,5 +1,6 @@
 import type { HealthEvent, HealthState, Host, ServiceDescription } from '../core/component.ts';
 import { MemoryBudget } from '../core/memory.ts';
+import type { WorkerPeers } from '../core/workers.ts';
 
 /** What components may ask of the running service. */
 export class ServiceHost implements Host {
@@ -9,6 +10,11 @@ export class ServiceHost implements Host {
   #overloaded = false;
   readonly memory = new MemoryBudget();
   #description: ServiceDescription | undefined;
+  readonly workers: WorkerPeers | undefined;
+
+  constructor(workers?: WorkerPeers) {
+    this.workers = workers;
+  }
 
   setDescription(description: ServiceDescription): void {
     this.#description = description;

@@ -13,13 +13,15 @@ export function registerProcessMetrics(telemetry: Telemetry, startedAt: number):
   telemetry.observe('otelcol_process_runtime_heap_alloc_bytes', 'Bytes of allocated heap objects.', [], () => [{ labels: {}, value: process.memoryUsage().heapUsed }]);
 }
 
-/** Serves /metrics in the Prometheus text format, and /status with components' JSON status. */
-export async function startMetricsServer(telemetry: Telemetry, address: string): Promise<Server> {
+/** Serves /metrics in the Prometheus text format (`render`: a pool's merged page), and /status with components' JSON status. */
+export async function startMetricsServer(telemetry: Telemetry, address: string, render?: () => Promise<string>): Promise<Server> {
   const server = http.createServer((req, res) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
-      const body = telemetry.render();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(body);
+      const page = render === undefined ? Promise.resolve(telemetry.render()) : render();
+      page.then(
+        (body) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     if (req.url === '/status') {

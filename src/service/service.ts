@@ -30,6 +30,10 @@ import { CountingConsumer, ProcessorNode, processorCounters } from './processor-
 import { registerProcessMetrics, startMetricsServer } from './self-metrics.ts';
 import { PeriodicMetricsReader } from './self-metrics-push.ts';
 import { resourceLabels, telemetryResource } from '../config/telemetry.ts';
+import type { Worker } from '../workers/worker.ts';
+import { WorkerRouter } from '../workers/router.ts';
+import { colocationRule } from '../workers/colocate.ts';
+import { mergedMetricsPage, registerPoolMetrics } from '../workers/merge-metrics.ts';
 
 function packageVersion(): string {
   try {
@@ -47,6 +51,10 @@ interface Named<T> {
 export interface ServiceOptions {
   logger: Logger;
   telemetry?: Telemetry;
+  /** This process's place in a pool of workers (service.workers > 1); undefined for a single process. */
+  workers?: Worker;
+  /** service.instance.id of Sluice's own telemetry; one for every worker of a pool. */
+  instanceId?: string;
 }
 
 /**
@@ -55,8 +63,10 @@ export interface ServiceOptions {
  */
 export class Service {
   readonly telemetry: Telemetry;
-  readonly host = new ServiceHost();
+  readonly host: ServiceHost;
   readonly #graph: Graph;
+  readonly #workers: Worker | undefined;
+  readonly #instanceId: string;
   readonly #logger: Logger;
   readonly #extensions: Named<Extension>[] = [];
   readonly #exporters: Named<ExporterHelper>[] = [];
@@ -73,6 +83,9 @@ export class Service {
     this.#graph = graph;
     this.#logger = options.logger;
     this.telemetry = options.telemetry ?? new Telemetry();
+    this.#workers = options.workers;
+    this.#instanceId = options.instanceId ?? randomUUID();
+    this.host = new ServiceHost(options.workers);
   }
 
   async start(): Promise<void> {
@@ -90,9 +103,17 @@ export class Service {
       pipelines: graph.pipelines.map((p) => ({ id: p.id, receivers: p.receivers, processors: p.processors, exporters: p.exporters })),
       extensions: graph.extensions,
     });
-    const resource = telemetryResource(config.telemetry.resource, version, randomUUID());
+    const resource = telemetryResource(config.telemetry.resource, version, this.#instanceId);
     this.telemetry.setConstantLabels(resourceLabels(resource));
-    for (const { endpoint } of config.telemetry.metrics.listeners) this.#metricsServers.push(await startMetricsServer(this.telemetry, endpoint));
+    const workers = this.#workers;
+    if (workers !== undefined) {
+      // Every worker answers a scrape with the sums over all of them.
+      workers.serve('metrics', () => this.telemetry.render());
+      registerPoolMetrics(this.telemetry, workers);
+      await workers.mesh.listen();
+    }
+    const renderMetrics = workers === undefined ? undefined : () => mergedMetricsPage(this.telemetry, workers);
+    for (const { endpoint } of config.telemetry.metrics.listeners) this.#metricsServers.push(await startMetricsServer(this.telemetry, endpoint, renderMetrics));
     for (const reader of config.telemetry.metrics.periodic) {
       const periodic = new PeriodicMetricsReader(reader, this.telemetry, resource, this.#logger);
       periodic.start();
@@ -191,6 +212,11 @@ export class Service {
         created.unshift({ id: `${pipeline.id}/${id}`, instance: processor });
         next = new ProcessorNode(id, processor, counting, counters.incoming, this.#logger);
         mutates ||= factory.mutatesData;
+        // With several workers, a processor that must see every item of a key (every span of a
+        // trace, for the sampler) gets them all: a router before it hands each part of a batch to
+        // the worker that owns that part's keys.
+        const rule = workers !== undefined && workers.count > 1 ? colocationRule(pipeline.signal, factory) : undefined;
+        if (rule !== undefined) next = new WorkerRouter(workers!.mesh, `${pipeline.id}/${i}`, pipeline.signal, rule, next);
       }
       for (const { instance } of created) await instance.start?.();
       this.#processors.set(pipeline.id, created);
@@ -248,6 +274,7 @@ export class Service {
         await stopAll(connectors.splice(i--, 1), this.#logger);
       }
     }
+    await this.#workers?.close();
     await Promise.all(this.#exporters.map(({ id, instance }) => instance.shutdown(deadline).catch((error) => this.#logger.error({ component: id, error: String(error) }, 'shutdown failed'))));
     await stopAll([...this.#extensions].reverse(), this.#logger);
     await Promise.all(this.#metricsReaders.map((reader) => reader.shutdown()));

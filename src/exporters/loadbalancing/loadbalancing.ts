@@ -3,7 +3,7 @@ import { Batch } from '../../core/batch.ts';
 import type { Exporter, ExporterContext, HealthState, Host } from '../../core/component.ts';
 import { errorMessage, PipelineError, retryableError } from '../../core/errors.ts';
 import type { BoundCounter } from '../../core/telemetry.ts';
-import { partitionRequest, RouteBy, type PartitionRule } from '../../otlp/proto/partition.ts';
+import { METRIC_NAME_RULE, partitionRequest, RouteBy, traceIdRule, type PartitionRule } from '../../otlp/proto/partition.ts';
 import { scanRequest } from '../../otlp/proto/scan.ts';
 import type { Signal } from '../../otlp/types.ts';
 import type { ExporterHelperSettings } from '../helper/config.ts';
@@ -50,10 +50,10 @@ export function routingRule(signal: Signal, key: RoutingKey | undefined): Partit
   switch (chosen) {
     case 'traceID':
       if (signal === 'metrics') throw new Error('routing_key traceID is for traces and logs; use service, resource or metric for metrics');
-      return { by: RouteBy.ItemField, itemField: signal === 'traces' ? 1 : 9 }; // Span.trace_id, LogRecord.trace_id
+      return traceIdRule(signal);
     case 'metric':
       if (signal !== 'metrics') throw new Error('routing_key metric is for metrics only');
-      return { by: RouteBy.ItemField, itemField: 1 }; // Metric.name
+      return METRIC_NAME_RULE;
     case 'service':
       return { by: RouteBy.Service, itemField: 0 };
     case 'resource':

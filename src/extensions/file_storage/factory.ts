@@ -15,6 +15,6 @@ export const fileStorageExtensionFactory: ExtensionFactory<FileStorageConfig> = 
     directory_permissions: 'the directory is created with the process umask',
   },
   create(ctx) {
-    return new FileStorage(ctx.config, ctx.telemetry, ctx.logger);
+    return new FileStorage(ctx.config, ctx.telemetry, ctx.logger, { worker: ctx.host.workers });
   },
 };

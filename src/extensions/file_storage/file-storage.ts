@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { RateLimitedLog } from '../../common/rate-limited-log.ts';
@@ -21,9 +22,19 @@ export class FileStorage implements StorageExtension, LogStorageExtension {
   readonly #diskErrorLog: RateLimitedLog;
   readonly #openFile: WalFileOpener | undefined;
   readonly #queues: Array<{ exporter: string; signal: Signal; queue: PersistentExportQueue }> = [];
+  /** Where this process keeps its queues: `directory`, or with several workers each worker's own folder under it. */
+  readonly #directory: string;
+  /** Folders no running worker owns (left by a run with more workers, or fewer) that this one drains into its own. */
+  readonly #adopted: string[];
 
-  constructor(config: FileStorageConfig, telemetry: Telemetry, logger: Logger, seams: { clock?: Clock; openFile?: WalFileOpener } = {}) {
+  constructor(
+    config: FileStorageConfig,
+    telemetry: Telemetry,
+    logger: Logger,
+    seams: { clock?: Clock; openFile?: WalFileOpener; worker?: { index: number; count: number } } = {},
+  ) {
     this.#config = config;
+    ({ own: this.#directory, adopted: this.#adopted } = workerDirectories(config.directory, seams.worker ?? { index: 0, count: 1 }));
     this.#telemetry = telemetry;
     this.#logger = logger;
     this.#diskErrorLog = new RateLimitedLog(logger, DISK_ERROR_LOG_INTERVAL_MS, seams.clock ?? systemClock);
@@ -39,7 +50,7 @@ export class FileStorage implements StorageExtension, LogStorageExtension {
   }
 
   async openQueue(exporterId: string, signal: Signal, bounds: PersistentQueueBounds): Promise<PersistentExportQueue> {
-    const directory = join(this.#config.directory, queueDirectoryName(exporterId, signal));
+    const directory = join(this.#directory, queueDirectoryName(exporterId, signal));
     const queue = await PersistentQueue.open({
       directory,
       maxBytes: bounds.maxBytes,
@@ -63,6 +74,7 @@ export class FileStorage implements StorageExtension, LogStorageExtension {
     if (corrupted > 0) {
       this.#logger.warn({ exporter: exporterId, data_type: signal, directory, corrupted_records: corrupted }, 'persistent queue: corrupted records found at open were skipped');
     }
+    await this.#adopt(queueDirectoryName(exporterId, signal), queue);
     const exportQueue = new PersistentExportQueue(queue, signal);
     this.#queues.push({ exporter: exporterId, signal, queue: exportQueue });
     return exportQueue;
@@ -72,9 +84,9 @@ export class FileStorage implements StorageExtension, LogStorageExtension {
    * A write-ahead log for a processor's own state (the sampler's buffer), in its own folder under
    * `directory`, with this extension's fsync and segment settings. `block` when full: the owner refuses.
    */
-  openLog(owner: string, name: string, maxBytes: number): Promise<RecordLog> {
-    return PersistentQueue.open({
-      directory: join(this.#config.directory, queueDirectoryName(owner, name)),
+  async openLog(owner: string, name: string, maxBytes: number): Promise<RecordLog> {
+    const log = await PersistentQueue.open({
+      directory: join(this.#directory, queueDirectoryName(owner, name)),
       maxBytes,
       whenFull: 'block',
       fsync: this.#config.fsync,
@@ -83,8 +95,63 @@ export class FileStorage implements StorageExtension, LogStorageExtension {
       cacheBytes: this.#config.cache_size,
       openFile: this.#openFile,
     });
+    await this.#adopt(queueDirectoryName(owner, name), log);
+    return log;
+  }
+
+  /**
+   * Moves what an orphaned folder's queue of the same name holds into `into`, oldest first, and
+   * removes it once empty. A record is acknowledged there only after it is durable here, so a
+   * crash in between sends it twice rather than never. What does not fit stays for the next start.
+   */
+  async #adopt(name: string, into: PersistentQueue): Promise<void> {
+    for (const folder of this.#adopted) {
+      const directory = join(folder, name);
+      if (!existsSync(directory)) continue;
+      const orphan = await PersistentQueue.open({ directory, maxBytes: Number.MAX_SAFE_INTEGER, whenFull: 'block', fsync: this.#config.fsync, openFile: this.#openFile });
+      let moved = 0;
+      for (let record = await orphan.poll(); record !== undefined; record = await orphan.poll()) {
+        const result = await into.enqueue(record.payload, { items: record.items, tenant: record.tenant });
+        if (!result.ok) {
+          orphan.nack(record);
+          break;
+        }
+        orphan.ack(record);
+        moved++;
+      }
+      const left = orphan.stats.records;
+      await orphan.close();
+      if (left === 0) rmSync(directory, { recursive: true, force: true });
+      this.#logger.info({ from: directory, records: moved, left }, 'persistent queue: took over the records of a worker that no longer runs');
+    }
   }
 
   /** Each queue is closed by its exporter, after draining; nothing is left to do here. */
   shutdown(): void {}
+}
+
+/**
+ * One process keeps its queues in `directory`; worker i of several in `directory/worker-i`. Each
+ * folder no running worker owns goes to one that does: `directory` itself to worker 0 (it held a
+ * single process's queues), `worker-j` beyond the count to worker j mod count, and with one
+ * process every `worker-j`. So a restart with fewer workers, or more, still drains every queue.
+ */
+export function workerDirectories(directory: string, worker: { index: number; count: number }): { own: string; adopted: string[] } {
+  const single = worker.count === 1;
+  const own = single ? directory : join(directory, `worker-${worker.index}`);
+  const adopted: string[] = [];
+  if (!single && worker.index === 0) adopted.push(directory);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(directory);
+  } catch {
+    return { own, adopted };
+  }
+  for (const entry of entries) {
+    const match = /^worker-(\d+)$/.exec(entry);
+    if (match === null) continue;
+    const j = Number(match[1]);
+    if (single || (j >= worker.count && j % worker.count === worker.index)) adopted.push(join(directory, entry));
+  }
+  return { own, adopted };
 }

@@ -14,13 +14,46 @@ interface ComponentHealth {
 /** Answers 200 only while the service runs and no component is failing past its threshold; the body names the culprits. */
 export class HealthCheck {
   readonly #config: HealthCheckConfig;
+  readonly #host: Host;
   readonly #components = new Map<string, ComponentHealth>();
   #server: Server | undefined;
   #running = false;
 
   constructor(config: HealthCheckConfig, host: Host) {
     this.#config = config;
+    this.#host = host;
     host.onHealth((event) => this.#record(event));
+    host.workers?.serve(this.#topic, () => this.status());
+  }
+
+  get #topic(): string {
+    return `health_check ${this.#config.endpoint}`;
+  }
+
+  /** With several workers: healthy only when every worker is; the body names each worker's culprits, and any worker that did not answer. */
+  async poolStatus(): Promise<{ healthy: boolean; body: Record<string, unknown> }> {
+    const own = this.status();
+    const workers = this.#host.workers;
+    if (workers === undefined || workers.count === 1) return own;
+    const unhealthy: Record<string, string> = {};
+    const prefix = (worker: number, culprits: unknown) => {
+      for (const [id, why] of Object.entries((culprits ?? {}) as Record<string, string>)) unhealthy[`worker ${worker}: ${id}`] = why;
+    };
+    prefix(workers.index, own.body.unhealthy);
+    let status = own.healthy ? undefined : String(own.body.status);
+    for (const { worker, answer } of await workers.ask(this.#topic)) {
+      const peer = answer as { healthy: boolean; body: Record<string, unknown> } | undefined;
+      if (peer === undefined) {
+        unhealthy[`worker ${worker}`] = 'not answering';
+        status ??= 'Server unhealthy';
+        continue;
+      }
+      if (peer.healthy) continue;
+      prefix(worker, peer.body.unhealthy);
+      status ??= String(peer.body.status);
+    }
+    const healthy = status === undefined;
+    return { healthy, body: { status: healthy ? own.body.status : status, unhealthy } };
   }
 
   #record(event: HealthEvent): void {
@@ -76,8 +109,10 @@ export class HealthCheck {
         res.writeHead(404).end();
         return;
       }
-      const { healthy, body } = this.status();
-      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      this.poolStatus().then(
+        ({ healthy, body }) => res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        () => res.writeHead(500).end(),
+      );
     });
     const { host, port } = splitHostPort(this.#config.endpoint);
     await listen(server, port, host);

@@ -1,4 +1,5 @@
 import { LEN, ProtoReader } from './reader.ts';
+import { OTLP_SCHEMA } from './schema.ts';
 import { varintSize, writeVarint } from './writer.ts';
 
 // Splits one encoded Export*ServiceRequest into one request per owner (a load-balancing backend,
@@ -30,6 +31,14 @@ export interface PartitionRule {
   /** For RouteBy.ItemField: the item's field number holding the key. */
   itemField: number;
 }
+
+/** Spans or log records by their trace id. */
+export function traceIdRule(signal: 'traces' | 'logs'): PartitionRule {
+  return { by: RouteBy.ItemField, itemField: signal === 'traces' ? OTLP_SCHEMA.Span.traceId[0] : OTLP_SCHEMA.LogRecord.traceId[0] };
+}
+
+/** Metrics by their name. */
+export const METRIC_NAME_RULE: PartitionRule = { by: RouteBy.ItemField, itemField: OTLP_SCHEMA.Metric.name[0] };
 
 /** One request per owner; `parts[o]` is undefined when owner o got nothing. */
 export interface Partition {

@@ -36,6 +36,8 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
   type: 'adaptive_sampling',
   signals: ['traces'],
   mutatesData: false, // reads the request bytes and emits new requests; the batch itself is never edited
+  // Keeps or drops whole traces: with several workers, every span of a trace must reach one sampler.
+  colocate: { traces: 'trace_id' },
   configSchema: adaptiveSamplingConfigSchema,
   validateInGraph(ctx) {
     if (ctx.config.storage === undefined) return [];

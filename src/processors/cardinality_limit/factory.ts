@@ -7,14 +7,33 @@ import { CardinalityLimiter } from './limiter.ts';
 /** How often the top offending label keys are logged while series are being refused. */
 const OFFENDER_LOG_INTERVAL_MS = 60_000;
 
+/**
+ * With several workers a metric's series all reach one worker, so per-stream caps hold as they
+ * are; the budgets that span metrics (per tenant, global) are split evenly, so their sum holds.
+ */
+function perWorker(config: CardinalityLimitConfig, workers: number): CardinalityLimitConfig {
+  if (workers === 1) return config;
+  const part = (n: number) => (n === 0 ? 0 : Math.max(1, Math.floor(n / workers)));
+  return {
+    ...config,
+    global_max_series: part(config.global_max_series),
+    tenant_budgets: {
+      default: part(config.tenant_budgets.default),
+      tenants: Object.fromEntries(Object.entries(config.tenant_budgets.tenants).map(([tenant, n]) => [tenant, part(n)])),
+    },
+  };
+}
+
 export const cardinalityLimitProcessorFactory: ProcessorFactory<CardinalityLimitConfig> = {
   kind: 'processor',
   type: 'cardinality_limit',
   signals: ['metrics'],
   mutatesData: true,
+  // A cap per metric stream counts every series of the metric: with several workers, one worker sees them all.
+  colocate: { metrics: 'metric_name' },
   configSchema: cardinalityLimitConfigSchema,
   create(ctx) {
-    const limiter = new CardinalityLimiter(ctx.config);
+    const limiter = new CardinalityLimiter(perWorker(ctx.config, ctx.host.workers?.count ?? 1));
     const enforce = ctx.config.mode === 'enforce';
     const processor = ctx.id;
     const perMetric = (pick: (m: ReturnType<CardinalityLimiter['stats']>['metrics'][number]) => number) => () =>

@@ -10,7 +10,10 @@ export const memoryLimiterProcessorFactory: ProcessorFactory<MemoryLimiterConfig
   configSchema: memoryLimiterConfigSchema,
   create(ctx) {
     if (ctx.config.limit_source !== undefined) ctx.logger.info({ limit_mib: Math.round(ctx.config.limit_mib), spike_limit_mib: Math.round(ctx.config.spike_limit_mib), relative_to: ctx.config.limit_source }, 'memory limit set from limit_percentage');
-    return new MemoryLimiter(ctx.config, ctx.host.memory, (refusing) => {
+    // The limit is the process's: with several workers each holds to its part of it.
+    const workers = ctx.host.workers?.count ?? 1;
+    const config = workers === 1 ? ctx.config : { ...ctx.config, limit_mib: ctx.config.limit_mib / workers, spike_limit_mib: ctx.config.spike_limit_mib / workers };
+    return new MemoryLimiter(config, ctx.host.memory, (refusing) => {
       ctx.host.setOverload(refusing);
       ctx.host.reportHealth(ctx.id, refusing ? 'degraded' : 'ok', refusing ? 'refusing: memory' : 'accepting: memory back under the limit');
       const held = ctx.host.memory.held;

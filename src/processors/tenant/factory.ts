@@ -17,6 +17,7 @@ export const tenantProcessorFactory: ProcessorFactory<TenantConfig> = {
   configSchema: tenantConfigSchema,
   validateInGraph,
   create(ctx) {
-    return new TenantProcessor(ctx.config, ctx.signal, ctx.next, ctx.telemetry, ctx.logger);
+    const workers = ctx.host.workers === undefined ? undefined : { peers: ctx.host.workers, name: `${ctx.id} quotas in ${ctx.pipelineId}` };
+    return new TenantProcessor(ctx.config, ctx.signal, ctx.next, ctx.telemetry, ctx.logger, workers);
   },
 };

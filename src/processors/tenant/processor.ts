@@ -11,6 +11,7 @@ import { reloadLogger } from '../../common/watched-file.ts';
 import type { TenantConfig } from './config.ts';
 import { enrichResource } from './enrich.ts';
 import { QuotaLimiter } from './quota.ts';
+import type { WorkerPeers } from '../../core/workers.ts';
 import { decideTenant, readResourceTenant, resolveTenant, type TenantDecision, type TenantLookup } from './resolve.ts';
 import { TenantLabels } from '../../core/tenant-labels.ts';
 import { TenantTable } from './tenant-table.ts';
@@ -36,9 +37,12 @@ export class TenantProcessor {
   #table: TenantTable | undefined;
   #quotas: QuotaLimiter | undefined;
   #lookup: TenantLookup = null;
+  readonly #workers: { peers: WorkerPeers; name: string } | undefined;
+  #stopSharing: (() => void) | undefined;
 
-  constructor(config: TenantConfig, signal: Signal, next: Consumer, telemetry: Telemetry, logger: Logger) {
+  constructor(config: TenantConfig, signal: Signal, next: Consumer, telemetry: Telemetry, logger: Logger, workers?: { peers: WorkerPeers; name: string }) {
     this.#config = config;
+    this.#workers = workers;
     this.#signal = signal;
     this.#next = next;
     this.#logger = logger;
@@ -58,10 +62,17 @@ export class TenantProcessor {
       const quotas = new QuotaLimiter(table.entries(), Date.now());
       this.#quotas = quotas;
       table.onChange((t) => quotas.update(t.entries(), Date.now()));
+      // A tenant's rate is for the whole process: with several workers each admits its share.
+      const workers = this.#workers;
+      if (workers !== undefined && workers.peers.count > 1) {
+        const { report, apply } = quotas.shareAmong(workers.peers.count, Date.now);
+        this.#stopSharing = workers.peers.share(workers.name, report, apply);
+      }
     }
   }
 
   shutdown(): void {
+    this.#stopSharing?.();
     this.#table?.close();
     this.#table = undefined;
   }

@@ -22,9 +22,36 @@ interface TenantBuckets {
  */
 export class QuotaLimiter {
   #tenants = new Map<string, TenantBuckets>();
+  #entries: readonly TenantEntry[] = [];
+  /** With several workers: this worker's share of each limit (`tenant\0bucket`), and the demand seen since the last report. */
+  #shares: ReadonlyMap<string, number> | undefined;
+  #defaultShare = 1;
+  #demand: Map<string, number> | undefined;
 
   constructor(entries: Iterable<TenantEntry>, now: number) {
     this.update(entries, now);
+  }
+
+  /**
+   * For one of `workers` processes: each limit here becomes this worker's share of it (1/workers
+   * until the pool says otherwise), so the tenant's rate holds for the whole process. `report`
+   * gives the items and bytes asked for per limit since its last call, `apply` takes new shares.
+   */
+  shareAmong(workers: number, now: () => number): { report: () => ReadonlyMap<string, number>; apply: (shares: ReadonlyMap<string, number>) => void } {
+    this.#defaultShare = 1 / workers;
+    this.#demand = new Map();
+    this.update(this.#entries, now());
+    return {
+      report: () => {
+        const demand = this.#demand!;
+        this.#demand = new Map();
+        return demand;
+      },
+      apply: (shares) => {
+        this.#shares = shares;
+        this.update(this.#entries, now());
+      },
+    };
   }
 
   /**
@@ -32,10 +59,11 @@ export class QuotaLimiter {
    * banked level (clamped to the new burst) under the new rates, removed tenants are dropped.
    */
   update(entries: Iterable<TenantEntry>, now: number): void {
+    this.#entries = [...entries];
     const next = new Map<string, TenantBuckets>();
-    for (const entry of entries) {
+    for (const entry of this.#entries) {
       const old = this.#tenants.get(entry.id);
-      const buckets = bucketsFor(entry.quotas, old, now);
+      const buckets = bucketsFor(entry.quotas, old, now, this.#shares === undefined && this.#defaultShare === 1 ? undefined : (bucket) => this.#shares?.get(`${entry.id}\u0000${bucket}`) ?? this.#defaultShare);
       if (buckets !== null) next.set(entry.id, buckets);
     }
     this.#tenants = next;
@@ -49,6 +77,10 @@ export class QuotaLimiter {
   tryTake(tenant: string, signal: Signal, items: number, bytes: number, now: number): QuotaResult {
     const buckets = this.#tenants.get(tenant);
     if (buckets === undefined) return ADMITTED;
+    if (this.#demand !== undefined) {
+      if (buckets[signal] !== null) addTo(this.#demand, `${tenant}\u0000${signal}`, items);
+      if (buckets.bytes !== null) addTo(this.#demand, `${tenant}\u0000bytes`, bytes);
+    }
     const itemBucket = buckets[signal];
     const byteBucket = buckets.bytes;
     let itemWait = 0;
@@ -78,15 +110,26 @@ export class QuotaLimiter {
   }
 }
 
-function bucketsFor(quotas: TenantQuotas, old: TenantBuckets | undefined, now: number): TenantBuckets | null {
+function addTo(map: Map<string, number>, key: string, value: number): void {
+  map.set(key, (map.get(key) ?? 0) + value);
+}
+
+type ShareOf = ((bucket: keyof TenantBuckets) => number) | undefined;
+
+function scaled(limit: RateLimit | undefined, share: number): RateLimit | undefined {
+  return limit === undefined || share === 1 ? limit : { rate: limit.rate * share, burst: Math.max(1, limit.burst * share) };
+}
+
+function bucketsFor(quotas: TenantQuotas, old: TenantBuckets | undefined, now: number, shareOf: ShareOf): TenantBuckets | null {
   if (quotas.spans === undefined && quotas.metricPoints === undefined && quotas.logRecords === undefined && quotas.bytes === undefined) {
     return null;
   }
+  const share = (bucket: keyof TenantBuckets) => (shareOf === undefined ? 1 : shareOf(bucket));
   return {
-    traces: bucketFor(quotas.spans, old?.traces, now),
-    metrics: bucketFor(quotas.metricPoints, old?.metrics, now),
-    logs: bucketFor(quotas.logRecords, old?.logs, now),
-    bytes: bucketFor(quotas.bytes, old?.bytes, now),
+    traces: bucketFor(scaled(quotas.spans, share('traces')), old?.traces, now),
+    metrics: bucketFor(scaled(quotas.metricPoints, share('metrics')), old?.metrics, now),
+    logs: bucketFor(scaled(quotas.logRecords, share('logs')), old?.logs, now),
+    bytes: bucketFor(scaled(quotas.bytes, share('bytes')), old?.bytes, now),
   };
 }
 
