@@ -131,6 +131,7 @@ exporters:
 extensions:
   health_check: { endpoint: 127.0.0.1:${health} }${storage}
 service:
+  workers: 1 # CPU and RSS are read from this one process
   extensions: [health_check${fsync === undefined ? '' : ', file_storage'}]
   telemetry: { metrics: { address: '' }, logs: { level: warn } }
   pipelines:
@@ -220,6 +221,7 @@ extensions:
   health_check: { endpoint: 127.0.0.1:${health} }
   file_storage: { directory: ${join(dir, 'queue')}, fsync: 100ms }
 service:
+  workers: 1 # CPU and RSS are read from this one process
   extensions: [health_check, file_storage]
   telemetry: { metrics: { address: '' }, logs: { level: warn } }
   pipelines:

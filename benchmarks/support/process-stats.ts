@@ -20,3 +20,39 @@ export function machine(): string {
   const cores = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
   return `${cores} vCPU ${cpu}, Node ${process.version}`;
 }
+
+/** A process and its children (a Sluice primary and its workers), read from /proc. */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number);
+  } catch {
+    // gone
+  }
+  return [pid, ...children.flatMap((child) => processTree(child))];
+}
+
+/** CPU seconds of a process and every child it has now (a child that exited and was replaced is not counted). */
+export function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      total += cpuSeconds(p);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
+}
+
+export function treeRssBytes(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      total += rssBytes(p);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
+}

@@ -40,7 +40,9 @@ export interface ServiceConfig {
 
 /** `service.workers`. */
 export const workersSchema = z
-  .union([z.literal('auto'), z.number().int().min(1).max(256)], { error: 'write auto, or a whole number of worker processes from 1 to 256' })
+  .custom<'auto' | number>((v) => v === 'auto' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 256), {
+    message: 'write auto, or a whole number of worker processes from 1 to 256',
+  })
   .default('auto');
 
 const SECTION_KIND = {

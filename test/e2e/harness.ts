@@ -49,7 +49,11 @@ export async function startSluice(
   const dir = tempDir();
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [options.entry ?? CLI, '--config', configPath, ...(options.args ?? [])], {
+  // Sluice runs one worker per core by default (service.workers: auto). These tests read one
+  // process (its RSS, its pid for kill -9) unless they ask for workers themselves.
+  const args = options.args ?? [];
+  const pinned = /^\s*workers:/m.test(configYaml) || args.some((a) => a.startsWith('service.workers') || a.startsWith('service::workers')) ? [] : ['--set', 'service.workers=1'];
+  const child = spawn(process.execPath, [options.entry ?? CLI, '--config', configPath, ...pinned, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -172,7 +176,7 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
 }
 
 export async function scrapeMetrics(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
 }
 
 /** The value of one sample in a Prometheus text page, or undefined. */

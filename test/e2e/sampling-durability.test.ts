@@ -4,7 +4,7 @@ import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, test } from 'vitest';
-import { freePorts, OtlpSink, type RunningSluice, startSluice, tempDir, waitFor } from './harness.ts';
+import { freePorts, metricValue, OtlpSink, type RunningSluice, scrapeMetrics, startSluice, tempDir, waitFor } from './harness.ts';
 import { exportWith, traceExporter } from './sdk-clients.ts';
 
 // The shipped gateway (pipelines/gateway.yaml, ports aside) killed with kill -9 in a loop while
@@ -138,4 +138,56 @@ describe('the durable gateway with tail sampling', () => {
     expect(acked.size).toBeGreaterThan(CYCLES * 200);
     expect(expectedDrops.size).toBeGreaterThan(0);
   }, 180_000);
+
+  test('with two workers, SIGKILL of one worker under SDK load loses no acknowledged span, and the restart is counted', async () => {
+    const [grpc, http, health, metrics, sinkPort] = await freePorts(5);
+    const sink = new OtlpSink();
+    sinks.push(sink);
+    await sink.startHttp(sinkPort);
+    const env = {
+      SLUICE_QUEUE_DIR: tempDir('gateway-worker-kill-'),
+      SHARED_BACKEND: `http://127.0.0.1:${sinkPort}`,
+      PREMIUM_BACKEND: `http://127.0.0.1:${sinkPort}`,
+      PROMETHEUS_REMOTE_WRITE: `http://127.0.0.1:${sinkPort}/api/v1/write`,
+      SLUICE_REDACTION_KEY: 'kill-loop-key',
+      SLUICE_TARGET_TRACES_PER_SECOND: '100000',
+    };
+    const args = ['--set', 'processors.adaptive_sampling.latency_threshold.learned_percentile=0', '--set', 'service.workers=2'];
+    const sluice = await startSluice(gatewayYaml({ grpc, http, health, metrics }), { healthPort: health, env, args });
+    running.push(sluice);
+    const exporter = traceExporter('http/protobuf', { grpc, http }, { authorization: 'Bearer example-acme-token' });
+    const memory = new InMemorySpanExporter();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'checkout' }), spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+    const acked = new Set<string>();
+    let sent = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        const { spans, health: healthSpans } = sdkTraces(provider, memory, 10, sent);
+        sent += 10;
+        const result = await exportWith(exporter, spans);
+        if (result.code === 0) for (const s of spans) if (!healthSpans.has(s.spanContext().spanId)) acked.add(s.spanContext().spanId);
+        if (result.code !== 0) await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await waitFor(() => acked.size > 300, 20_000, 'acknowledged load');
+    const workers = readFileSync(`/proc/${sluice.process.pid}/task/${sluice.process.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[1], 'SIGKILL');
+    // A scrape that was handed to the worker as it died gets no answer: ask again.
+    const scrape = () => scrapeMetrics(metrics).catch(() => '');
+    await waitFor(async () => metricValue(await scrape(), 'sluice_worker_restarts_total') === 1, 20_000, 'the worker restarted');
+    await waitFor(async () => metricValue(await scrape(), 'sluice_workers', { state: 'running' }) === 2, 20_000, 'both workers running');
+    const before = acked.size;
+    await waitFor(() => acked.size > before + 300, 20_000, 'acknowledged load after the restart').catch((e) => { console.log(sluice.output().slice(-3000)); throw e; });
+    stop = true;
+    await load;
+    await exporter.shutdown();
+    await waitFor(() => {
+      const delivered = deliveredSpanIds(sink);
+      for (const id of acked) if (!delivered.has(id)) return false;
+      return true;
+    }, 40_000, 'every acknowledged span delivered');
+    console.log(`worker kill: ${acked.size} spans acknowledged, 0 missing`);
+  }, 170_000);
 });
