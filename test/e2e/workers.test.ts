@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -193,4 +193,12 @@ service:
     expect(accepted).toBeLessThanOrEqual((400 * seconds + 400) * 1.1);
     expect(accepted).toBeGreaterThanOrEqual(400 * seconds * 0.5);
   }, 30_000);
+
+  test('SIGTERM stops every worker and then the primary, with exit code 0', async () => {
+    const pid = sluice.process.pid!;
+    const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(workers).toHaveLength(2);
+    expect(await sluice.stop('SIGTERM')).toBe(0);
+    for (const worker of workers) expect(() => process.kill(worker, 0)).toThrow();
+  }, 40_000);
 });
