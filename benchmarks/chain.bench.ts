@@ -8,16 +8,16 @@
 // Rows: a bare HTTP server (the transport ceiling), batch only, each processor + batch, the
 // full gateway chain. Reports spans per Sluice CPU-second, wall spans/s, CPU share of one core
 // and peak RSS, and the ratio of spans per CPU-second to batch only for the same payload.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePorts } from '../test/e2e/harness.ts';
 import { measure, saturate, type Sender } from './support/load.ts';
 import { machine } from './support/process-stats.ts';
 import { bodies, SPANS_PER_REQUEST } from './support/trace-bodies.ts';
+import { GATEWAY_CHAIN, startChainSluice, startSink } from './support/chain-sluice.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROWS = ['bare', 'batch', 'tenant', 'redaction', 'adaptive_sampling', 'memory_limiter', 'chain'] as const;
@@ -30,16 +30,9 @@ for (const r of only) if (!(ROWS as readonly string[]).includes(r)) throw new Er
 const rows = ROWS.filter((r) => r === 'batch' || only.includes(r));
 const payloads = values.payload === undefined ? (['clean', 'pii'] as const) : [values.payload as 'clean' | 'pii'];
 if (values.write && (values.only !== undefined || values.payload !== undefined)) throw new Error('--write records the default run: leave out --only and --payload');
-const LAUNCHER = join(ROOT, 'bin/sluice.js');
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('scripts/build.mjs failed');
 
-// ---- the backend otlphttp sends to: lives in this process, answers at once ----
-const [sinkPort] = await freePorts(1);
-const sink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-});
-await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
+const { port: sinkPort, server: sink } = await startSink();
 
 function httpSender(port: number, nextBody: () => Buffer): Sender {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -56,53 +49,17 @@ function httpSender(port: number, nextBody: () => Buffer): Sender {
 }
 
 // ---- the processes under test ----
-// The gateway's processor settings (pipelines/gateway.yaml), with the sampler's buffer in memory
-// and no tenant table (any well-formed tenant is accepted; the header names it).
-const PROCESSORS: Record<string, string> = {
-  memory_limiter: 'memory_limiter: { check_interval: 1s, limit_mib: 1024 }',
-  tenant: 'tenant: {}',
-  redaction: "redaction: { action: mask, detectors: { email: { action: hash } }, blocked_keys: [password, '*.secret', '*token*'] }",
-  adaptive_sampling: 'adaptive_sampling: { decision_wait: 5s, target_traces_per_second: 200 }',
-  batch: 'batch: { timeout: 200ms, send_batch_size: 8192 }',
-};
 const CHAINS: Record<Exclude<Row, 'bare'>, string[]> = {
   batch: ['batch'],
   tenant: ['tenant', 'batch'],
   redaction: ['redaction', 'batch'],
   adaptive_sampling: ['adaptive_sampling', 'batch'],
   memory_limiter: ['memory_limiter', 'batch'],
-  chain: ['memory_limiter', 'tenant', 'redaction', 'adaptive_sampling', 'batch'],
+  chain: GATEWAY_CHAIN,
 };
 
-async function startSluice(chain: string[], port: number): Promise<ChildProcess> {
-  const [health] = await freePorts(1);
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-chain-'));
-  writeFileSync(join(dir, 'bench.yaml'), `
-receivers:
-  otlp: { protocols: { http: { endpoint: 127.0.0.1:${port} } } }
-processors:
-${chain.map((p) => `  ${PROCESSORS[p]}`).join('\n')}
-exporters:
-  otlphttp: { endpoint: http://127.0.0.1:${sinkPort}, compression: none }
-extensions:
-  health_check: { endpoint: 127.0.0.1:${health} }
-service:
-  workers: 1 # CPU and RSS are read from this one process
-  extensions: [health_check]
-  telemetry: { metrics: { address: '' }, logs: { level: warn } }
-  pipelines:
-    traces: { receivers: [otlp], processors: [${chain.join(', ')}], exporters: [otlphttp] }
-`);
-  const log = values['sluice-log'] === undefined ? 'ignore' : openSync(values['sluice-log'], 'a');
-  if (typeof log === 'number') appendFileSync(log, `=== ${chain.join(', ')}\n`);
-  const child = spawn(process.execPath, [LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: ['ignore', log, log], env: { ...process.env, SLUICE_REDACTION_KEY: 'chain-bench-key-0123456789abcdef' } });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
-    } catch {}
-    if (child.exitCode !== null) throw new Error(`sluice exited ${child.exitCode} on ${chain.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function startSluice(chain: string[], port: number): Promise<ChildProcess> {
+  return startChainSluice({ chain, port, sinkPort, log: values['sluice-log'] });
 }
 
 async function startBare(port: number): Promise<ChildProcess> {

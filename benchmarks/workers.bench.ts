@@ -3,15 +3,15 @@
 // OTLP/HTTP (100-span requests, new trace ids per request, 5% error traces) → [processors] →
 // otlphttp → a sink in this process. K load generators, each a process of its own with 16
 // requests in flight. CPU is the sum over Sluice's primary and its workers (/proc), so spans per
-// CPU-second compare N workers with one; idle RSS is read after start, before any load.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
+// CPU-second compare N workers with one; idle RSS and PSS are read after start, before any load.
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePorts } from '../test/e2e/harness.ts';
-import { machine, treeCpuSeconds, treeRssBytes } from './support/process-stats.ts';
+import { GATEWAY_CHAIN, startChainSluice, startSink } from './support/chain-sluice.ts';
+import { machine, treeCpuSeconds, treePssBytes, treeRssBytes } from './support/process-stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -30,54 +30,8 @@ const SECONDS = Number(values.seconds);
 const LOADERS = Number(values.loaders ?? Math.max(2, Math.min(8, Math.floor(availableParallelism() / 2))));
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('scripts/build.mjs failed');
 
-const CHAINS = {
-  pass: ['batch'],
-  chain: ['memory_limiter', 'tenant', 'redaction', 'adaptive_sampling', 'batch'],
-};
-const PROCESSORS: Record<string, string> = {
-  memory_limiter: 'memory_limiter: { check_interval: 1s, limit_mib: 4096 }',
-  tenant: 'tenant: {}',
-  redaction: "redaction: { action: mask, detectors: { email: { action: hash } }, blocked_keys: [password, '*.secret', '*token*'] }",
-  adaptive_sampling: 'adaptive_sampling: { decision_wait: 5s, target_traces_per_second: 200 }',
-  batch: 'batch: { timeout: 200ms, send_batch_size: 8192 }',
-};
-
-const [sinkPort] = await freePorts(1);
-const sink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-});
-await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
-
-async function startSluice(workers: number, row: 'pass' | 'chain', port: number): Promise<ChildProcess> {
-  const [health] = await freePorts(1);
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-bench-'));
-  const chain = CHAINS[row];
-  writeFileSync(join(dir, 'bench.yaml'), `
-receivers:
-  otlp: { protocols: { http: { endpoint: 127.0.0.1:${port} } } }
-processors:
-${chain.map((p) => `  ${PROCESSORS[p]}`).join('\n')}
-exporters:
-  otlphttp: { endpoint: http://127.0.0.1:${sinkPort}, compression: none }
-extensions:
-  health_check: { endpoint: 127.0.0.1:${health} }
-service:
-  workers: ${workers}
-  extensions: [health_check]
-  telemetry: { metrics: { address: '' }, logs: { level: warn } }
-  pipelines:
-    traces: { receivers: [otlp], processors: [${chain.join(', ')}], exporters: [otlphttp] }
-`);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/sluice.js'), '--config', join(dir, 'bench.yaml')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SLUICE_REDACTION_KEY: 'workers-bench-key-0123456789abcdef' } });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
-    } catch {}
-    if (child.exitCode !== null) throw new Error(`sluice exited ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const CHAINS = { pass: ['batch'], chain: GATEWAY_CHAIN };
+const { port: sinkPort, server: sink } = await startSink();
 
 /** K load processes: warmed for a second, then all at once for SECONDS; resolves with the spans accepted. */
 async function load(port: number, payload: string): Promise<{ loaders: ChildProcess[]; run: () => Promise<number> }> {
@@ -95,14 +49,16 @@ async function load(port: number, payload: string): Promise<{ loaders: ChildProc
   };
 }
 
-type Run = { spans: number; cpu: number; wall: number; peakRss: number; idleRss: number };
+type Run = { spans: number; cpu: number; wall: number; peakRss: number; idleRss: number; idlePss: number };
 const results = new Map<string, Run>();
 for (const row of ROWS) {
   for (const workers of COUNTS) {
     const [port] = await freePorts(1);
-    const child = await startSluice(workers, row, port);
+    // The memory limit is the process's; workers divide it.
+    const child = await startChainSluice({ chain: CHAINS[row], port, sinkPort, workers, limitMib: 4096, log: undefined });
     await new Promise((r) => setTimeout(r, 1_000));
     const idleRss = treeRssBytes(child.pid!);
+    const idlePss = treePssBytes(child.pid!);
     const { run } = await load(port, 'clean');
     let peakRss = treeRssBytes(child.pid!);
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, treeRssBytes(child.pid!))), 200);
@@ -115,7 +71,7 @@ for (const row of ROWS) {
     clearInterval(rssTimer);
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    results.set(`${row}.${workers}`, { spans, cpu, wall, peakRss, idleRss });
+    results.set(`${row}.${workers}`, { spans, cpu, wall, peakRss, idleRss, idlePss });
     console.error(`${row} workers=${workers}: ${Math.round(spans / cpu).toLocaleString('en')} spans/CPU-s, ${Math.round(spans / wall).toLocaleString('en')} spans/s, ${(cpu / wall).toFixed(2)} cores`);
   }
 }
@@ -124,15 +80,15 @@ sink.close();
 const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en')}k`;
 const mib = (n: number) => `${(n / 1048576).toFixed(0)} MiB`;
 const lines = [
-  '| pipeline | workers | spans / CPU-s | vs 1 worker | wall spans/s | cores used | idle RSS (all) | idle RSS per extra worker | peak RSS |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| pipeline | workers | spans / CPU-s | vs 1 worker | wall spans/s | cores used | idle RSS (all) | per extra worker: RSS | PSS | peak RSS |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const row of ROWS) {
   const one = results.get(`${row}.1`)!;
   for (const workers of COUNTS) {
     const r = results.get(`${row}.${workers}`)!;
-    const perExtra = workers === 1 ? '' : mib((r.idleRss - one.idleRss) / (workers - 1));
-    lines.push(`| ${row === 'pass' ? '`batch`' : 'gateway chain'} | ${workers} | ${k(r.spans / r.cpu)} | ${((r.spans / r.cpu) / (one.spans / one.cpu)).toFixed(2)} | ${k(r.spans / r.wall)} | ${(r.cpu / r.wall).toFixed(2)} | ${mib(r.idleRss)} | ${perExtra} | ${mib(r.peakRss)} |`);
+    const perExtra = (pick: (run: Run) => number) => (workers === 1 ? '' : mib((pick(r) - pick(one)) / (workers - 1)));
+    lines.push(`| ${row === 'pass' ? '`batch`' : 'gateway chain'} | ${workers} | ${k(r.spans / r.cpu)} | ${((r.spans / r.cpu) / (one.spans / one.cpu)).toFixed(2)} | ${k(r.spans / r.wall)} | ${(r.cpu / r.wall).toFixed(2)} | ${mib(r.idleRss)} | ${perExtra((x) => x.idleRss)} | ${perExtra((x) => x.idlePss)} | ${mib(r.peakRss)} |`);
   }
 }
 const table = lines.join('\n');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify as stringifyYaml } from 'yaml';
 import { ConfigError, readRawConfig } from './config/load.ts';
@@ -107,7 +108,21 @@ async function main(argv: string[]): Promise<number> {
   if (worker === undefined) {
     // Each key accepted and ignored, and each deprecated name, once at start (by the primary only).
     for (const notice of graph.notices) logger.warn({ key: notice.path }, notice.message);
-    if (workers > 1) return runPrimary({ count: workers, logger, shutdownTimeoutMs: config.telemetry.shutdown_timeout });
+    if (workers > 1) {
+      const primary = {
+        count: workers,
+        shutdownTimeoutMs: config.telemetry.shutdown_timeout,
+        level: logs.level,
+        logs: { encoding: logs.encoding, outputPaths: logs.output_paths, initialFields },
+        exec: process.argv[1],
+        args: process.argv.slice(2),
+      };
+      // The primary needs none of what checking the config loaded: it starts afresh, lean.
+      if (typeof process.execve === 'function') {
+        process.execve(process.execPath, [process.execPath, ...process.execArgv, fileURLToPath(new URL('./workers/primary-main.js', import.meta.url)), JSON.stringify(primary)]);
+      }
+      return runPrimary({ ...primary, logger });
+    }
   }
   const peers = worker === undefined ? undefined : new Worker(worker.index, worker.count, worker.folder);
   const service = new Service(graph, { logger, workers: peers, instanceId: worker?.instanceId });

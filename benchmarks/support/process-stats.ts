@@ -15,6 +15,16 @@ export function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+/**
+ * Proportional set size: resident pages with each shared page divided among the processes that
+ * map it. Summed over a process tree it counts Node's code once, where summed RSS counts it per process.
+ */
+export function pssBytes(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const match = /^Pss:\s+(\d+) kB/m.exec(rollup);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
 export function machine(): string {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   const cores = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
@@ -32,12 +42,11 @@ export function processTree(pid: number): number[] {
   return [pid, ...children.flatMap((child) => processTree(child))];
 }
 
-/** CPU seconds of a process and every child it has now (a child that exited and was replaced is not counted). */
-export function treeCpuSeconds(pid: number): number {
+function sumOverTree(pid: number, read: (pid: number) => number): number {
   let total = 0;
   for (const p of processTree(pid)) {
     try {
-      total += cpuSeconds(p);
+      total += read(p);
     } catch {
       // exited between the listing and the read
     }
@@ -45,14 +54,15 @@ export function treeCpuSeconds(pid: number): number {
   return total;
 }
 
+/** CPU seconds of a process and every child it has now (a child that exited and was replaced is not counted). */
+export function treeCpuSeconds(pid: number): number {
+  return sumOverTree(pid, cpuSeconds);
+}
+
 export function treeRssBytes(pid: number): number {
-  let total = 0;
-  for (const p of processTree(pid)) {
-    try {
-      total += rssBytes(p);
-    } catch {
-      // exited between the listing and the read
-    }
-  }
-  return total;
+  return sumOverTree(pid, rssBytes);
+}
+
+export function treePssBytes(pid: number): number {
+  return sumOverTree(pid, pssBytes);
 }

@@ -38,11 +38,15 @@ export interface PrimaryOptions {
   count: number;
   logger: Logger;
   shutdownTimeoutMs: number;
+  /** The script each worker runs, and its arguments (Sluice's own entry and command line). */
+  exec: string;
+  args: string[];
 }
 
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   const { count, logger, shutdownTimeoutMs } = options;
   const folder = mkdtempSync(join(tmpdir(), 'sluice-workers-'));
+  cluster.setupPrimary({ exec: options.exec, args: options.args });
   const instanceId = randomUUID();
   const slots: Slot[] = Array.from({ length: count }, (_, index) => ({ index, worker: undefined, startedAt: 0, ready: false, quickDeaths: 0 }));
   const relays = new Map<number, Relay>();

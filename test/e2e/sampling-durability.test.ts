@@ -23,6 +23,18 @@ function gatewayYaml(p: { grpc: number; http: number; health: number; metrics: n
     .replace(':8888', `:${p.metrics}`);
 }
 
+/** The gateway's environment: every backend is the sink, a fresh queue folder. */
+function gatewayEnv(sinkPort: number): NodeJS.ProcessEnv {
+  return {
+    SLUICE_QUEUE_DIR: tempDir('gateway-kill-'),
+    SHARED_BACKEND: `http://127.0.0.1:${sinkPort}`,
+    PREMIUM_BACKEND: `http://127.0.0.1:${sinkPort}`,
+    PROMETHEUS_REMOTE_WRITE: `http://127.0.0.1:${sinkPort}/api/v1/write`,
+    SLUICE_REDACTION_KEY: 'kill-loop-key',
+    SLUICE_TARGET_TRACES_PER_SECOND: '100000', // sampling keeps all but the health checks
+  };
+}
+
 /** SDK traces: a root and two children each; every fifth is a health check the gateway drops. */
 function sdkTraces(provider: TracerProvider, exporter: InMemorySpanExporter, n: number, first: number): { spans: ReadableSpan[]; health: Set<string> } {
   const tracer = provider.getTracer('kill-loop', '1.0.0');
@@ -39,6 +51,46 @@ function sdkTraces(provider: TracerProvider, exporter: InMemorySpanExporter, n: 
   exporter.reset();
   const health = new Set(spans.filter((s) => healthTraces.has(s.spanContext().traceId)).map((s) => s.spanContext().spanId));
   return { spans, health };
+}
+
+/**
+ * The real SDK exporter sending sdkTraces as fast as it is answered: `acked` holds the span ids
+ * Sluice acknowledged (health checks aside, in `expectedDrops`); a refusal is retried after 50 ms.
+ */
+function sdkLoad(grpc: number, http: number): { acked: Set<string>; expectedDrops: Set<string>; readonly failed: number; stop(): Promise<void> } {
+  const exporter = traceExporter('http/protobuf', { grpc, http }, { authorization: 'Bearer example-acme-token' });
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'checkout' }), spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+  const acked = new Set<string>();
+  const expectedDrops = new Set<string>();
+  let failed = 0;
+  let sent = 0;
+  let stopping = false;
+  const running = (async () => {
+    while (!stopping) {
+      const { spans, health } = sdkTraces(provider, memory, 10, sent);
+      sent += 10;
+      const result = await exportWith(exporter, spans);
+      if (result.code === 0) {
+        for (const s of spans) (health.has(s.spanContext().spanId) ? expectedDrops : acked).add(s.spanContext().spanId);
+      } else {
+        failed++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  })();
+  return {
+    acked,
+    expectedDrops,
+    get failed() {
+      return failed;
+    },
+    async stop() {
+      stopping = true;
+      await running;
+      await exporter.shutdown();
+    },
+  };
 }
 
 function deliveredSpanIds(sink: OtlpSink): Set<string> {
@@ -60,47 +112,13 @@ describe('the durable gateway with tail sampling', () => {
     const sink = new OtlpSink();
     sinks.push(sink);
     await sink.startHttp(sinkPort);
-    const env = {
-      SLUICE_QUEUE_DIR: tempDir('gateway-kill-'),
-      SHARED_BACKEND: `http://127.0.0.1:${sinkPort}`,
-      PREMIUM_BACKEND: `http://127.0.0.1:${sinkPort}`,
-      PROMETHEUS_REMOTE_WRITE: `http://127.0.0.1:${sinkPort}/api/v1/write`,
-      SLUICE_REDACTION_KEY: 'kill-loop-key',
-      SLUICE_TARGET_TRACES_PER_SECOND: '100000', // sampling keeps all but the health checks
-    };
+    const env = gatewayEnv(sinkPort);
     const config = gatewayYaml({ grpc, http, health, metrics });
     // The learned latency percentile would keep the slowest 1% of health checks as slow (the
     // policy keeps slow traces before drop rules): off, so every health-check span is a drop.
     const args = ['--set', 'processors.adaptive_sampling.latency_threshold.learned_percentile=0'];
-    const exporter = traceExporter('http/protobuf', { grpc, http }, { authorization: 'Bearer example-acme-token' });
-    const memory = new InMemorySpanExporter();
-    const provider = new TracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'checkout' }),
-      spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
-    });
-
-    const acked = new Set<string>();
-    const expectedDrops = new Set<string>();
-    let failed = 0;
-    let sent = 0;
-    let stop = false;
-    const load = (async () => {
-      while (!stop) {
-        const { spans, health: healthSpans } = sdkTraces(provider, memory, 10, sent);
-        sent += 10;
-        const result = await exportWith(exporter, spans);
-        if (result.code === 0) {
-          for (const s of spans) {
-            const id = s.spanContext().spanId;
-            if (healthSpans.has(id)) expectedDrops.add(id);
-            else acked.add(id);
-          }
-        } else {
-          failed++;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    })();
+    const load = sdkLoad(grpc, http);
+    const { acked, expectedDrops } = load;
 
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const sluice = await startSluice(config, { healthPort: health, env, args });
@@ -116,9 +134,7 @@ describe('the durable gateway with tail sampling', () => {
     running.push(last);
     const before = acked.size;
     await waitFor(() => acked.size > before + 200, 20_000, 'acknowledged load after the last restart');
-    stop = true;
-    await load;
-    await exporter.shutdown();
+    await load.stop();
 
     try {
       // decision_wait (5 s) plus the hand-off through the exporters' queues
@@ -130,7 +146,7 @@ describe('the durable gateway with tail sampling', () => {
     } finally {
       const delivered = deliveredSpanIds(sink);
       const missing = [...acked].filter((id) => !delivered.has(id)).length;
-      console.log(`kill loop: ${CYCLES} kills, ${acked.size + expectedDrops.size} spans acknowledged (${expectedDrops.size} health-check spans), ${failed} exports refused or cut off, ${missing} missing`);
+      console.log(`kill loop: ${CYCLES} kills, ${acked.size + expectedDrops.size} spans acknowledged (${expectedDrops.size} health-check spans), ${load.failed} exports refused or cut off, ${missing} missing`);
     }
     const delivered = deliveredSpanIds(sink);
     // Decisions hold across the kills: no dropped health-check span reappears.
@@ -144,32 +160,12 @@ describe('the durable gateway with tail sampling', () => {
     const sink = new OtlpSink();
     sinks.push(sink);
     await sink.startHttp(sinkPort);
-    const env = {
-      SLUICE_QUEUE_DIR: tempDir('gateway-worker-kill-'),
-      SHARED_BACKEND: `http://127.0.0.1:${sinkPort}`,
-      PREMIUM_BACKEND: `http://127.0.0.1:${sinkPort}`,
-      PROMETHEUS_REMOTE_WRITE: `http://127.0.0.1:${sinkPort}/api/v1/write`,
-      SLUICE_REDACTION_KEY: 'kill-loop-key',
-      SLUICE_TARGET_TRACES_PER_SECOND: '100000',
-    };
+    const env = gatewayEnv(sinkPort);
     const args = ['--set', 'processors.adaptive_sampling.latency_threshold.learned_percentile=0', '--set', 'service.workers=2'];
     const sluice = await startSluice(gatewayYaml({ grpc, http, health, metrics }), { healthPort: health, env, args });
     running.push(sluice);
-    const exporter = traceExporter('http/protobuf', { grpc, http }, { authorization: 'Bearer example-acme-token' });
-    const memory = new InMemorySpanExporter();
-    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'checkout' }), spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
-    const acked = new Set<string>();
-    let sent = 0;
-    let stop = false;
-    const load = (async () => {
-      while (!stop) {
-        const { spans, health: healthSpans } = sdkTraces(provider, memory, 10, sent);
-        sent += 10;
-        const result = await exportWith(exporter, spans);
-        if (result.code === 0) for (const s of spans) if (!healthSpans.has(s.spanContext().spanId)) acked.add(s.spanContext().spanId);
-        if (result.code !== 0) await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const load = sdkLoad(grpc, http);
+    const { acked } = load;
     await waitFor(() => acked.size > 300, 20_000, 'acknowledged load');
     const workers = readFileSync(`/proc/${sluice.process.pid}/task/${sluice.process.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
     expect(workers).toHaveLength(2);
@@ -180,9 +176,7 @@ describe('the durable gateway with tail sampling', () => {
     await waitFor(async () => metricValue(await scrape(), 'sluice_workers', { state: 'running' }) === 2, 20_000, 'both workers running');
     const before = acked.size;
     await waitFor(() => acked.size > before + 300, 20_000, 'acknowledged load after the restart').catch((e) => { console.log(sluice.output().slice(-3000)); throw e; });
-    stop = true;
-    await load;
-    await exporter.shutdown();
+    await load.stop();
     await waitFor(() => {
       const delivered = deliveredSpanIds(sink);
       for (const id of acked) if (!delivered.has(id)) return false;
