@@ -74,6 +74,13 @@ class FrameReader {
   }
 }
 
+/** Sockets corked until the loop has run this round of I/O callbacks: their frames leave in one writev. */
+const corked = new Set<Socket>();
+function uncorkAll(): void {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
 function writeFrame(socket: Socket, type: number, id: number, header: unknown, body?: Uint8Array): void {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.allocUnsafe(PREFIX);
@@ -81,11 +88,14 @@ function writeFrame(socket: Socket, type: number, id: number, header: unknown, b
   prefix[4] = type;
   prefix.writeUInt32LE(id, 5);
   prefix.writeUInt32LE(json.length, 9);
-  socket.cork();
+  if (!corked.has(socket)) {
+    if (corked.size === 0) setImmediate(uncorkAll);
+    socket.cork();
+    corked.add(socket);
+  }
   socket.write(prefix);
   socket.write(json);
   if (body !== undefined && body.byteLength > 0) socket.write(body);
-  socket.uncork();
 }
 
 interface Pending {

@@ -26,6 +26,21 @@ async function openWal(config: AdaptiveSamplingConfig, ctx: { id: string; pipeli
   return new SamplerWal(await storage.openLog(owner, 'sampler-spans', config.storage_max_size), await storage.openLog(owner, 'sampler-decisions', config.storage_max_size));
 }
 
+/**
+ * With several workers each sampler sees the traces whose ids it owns, about 1/N of them: the
+ * target rate, the buffer and the decision cache are the process's, so each worker keeps its part.
+ */
+function perWorker(config: AdaptiveSamplingConfig, workers: number): AdaptiveSamplingConfig {
+  if (workers === 1) return config;
+  return {
+    ...config,
+    target_traces_per_second: config.target_traces_per_second / workers,
+    max_buffer_bytes: Math.ceil(config.max_buffer_bytes / workers),
+    decision_cache_size: Math.ceil(config.decision_cache_size / workers),
+    storage_max_size: Math.ceil(config.storage_max_size / workers),
+  };
+}
+
 function splitReason(entry: string): { decision: string; reason: string } {
   const colon = entry.indexOf(':');
   return { decision: entry.slice(0, colon), reason: entry.slice(colon + 1) };
@@ -44,7 +59,8 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
     const problem = extensionReferenceProblem(ctx.extensions, ctx.config.storage, 'storage', `${ctx.path}.storage`);
     return problem === undefined ? [] : [problem];
   },
-  async create(ctx) {
+  async create(baseCtx) {
+    const ctx = { ...baseCtx, config: perWorker(baseCtx.config, baseCtx.host.workers?.count ?? 1) };
     const pending = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
       pending.add(p);
