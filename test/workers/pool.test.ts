@@ -191,3 +191,36 @@ describe('service.workers', () => {
     }
   });
 });
+
+describe('queues of workers that no longer run', () => {
+  test('one process takes over what a second worker left queued, and removes its folder', async () => {
+    const { FileStorage } = await import('../../src/extensions/file_storage/file-storage.ts');
+    const { fileStorageConfigSchema } = await import('../../src/extensions/file_storage/config.ts');
+    const { Telemetry } = await import('../../src/core/telemetry.ts');
+    const { pino } = await import('pino');
+    const { existsSync } = await import('node:fs');
+    const directory = scratch();
+    const config = fileStorageConfigSchema.parse({ directory, fsync: 'always' });
+    const bounds = { maxBytes: 1 << 20, whenFull: 'block' as const };
+    const logger = pino({ level: 'silent' });
+    const spans = (n: number) => Batch.fromBytes('traces', encodeTraces(tracesRequest(Array.from({ length: n }, () => span()))), n, internalMetadata('acme'));
+
+    // Worker 1 of 2 queues three batches and dies with them unsent.
+    const second = await new FileStorage(config, new Telemetry(), logger, { worker: { index: 1, count: 2 } }).openQueue('otlphttp', 'traces', bounds);
+    for (const n of [1, 2, 3]) expect(await second.offer(spans(n))).toBe('ok');
+    await second.dispose?.();
+    expect(existsSync(join(directory, 'worker-1'))).toBe(true);
+
+    // A single process starts on the same folder: its queue holds them, oldest first.
+    const single = await new FileStorage(config, new Telemetry(), logger).openQueue('otlphttp', 'traces', bounds);
+    expect(single.size).toBe(3);
+    const items: number[] = [];
+    for (let entry = await single.poll(); entry !== undefined; entry = await single.poll()) {
+      items.push(entry.batch.itemCount);
+      single.ack(entry);
+    }
+    expect(items).toEqual([1, 2, 3]);
+    expect(existsSync(join(directory, 'worker-1', 'otlphttp-traces'))).toBe(false);
+    await single.dispose?.();
+  });
+});
