@@ -202,3 +202,34 @@ service:
     for (const worker of workers) expect(() => process.kill(worker, 0)).toThrow();
   }, 40_000);
 });
+
+describe('workers: auto', () => {
+  test('runs one worker per CPU the process is given, and answers as one', async () => {
+    const { cpuTotal } = await import('../../src/common/cgroup.ts');
+    const [grpc, http, health, metrics] = await freePorts(4);
+    const sluice = await startSluice(
+      `
+receivers:
+  otlp: { protocols: { grpc: { endpoint: 127.0.0.1:${grpc} }, http: { endpoint: 127.0.0.1:${http} } } }
+processors: { batch: {} }
+exporters: { debug: { verbosity: basic } }
+extensions: { health_check: { endpoint: 127.0.0.1:${health} } }
+service:
+  workers: auto
+  extensions: [health_check]
+  telemetry: { metrics: { address: 127.0.0.1:${metrics} }, logs: { level: warn } }
+  pipelines: { traces: { receivers: [otlp], processors: [batch], exporters: [debug] } }
+`,
+      { healthPort: health },
+    );
+    try {
+      const cpus = cpuTotal().cpus;
+      const page = await scrapeMetrics(metrics);
+      // One CPU is one process, with no primary and no pool metrics.
+      expect(metricValue(page, 'sluice_workers', { state: 'configured' })).toBe(cpus === 1 ? undefined : cpus);
+      expect(await post(http, '/v1/traces', encodeTraces(halfOfTraces(0, 5, 0)))).toBe(200);
+    } finally {
+      expect(await sluice.stop('SIGTERM')).toBe(0);
+    }
+  }, 40_000);
+});
