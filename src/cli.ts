@@ -143,7 +143,9 @@ async function main(argv: string[]): Promise<number> {
     );
   };
   process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // Ctrl-C reaches the whole process group; a worker waits for the primary's SIGTERM, which
+  // comes at once, rather than taking a second signal as "exit now".
+  process.on('SIGINT', worker === undefined ? stop : () => undefined);
   // A worker whose primary is gone (killed with SIGKILL) goes too, as its own kill would: what it
   // acknowledged is in its persistent queue or write-ahead log, as after any kill.
   process.on('disconnect', () => {

@@ -110,7 +110,6 @@ export class Service {
       // Every worker answers a scrape with the sums over all of them.
       workers.serve('metrics', () => this.telemetry.render());
       registerPoolMetrics(this.telemetry, workers);
-      await workers.mesh.listen();
     }
     const renderMetrics = workers === undefined ? undefined : () => mergedMetricsPage(this.telemetry, workers);
     for (const { endpoint } of config.telemetry.metrics.listeners) this.#metricsServers.push(await startMetricsServer(this.telemetry, endpoint, renderMetrics));
@@ -222,6 +221,9 @@ export class Service {
       this.#processors.set(pipeline.id, created);
       pipelineHeads.set(pipeline.id, { consumer: next, mutates });
     }
+
+    // Other workers may hand this one parts from here on: its pipelines are built.
+    if (workers !== undefined) await workers.mesh.listen();
 
     // Receivers: one per id, feeding every pipeline that lists it, per signal.
     for (const node of graph.receivers) {
