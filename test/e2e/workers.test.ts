@@ -26,11 +26,11 @@ function post(port: number, path: string, body: Uint8Array, headers: Record<stri
   });
 }
 
-/** This test's trace ids start with 0x7e (the SDK's in the first test are random). */
+/** This test's trace ids start with three 0x7e bytes (the SDK's in the first test are random). */
 function traceId(n: number): Uint8Array {
   const id = new Uint8Array(16);
   new DataView(id.buffer).setUint32(12, n * 2654435761);
-  id[0] = 0x7e;
+  id.fill(0x7e, 0, 3);
   id[5] = n & 0xff;
   return id;
 }
@@ -135,7 +135,7 @@ service:
     const spansByTrace = new Map<string, number>();
     const count = () => {
       spansByTrace.clear();
-      for (const r of sink.of('traces')) for (const rs of r.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) if (s.traceId[0] === 0x7e) spansByTrace.set(hex(s.traceId), (spansByTrace.get(hex(s.traceId)) ?? 0) + 1);
+      for (const r of sink.of('traces')) for (const rs of r.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) if (s.traceId[0] === 0x7e && s.traceId[1] === 0x7e && s.traceId[2] === 0x7e) spansByTrace.set(hex(s.traceId), (spansByTrace.get(hex(s.traceId)) ?? 0) + 1);
       return spansByTrace.size;
     };
     // Decisions come after decision_wait (1 s) and the sampler's next sweep.
