@@ -224,3 +224,13 @@ describe('queues of workers that no longer run', () => {
     await single.dispose?.();
   });
 });
+
+describe('the file exporter with several workers', () => {
+  test('worker 0 writes the configured path, each other worker a file of its own beside it', async () => {
+    const { workerPath } = await import('../../src/exporters/file/file-exporter.ts');
+    expect(workerPath('/out/telemetry.jsonl', undefined)).toBe('/out/telemetry.jsonl');
+    expect(workerPath('/out/telemetry.jsonl', { index: 0, count: 4 })).toBe('/out/telemetry.jsonl');
+    expect(workerPath('/out/telemetry.jsonl', { index: 3, count: 4 })).toBe('/out/telemetry.worker-3.jsonl');
+    expect(workerPath('/out/traces', { index: 1, count: 2 })).toBe('/out/traces.worker-1');
+  });
+});

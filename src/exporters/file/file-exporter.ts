@@ -108,9 +108,21 @@ function record(batch: Batch, config: FileExporterConfig): string | Uint8Array {
   return out;
 }
 
+/**
+ * With several workers each writes a file of its own (worker 0 the path as configured, worker i
+ * `name.worker-i.ext`): processes appending to one file would interleave compressed streams and
+ * rotate it under each other.
+ */
+export function workerPath(path: string, worker: { index: number; count: number } | undefined): string {
+  if (worker === undefined || worker.count === 1 || worker.index === 0) return path;
+  const ext = extname(path);
+  return join(dirname(path), `${basename(path, ext)}.worker-${worker.index}${ext}`);
+}
+
 export function createFileExporter(ctx: ExporterContext<FileExporterConfig>): Exporter {
   let file: SharedFile | undefined;
-  const acquire = () => SharedFile.acquire(ctx.config.path, ctx.config.append, ctx.config.rotation);
+  const path = workerPath(ctx.config.path, ctx.host.workers);
+  const acquire = () => SharedFile.acquire(path, ctx.config.append, ctx.config.rotation);
   return {
     start() {
       file = acquire();
@@ -121,7 +133,7 @@ export function createFileExporter(ctx: ExporterContext<FileExporterConfig>): Ex
         await file.append(record(batch, ctx.config));
       } catch (error) {
         // A full disk may clear; keep the batch queued and retry.
-        throw retryableError(`write ${ctx.config.path}: ${errorMessage(error)}`, undefined, error);
+        throw retryableError(`write ${path}: ${errorMessage(error)}`, undefined, error);
       }
     },
     async shutdown() {
