@@ -110,6 +110,12 @@ export interface Processor extends Lifecycle {
   process(batch: Batch): Batch | null | Promise<Batch | null>;
 }
 
+/**
+ * What must meet in one worker: every span (or log record) of a trace, every series of a metric,
+ * or everything of a service (`service.name`), for components whose state is per service.
+ */
+export type ColocationKey = 'trace_id' | 'metric_name' | 'service';
+
 export interface ProcessorFactory<C = any> {
   readonly kind: 'processor';
   readonly type: string;
@@ -121,7 +127,7 @@ export interface ProcessorFactory<C = any> {
    * every span of a trace (`trace_id`) or every series of a metric (`metric_name`). The service
    * then routes items to the worker that owns their key before this processor.
    */
-  readonly colocate?: Partial<Record<Signal, 'trace_id' | 'metric_name'>>;
+  readonly colocate?: Partial<Record<Signal, ColocationKey>>;
   readonly configSchema: z.ZodType<C>;
   /** Keys (dotted, inside its config) it accepts and ignores, each with why that is harmless; logged once at start. */
   readonly ignoredKeys?: Readonly<Record<string, string>>;
@@ -248,6 +254,8 @@ export interface ConnectorFactory<C = any> extends FactoryBase<C> {
   readonly pairs: readonly SignalPair[];
   /** Whether it hands the batches it receives on as they are (forward): they then meet the downstream pipelines, which may mutate. */
   readonly passesBatchesOn: boolean;
+  /** As a processor's, per signal it takes in: what it must see all of when Sluice runs several workers. */
+  readonly colocate?: Partial<Record<Signal, ColocationKey>>;
   create(ctx: ConnectorContext<C>): Connector | Promise<Connector>;
 }
 

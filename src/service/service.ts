@@ -176,8 +176,12 @@ export class Service {
         });
         await connector.start?.();
         this.#connectors.push({ id: `${id}[${from}->${node.to}]`, instance: connector, upstream: node.upstream });
+        // As before a processor: a connector whose state is per key sees every item of its keys.
+        const workers = this.#workers;
+        const rule = workers !== undefined && workers.count > 1 ? colocationRule(from, factory.colocate) : undefined;
+        const consumer: Consumer = rule === undefined ? connector : new WorkerRouter(workers!.mesh, `connector ${id} ${from}->${node.to}`, from, rule, connector);
         // What it passes on as it came meets the downstream chains, which may edit it.
-        instances.push({ consumer: connector, mutates: factory.passesBatchesOn && heads.some((h) => h.mutates) });
+        instances.push({ consumer, mutates: factory.passesBatchesOn && heads.some((h) => h.mutates) });
       }
       target = instances.length === 1 ? instances[0] : { consumer: fanout(instances), mutates: instances.some((i) => i.mutates) };
       connectors.set(key, target);
@@ -214,7 +218,7 @@ export class Service {
         // With several workers, a processor that must see every item of a key (every span of a
         // trace, for the sampler) gets them all: a router before it hands each part of a batch to
         // the worker that owns that part's keys.
-        const rule = workers !== undefined && workers.count > 1 ? colocationRule(pipeline.signal, factory) : undefined;
+        const rule = workers !== undefined && workers.count > 1 ? colocationRule(pipeline.signal, factory.colocate) : undefined;
         if (rule !== undefined) next = new WorkerRouter(workers!.mesh, `${pipeline.id}/${i}`, pipeline.signal, rule, next);
       }
       for (const { instance } of created) await instance.start?.();

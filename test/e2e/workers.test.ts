@@ -78,6 +78,8 @@ processors:
   batch: { timeout: 100ms }
 exporters:
   otlphttp: { endpoint: http://127.0.0.1:${sinkPort}, retry_on_failure: { enabled: false } }
+connectors:
+  spanmetrics: { metrics_flush_interval: 500ms, histogram: { disable: true } }
 extensions:
   health_check: { endpoint: 127.0.0.1:${health} }
 service:
@@ -88,6 +90,8 @@ service:
     traces: { receivers: [otlp], processors: [adaptive_sampling, batch], exporters: [otlphttp] }
     metrics: { receivers: [otlp], processors: [cardinality_limit], exporters: [otlphttp] }
     logs: { receivers: [otlp], processors: [tenant], exporters: [otlphttp] }
+    traces/spanmetrics: { receivers: [otlp], exporters: [spanmetrics] }
+    metrics/spanmetrics: { receivers: [spanmetrics], exporters: [otlphttp] }
 `,
       { healthPort: health },
     );
@@ -154,6 +158,29 @@ service:
     // The sampler did drop traces (else "whole" would prove nothing).
     expect(spansByTrace.size).toBeLessThan(TRACES);
   }, 60_000);
+
+  test('span metrics of one service, whose spans came to both workers, are written by one worker: every span counted in one series', async () => {
+    // The traces test sent TRACES × SPANS_PER_TRACE spans of service checkout (op-0 … op-3, some
+    // with status error) over connections to both workers. Each series is cumulative: one written
+    // by two workers would show each one's part, never the whole, and the largest values would
+    // add up to less than every span.
+    const counted = () => {
+      const calls = new Map<string, number>();
+      for (const r of sink.of('metrics')) for (const rm of r.resourceMetrics) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) {
+        if (m.name !== 'traces.span.metrics.calls') continue;
+        for (const p of m.sum!.dataPoints) {
+          if (!(p.attributes.find((a) => a.key === 'span.name')?.value.stringValue ?? '').startsWith('op-')) continue;
+          const series = JSON.stringify(p.attributes.map((a) => [a.key, a.value]));
+          calls.set(series, Math.max(calls.get(series) ?? 0, Number(p.asInt ?? 0n)));
+        }
+      }
+      return [...calls.values()].reduce((a, b) => a + b, 0);
+    };
+    await waitFor(() => counted() >= TRACES * SPANS_PER_TRACE, 15_000, 'span metrics of every span').catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${counted()} of ${TRACES * SPANS_PER_TRACE} spans counted`);
+    });
+    expect(counted()).toBe(TRACES * SPANS_PER_TRACE);
+  }, 30_000);
 
   test('a metric with 10× its cap in series, sent to both workers, yields the cap + 1 series with the total kept', async () => {
     const SERIES = 500;

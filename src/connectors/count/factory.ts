@@ -11,6 +11,8 @@ export const countConnectorFactory: ConnectorFactory<CountConfig> = {
     ['logs', 'metrics'],
   ],
   passesBatchesOn: false,
+  // Series are per resource: with several workers, each service's items meet in one worker, so no two workers write one series.
+  colocate: { traces: 'service', metrics: 'service', logs: 'service' },
   configSchema: countConfigSchema,
   create(ctx) {
     return new CountConnector(ctx.config, ctx.from, ctx.next);
