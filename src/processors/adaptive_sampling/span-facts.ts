@@ -136,6 +136,10 @@ export class SpanFacts {
       let t = u8[pos];
       if (t >= 8 && t < 0x80) {
         pos++;
+      } else if (t >= 0x80 && pos + 1 < end && u8[pos + 1] < 0x80) {
+        // Fields 16 to 2047 (a span's flags): a two-byte tag.
+        t = (t & 0x7f) | (u8[pos + 1] << 7);
+        pos += 2;
       } else {
         r.pos = pos;
         t = r.tag(end);
@@ -223,6 +227,10 @@ export class SpanFacts {
         default:
           if ((t & 7) === 2) {
             pos += n;
+          } else if ((t & 7) === 5 && pos + 4 <= end) {
+            pos += 4; // fixed32: flags
+          } else if ((t & 7) === 0 && n < 0x80 && pos < end) {
+            pos++; // a one-byte varint: dropped counts
           } else {
             r.pos = pos;
             r.skip(t, end);
