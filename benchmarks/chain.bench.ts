@@ -1,6 +1,8 @@
 // The gateway's processor chain end to end, each processor against `batch` only in the same run.
-//   node benchmarks/chain.bench.ts [--seconds 4] [--only batch,redaction,…] [--payload clean|pii] [--write] [--sluice-log FILE]
+//   node benchmarks/chain.bench.ts [--seconds 4] [--only batch,redaction,…] [--payload clean|pii] [--write] [--sluice-log FILE] [--pin-sluice CPUS]
 // --sluice-log appends each Sluice process's stdout and stderr to FILE (with SLUICE_NODE_FLAGS='… --trace-gc', its GC log).
+// --pin-sluice runs each Sluice process on the given CPUs (taskset -c); run the bench itself on
+// the others (taskset -c 1 node …) so a --cpu-prof of Sluice holds its own time only.
 // OTLP/HTTP → [processors] → batch → otlphttp → a sink in this process, in-memory queue.
 // Requests of 100 spans (10 traces × 10 spans), new trace ids in every request, one trace in
 // twenty an error trace. Two payloads: clean values, and PII in every span (an email in a URL
@@ -22,7 +24,7 @@ import { GATEWAY_CHAIN, startChainSluice, startSink } from './support/chain-slui
 const ROOT = resolve(import.meta.dirname, '..');
 const ROWS = ['bare', 'batch', 'tenant', 'redaction', 'adaptive_sampling', 'memory_limiter', 'chain'] as const;
 type Row = (typeof ROWS)[number];
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, only: { type: 'string' }, payload: { type: 'string' }, write: { type: 'boolean', default: false }, 'sluice-log': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, only: { type: 'string' }, payload: { type: 'string' }, write: { type: 'boolean', default: false }, 'sluice-log': { type: 'string' }, 'pin-sluice': { type: 'string' } } });
 const SECONDS = Number(values.seconds);
 const only = values.only === undefined ? [...ROWS] : values.only.split(',');
 for (const r of only) if (!(ROWS as readonly string[]).includes(r)) throw new Error(`--only: unknown row ${r} (${ROWS.join(', ')})`);
@@ -58,14 +60,48 @@ const CHAINS: Record<Exclude<Row, 'bare'>, string[]> = {
   chain: GATEWAY_CHAIN,
 };
 
-function startSluice(chain: string[], port: number): Promise<ChildProcess> {
-  return startChainSluice({ chain, port, sinkPort, log: values['sluice-log'] });
+/** A Sluice under test, with its self-metrics address when it has a sampler (see samplerBufferPeak). */
+type Sluice = { child: ChildProcess; metrics: number | undefined };
+
+async function startSluice(chain: string[], port: number): Promise<Sluice> {
+  // Only rows with the sampler serve self-metrics: its buffer's peak bounds the RSS target.
+  const metrics = chain.includes('adaptive_sampling') ? (await freePorts(1))[0] : undefined;
+  const child = await startChainSluice({ chain, port, sinkPort, log: values['sluice-log'], metricsPort: metrics, pinCpus: values['pin-sluice'] });
+  return { child, metrics };
 }
 
-async function startBare(port: number): Promise<ChildProcess> {
+async function startBare(port: number): Promise<Sluice> {
   const child = fork(join(ROOT, 'benchmarks/support/bare-server.ts'), ['http', String(port)], { stdio: 'ignore' });
   await new Promise((r) => child.once('message', r));
-  return child;
+  return { child, metrics: undefined };
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+/**
+ * Polls sluice_sampling_buffer_bytes every half second while `run` runs and returns the run's
+ * result with the largest value seen (0 without a sampler). Its peak bounds the RSS target of
+ * issue 18: peak RSS ≤ 1.5 × peak buffer + 150 MiB.
+ */
+async function samplerBufferPeak<T>(metrics: number | undefined, run: () => Promise<T>): Promise<[T, number]> {
+  if (metrics === undefined) return [await run(), 0];
+  let peak = 0;
+  const poll = async () => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      let bytes = 0;
+      for (const m of text.matchAll(/^sluice_sampling_buffer_bytes(?:\{[^}]*\})? (\S+)$/gm)) bytes += Number(m[1]);
+      peak = Math.max(peak, bytes);
+    } catch {}
+  };
+  const timer = setInterval(poll, 500);
+  try {
+    const result = await run();
+    await poll();
+    return [result, peak];
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 const LABELS: Record<Row, string> = {
@@ -77,21 +113,23 @@ const LABELS: Record<Row, string> = {
   memory_limiter: '`memory_limiter`, `batch`',
   chain: '`memory_limiter`, `tenant`, `redaction`, `adaptive_sampling`, `batch`',
 };
-type Run = { spans: number; cpu: number; wall: number; peakRss: number };
+type Run = { spans: number; cpu: number; wall: number; peakRss: number; bufferPeak: number };
 const results = new Map<string, Run>();
 // Payload by payload, the rows one after another, so each ratio compares runs minutes apart at most.
 for (const payload of payloads) {
   const nextBody = bodies(payload === 'pii');
   for (const row of rows) {
     const [port] = await freePorts(1);
-    const child = row === 'bare' ? await startBare(port) : await startSluice(CHAINS[row], port);
+    const { child, metrics } = row === 'bare' ? await startBare(port) : await startSluice(CHAINS[row], port);
     const send = httpSender(port, nextBody);
     await saturate(send, 1, SPANS_PER_REQUEST); // warm up
-    const run = await measure(child, () => saturate(send, SECONDS, SPANS_PER_REQUEST));
+    const [measured, bufferPeak] = await samplerBufferPeak(metrics, () => measure(child, () => saturate(send, SECONDS, SPANS_PER_REQUEST)));
+    const run = { ...measured, bufferPeak };
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     results.set(`${payload}.${row}`, run);
-    console.error(`${payload} ${row}: ${Math.round(run.spans / run.cpu).toLocaleString('en')} spans/CPU-s`);
+    const rssBound = bufferPeak > 0 ? `, peak RSS ${mib(run.peakRss)} against 1.5 × buffer peak ${mib(bufferPeak)} + 150 MiB = ${mib(1.5 * bufferPeak + 150 * 1048576)}` : '';
+    console.error(`${payload} ${row}: ${Math.round(run.spans / run.cpu).toLocaleString('en')} spans/CPU-s${rssBound}`);
   }
 }
 sink.close();
@@ -102,7 +140,7 @@ const cell = (payload: string, row: Row, f: (run: Run, batch: Run) => string) =>
   const batch = results.get(`${payload}.batch`)!;
   return run === undefined ? '' : f(run, batch);
 };
-const header = payloads.flatMap((p) => [`${p}: spans / CPU-s`, 'vs batch', 'spans/s', 'CPU', 'peak RSS']);
+const header = payloads.flatMap((p) => [`${p}: spans / CPU-s`, 'vs batch', 'spans/s', 'CPU', 'peak RSS', 'sampler buffer peak']);
 const table = [
   `| pipeline | ${header.join(' | ')} |`,
   `|---|${header.map(() => '---:').join('|')}|`,
@@ -111,7 +149,8 @@ const table = [
     cell(p, row, (r, b) => ((r.spans / r.cpu) / (b.spans / b.cpu)).toFixed(2)),
     cell(p, row, (r) => k(r.spans / r.wall)),
     cell(p, row, (r) => `${((r.cpu / r.wall) * 100).toFixed(0)}%`),
-    cell(p, row, (r) => `${(r.peakRss / 1048576).toFixed(0)} MiB`),
+    cell(p, row, (r) => mib(r.peakRss)),
+    cell(p, row, (r) => (r.bufferPeak > 0 ? mib(r.bufferPeak) : '')),
   ].join(' | ')).join(' | ')} |`),
 ].join('\n');
 console.log(table);

@@ -1,11 +1,12 @@
 // lru-cache against the bounded maps Sluice has, on their own workloads, in one run:
-// - the sampler's decision cache (a Map or Set evicting FIFO through a ring of keys), fed a
+// - the sampler's decision cache (rings of trace ids in typed arrays, evicting FIFO), fed a
 //   stream of trace ids where most are new and some repeat a recent one;
 // - a label cap (a Map that refuses new values once full) fed label values of which most are
 //   already known.
 // Run: node_modules/.bin/node --expose-gc benchmarks/lru.bench.ts
 import { LRUCache } from 'lru-cache';
 import { DecisionCache } from '../src/processors/adaptive_sampling/decision-cache.ts';
+import { newTraceId, readTraceId } from '../src/processors/adaptive_sampling/trace-ids.ts';
 
 const CAPACITY = 100_000;
 const OPS = 1_000_000;
@@ -17,28 +18,58 @@ for (let i = 0; i < OPS; i++) {
   ids.push(repeat ? ids[i - 1 - (i % 997)] : (i * 2654435761).toString(16).padStart(16, '0').repeat(2));
 }
 
-/** The sampler's decision-cache surface, so both variants run through one driver. */
+// The same ids as the sampler holds them: 16 bytes, read into words (trace-ids.ts).
+const words = new Int32Array(5 * OPS);
+for (let i = 0; i < OPS; i++) {
+  const id = newTraceId();
+  readTraceId(Buffer.from(ids[i], 'hex'), 0, 16, id);
+  words.set(id, 5 * i);
+}
+
+/** The sampler's decision-cache surface by op index, so both variants run through one driver. */
 interface Decisions {
-  kept(id: string): unknown;
-  wasDropped(id: string): boolean;
-  rememberKept(id: string, record: never): void;
-  rememberDropped(id: string): void;
+  kept(i: number): unknown;
+  wasDropped(i: number): boolean;
+  rememberKept(i: number, record: never): void;
+  rememberDropped(i: number): void;
 }
 
 class LruDecisions implements Decisions {
   readonly #kept = new LRUCache<string, object>({ max: CAPACITY });
   readonly #dropped = new LRUCache<string, true>({ max: CAPACITY });
-  kept(id: string): unknown {
-    return this.#kept.get(id);
+  kept(i: number): unknown {
+    return this.#kept.get(ids[i]);
   }
-  wasDropped(id: string): boolean {
-    return this.#dropped.has(id);
+  wasDropped(i: number): boolean {
+    return this.#dropped.has(ids[i]);
   }
-  rememberKept(id: string, record: never): void {
-    this.#kept.set(id, record);
+  rememberKept(i: number, record: never): void {
+    this.#kept.set(ids[i], record);
   }
-  rememberDropped(id: string): void {
-    this.#dropped.set(id, true);
+  rememberDropped(i: number): void {
+    this.#dropped.set(ids[i], true);
+  }
+}
+
+class SamplerDecisions implements Decisions {
+  readonly #cache = new DecisionCache(CAPACITY);
+  readonly #id = newTraceId();
+  #at(i: number) {
+    const id = this.#id;
+    for (let k = 0; k < 5; k++) id[k] = words[5 * i + k];
+    return id;
+  }
+  kept(i: number): unknown {
+    return this.#cache.kept(this.#at(i));
+  }
+  wasDropped(i: number): boolean {
+    return this.#cache.wasDropped(this.#at(i));
+  }
+  rememberKept(i: number, record: never): void {
+    this.#cache.rememberKept(this.#at(i), record);
+  }
+  rememberDropped(i: number): void {
+    this.#cache.rememberDropped(this.#at(i));
   }
 }
 
@@ -46,7 +77,7 @@ function decide(cache: Decisions): number {
   const record = { probability: 1, reason: 'probabilistic', th: '0' } as never;
   let hits = 0;
   for (let i = 0; i < OPS; i++) {
-    const id = ids[i];
+    const id = i;
     if (cache.kept(id) !== undefined || cache.wasDropped(id)) {
       hits++;
       continue;
@@ -92,7 +123,7 @@ function compare(title: string, variants: Record<string, () => number>, rounds =
 }
 
 compare(`decision cache, ${CAPACITY.toLocaleString('en-US')} entries per map, ${OPS.toLocaleString('en-US')} lookups`, {
-  'Map/Set + FIFO ring (baseline, in use)': () => decide(new DecisionCache(CAPACITY)),
+  'typed-array rings (baseline, in use)': () => decide(new SamplerDecisions()),
   'lru-cache LRUCache': () => decide(new LruDecisions()),
 });
 compare(`label cap, ${LABEL_LIMIT} values`, {

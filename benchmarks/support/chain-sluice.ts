@@ -41,6 +41,10 @@ export interface ChainSluiceOptions {
   limitMib?: number;
   /** Appends Sluice's stdout and stderr here. */
   log?: string;
+  /** Serves self-metrics on this port (none when absent). */
+  metricsPort?: number;
+  /** Runs Sluice on these CPUs (taskset -c), so a --cpu-prof of it holds its own time only. */
+  pinCpus?: string;
 }
 
 /** Starts Sluice through the launcher on OTLP/HTTP → chain → otlphttp; resolves once healthy. */
@@ -60,7 +64,7 @@ extensions:
 service:
   workers: ${o.workers ?? 1}
   extensions: [health_check]
-  telemetry: { metrics: { address: '' }, logs: { level: warn } }
+  telemetry: { metrics: { address: '${o.metricsPort === undefined ? '' : `127.0.0.1:${o.metricsPort}`}' }, logs: { level: warn } }
   pipelines:
     traces: { receivers: [otlp], processors: [${o.chain.join(', ')}], exporters: [otlphttp] }
 `);
@@ -69,7 +73,9 @@ service:
     appendFileSync(o.log, `=== ${o.chain.join(', ')} (workers: ${o.workers ?? 1})\n`);
     stdio = (await import('node:fs')).openSync(o.log, 'a');
   }
-  const child = spawn(process.execPath, [LAUNCHER, '--config', join(dir, 'bench.yaml')], { stdio: ['ignore', stdio, stdio], env: { ...process.env, SLUICE_REDACTION_KEY: 'chain-bench-key-0123456789abcdef' } });
+  const command = [process.execPath, LAUNCHER, '--config', join(dir, 'bench.yaml')];
+  if (o.pinCpus !== undefined) command.unshift('taskset', '-c', o.pinCpus);
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', stdio, stdio], env: { ...process.env, SLUICE_REDACTION_KEY: 'chain-bench-key-0123456789abcdef' } });
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;

@@ -52,6 +52,23 @@ export function fieldsExcept(r: ProtoReader, start: number, end: number, except:
   return out;
 }
 
+/** Whether the fields of the message at [start, end) other than `except` are `bytes` (fieldsExcept's result), without copying them. */
+export function fieldsExceptEqual(r: ProtoReader, start: number, end: number, except: number, bytes: Uint8Array): boolean {
+  const u8 = r.u8;
+  let at = 0;
+  r.pos = start;
+  while (r.pos < end) {
+    const fieldStart = r.pos;
+    const t = r.tag(end);
+    r.skip(t, end);
+    if (t === except) continue;
+    const fieldEnd = r.pos;
+    if (at + fieldEnd - fieldStart > bytes.length) return false;
+    for (let i = fieldStart; i < fieldEnd; i++) if (u8[i] !== bytes[at++]) return false;
+  }
+  return at === bytes.length;
+}
+
 /**
  * The resource of the Resource*-entry at [start, end): repeated occurrences merge, as protobuf
  * merges a message field (decoding their concatenation does that); an empty one when absent.

@@ -1,82 +1,103 @@
 import type { DecisionRecord } from './key-rates.ts';
+import { IdIndex, newTraceId, traceIdOfKey, type TraceId } from './trace-ids.ts';
 
 // Remembers recent decisions so spans arriving after them follow them. Kept and dropped traces
 // have separate bounds: drops outnumber keeps by the sampling ratio and must not evict them.
-// Eviction is FIFO through a ring of keys beside each map: evicting through the map's own
-// iterator (`keys().next()`) walks over every entry deleted before it, which V8 only compacts
-// on growth, and made each eviction cost microseconds at 100k entries.
+//
+// Each side is a ring of slots in typed arrays (trace-ids.ts): the slot an id goes to is the
+// ring's next position, so eviction is FIFO and costs one unlink, and a remembered trace is no
+// object in the JS heap. The Map and Set of key strings this replaces were the sampler's largest
+// old-generation tenants at saturation: 100,000 strings each side, promoted as they came, and
+// tables V8 re-hashed into new backing stores as deletions filled them.
 
-class FifoKeys {
+const INITIAL_SLOTS = 1024;
+/** Int32s per row: the id and its chain link (ID_FIELDS), padded to 32 bytes. */
+const STRIDE = 8;
+
+class IdRing {
   readonly #capacity: number;
-  /** Grows to capacity by push (no eviction happens before that), then wraps. */
-  readonly #ring: (string | undefined)[] = [];
-  #head = 0;
+  readonly index: IdIndex;
+  /** Slots in use; they fill 0, 1, … and then the ring wraps. */
   #size = 0;
+  /** When full: the oldest slot, the next to be reused. */
+  #oldest = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
+    this.index = new IdIndex(Math.min(capacity, INITIAL_SLOTS), STRIDE);
   }
 
-  get full(): boolean {
-    return this.#size === this.#capacity;
+  get size(): number {
+    return this.#size;
   }
 
-  /** Appends a key; when full, first call `evict`. */
-  push(key: string): void {
-    const ring = this.#ring;
-    if (ring.length < this.#capacity) ring.push(key);
-    else ring[(this.#head + this.#size) % ring.length] = key;
-    this.#size++;
-  }
-
-  evict(): string {
-    const ring = this.#ring;
-    const key = ring[this.#head]!;
-    ring[this.#head] = undefined;
-    this.#head = (this.#head + 1) % ring.length;
-    this.#size--;
-    return key;
+  /** A slot for a new id: the next free one, or the oldest one, evicted. */
+  take(): number {
+    if (this.#size < this.#capacity) {
+      const s = this.#size++;
+      if (s === this.index.capacity) this.index.grow(Math.min(this.#capacity, 2 * s));
+      return s;
+    }
+    const s = this.#oldest;
+    this.#oldest = s + 1 === this.#capacity ? 0 : s + 1;
+    this.index.remove(s);
+    return s;
   }
 }
 
 export class DecisionCache {
   readonly #capacity: number;
-  readonly #kept = new Map<string, DecisionRecord>();
-  readonly #keptOrder: FifoKeys;
-  readonly #dropped = new Set<string>();
-  readonly #droppedOrder: FifoKeys;
+  readonly #kept: IdRing;
+  #records: Array<DecisionRecord | null>;
+  readonly #dropped: IdRing;
+  readonly #scratch = newTraceId();
 
   constructor(capacity: number) {
     this.#capacity = capacity;
-    this.#keptOrder = new FifoKeys(capacity);
-    this.#droppedOrder = new FifoKeys(capacity);
+    this.#kept = new IdRing(capacity);
+    this.#records = new Array<DecisionRecord | null>(this.#kept.index.capacity).fill(null);
+    this.#dropped = new IdRing(capacity);
   }
 
   /** The kept trace's record, or undefined. */
-  kept(key: string): DecisionRecord | undefined {
-    return this.#kept.get(key);
+  kept(id: TraceId): DecisionRecord | undefined {
+    if (this.#kept.size === 0) return undefined;
+    const s = this.#kept.index.find(id);
+    return s < 0 ? undefined : this.#records[s]!;
   }
 
-  wasDropped(key: string): boolean {
-    return this.#dropped.has(key);
+  wasDropped(id: TraceId): boolean {
+    return this.#dropped.size !== 0 && this.#dropped.index.find(id) >= 0;
   }
 
-  rememberKept(key: string, record: DecisionRecord): void {
+  rememberKept(id: TraceId, record: DecisionRecord): void {
     if (this.#capacity === 0) return;
-    if (this.#kept.has(key)) {
-      this.#kept.set(key, record);
-      return;
+    const index = this.#kept.index;
+    let s = index.find(id);
+    if (s < 0) {
+      s = this.#kept.take();
+      index.insert(s, id);
+      if (this.#records.length < index.capacity) {
+        const grown = new Array<DecisionRecord | null>(index.capacity).fill(null);
+        for (let i = 0; i < this.#records.length; i++) grown[i] = this.#records[i];
+        this.#records = grown;
+      }
     }
-    if (this.#keptOrder.full) this.#kept.delete(this.#keptOrder.evict());
-    this.#kept.set(key, record);
-    this.#keptOrder.push(key);
+    this.#records[s] = record;
   }
 
-  rememberDropped(key: string): void {
-    if (this.#capacity === 0 || this.#dropped.has(key)) return;
-    if (this.#droppedOrder.full) this.#dropped.delete(this.#droppedOrder.evict());
-    this.#dropped.add(key);
-    this.#droppedOrder.push(key);
+  rememberDropped(id: TraceId): void {
+    if (this.#capacity === 0) return;
+    const index = this.#dropped.index;
+    if (index.find(id) >= 0) return;
+    index.insert(this.#dropped.take(), id);
+  }
+
+  /** rememberKept / rememberDropped by trace key string (the decision log's form, trace-hash.ts). */
+  restore(key: string, record: DecisionRecord | null): void {
+    if (!traceIdOfKey(key, this.#scratch)) return;
+    if (record === null) this.rememberDropped(this.#scratch);
+    else this.rememberKept(this.#scratch, record);
   }
 
   get size(): { kept: number; dropped: number } {

@@ -151,7 +151,7 @@ export const adaptiveSamplingProcessorFactory: ProcessorFactory<AdaptiveSampling
     t.observe('sluice_sampling_buffer_bytes', 'Bytes of buffered spans, bounded by max_buffer_bytes.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().bufferedBytes }]);
     t.observe('sluice_sampling_buffer_traces', 'Traces waiting for a decision.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().bufferedTraces }]);
     t.observe('sluice_sampling_buffer_spans', 'Spans waiting for a decision.', ['processor'], () => [{ labels: { processor }, value: sampler.stats().bufferedSpans }]);
-    t.observe('sluice_sampling_no_trace_id_spans_total', 'Spans with an empty or all-zero trace id, each decided on its own.', ['processor', 'decision'], () => {
+    t.observe('sluice_sampling_no_trace_id_spans_total', 'Spans with an empty or all-zero trace id (or one longer than 16 bytes), each decided on its own.', ['processor', 'decision'], () => {
       const { kept, dropped } = sampler.stats().noTraceIdSpans;
       return [{ labels: { processor, decision: 'kept' }, value: kept }, { labels: { processor, decision: 'dropped' }, value: dropped }];
     }, 'counter');

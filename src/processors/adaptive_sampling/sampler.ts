@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { entryResource, fieldsExcept } from '../../otlp/proto/fields.ts';
+import { entryResource, fieldsExcept, fieldsExceptEqual } from '../../otlp/proto/fields.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 import type { AdaptiveSamplingConfig } from './config.ts';
@@ -8,11 +8,11 @@ import type { Decision, Hold, SettleFn } from './hold.ts';
 import { decisionRecord, KeyRates, type DecisionRecord } from './key-rates.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import { OutputBatch, ResourceGroup, SpanGroup, Stamper, type EmitFn } from './output.ts';
-import { PendingTrace, SpanTable, TraceQueue, TraceState } from './pending-trace.ts';
+import { GroupTable, SpanTable, TraceQueue, TraceState, TraceTable } from './pending-trace.ts';
 import { compileRules, firstMatchingRule, type CompiledRule } from './rules.ts';
 import { SamplingKeyBuilder } from './sampling-key.ts';
 import { SpanArena } from './span-arena.ts';
-import { ErrorReason, SpanFacts } from './span-facts.ts';
+import { ERROR_REASONS, ErrorReason, SpanFacts } from './span-facts.ts';
 import {
   atLeast,
   canonicalThreshold,
@@ -20,24 +20,22 @@ import {
   hex56Hi,
   hex56Lo,
   isRandomness,
-  keyRandomnessHi,
-  keyRandomnessLo,
   quantizeProbability,
   readRandomness,
   readThreshold,
   thresholdBelow,
 } from '../../otlp/sampling-threshold.ts';
-import { traceKeyAt } from './trace-hash.ts';
+import { keyOfWords, newTraceId, readTraceId } from './trace-ids.ts';
 
 const RESOURCE_SPANS = TAG.ExportTraceServiceRequest.resourceSpans;
 const SCOPE_SPANS = TAG.ResourceSpans.scopeSpans;
 const SPANS = TAG.ScopeSpans.spans;
 
 /**
- * Heap cost of bookkeeping, counted into max_buffer_bytes beside the slabs (measured by
- * benchmarks/sampling.bench.ts, with a span array per trace): per span, a SpanTable slot (two
- * references, three int32s) with room to spare; per trace, the PendingTrace, its key string,
- * its map entry and two queue slots.
+ * Cost of bookkeeping, counted into max_buffer_bytes beside the slabs: per span, a SpanTable row
+ * (five int32s) and the room its table keeps to grow; per trace, a TraceTable slot (a 64-byte
+ * int32 row, a 32-byte float64 row, a 64-byte row of references), its hash bucket and two queue
+ * entries, with the same room to grow.
  */
 export const SPAN_OVERHEAD_BYTES = 40;
 export const TRACE_OVERHEAD_BYTES = 320;
@@ -73,7 +71,7 @@ export interface AdaptiveSamplerStats {
   /** Traces decided before their time, by cause. */
   earlyDecisions: Record<string, number>;
   overload: { active: boolean; keptTraces: number; droppedTraces: number };
-  /** Spans with an empty or all-zero trace id, each decided on its own. */
+  /** Spans with an empty or all-zero trace id (or one longer than 16 bytes), each decided on its own. */
   noTraceIdSpans: { kept: number; dropped: number };
   topKeyRates(n: number): Array<{ key: string; rate: number; tracesPerSecond: number }>;
 }
@@ -91,11 +89,14 @@ export class AdaptiveSampler {
   readonly #now: () => number;
   readonly #log: LogFn | null;
 
-  readonly #pending = new Map<string, PendingTrace>();
-  readonly #byRoot = new TraceQueue();
-  readonly #byFirst = new TraceQueue();
+  readonly #traces = new TraceTable();
+  readonly #byRoot = new TraceQueue(this.#traces);
+  readonly #byFirst = new TraceQueue(this.#traces);
   readonly #arena: SpanArena;
   readonly #spans = new SpanTable();
+  readonly #groups = new GroupTable();
+  /** The GroupTable index of the group spans are being added from, once one of them is buffered (-1 before). */
+  #groupIndex = -1;
   readonly #rates: KeyRates;
   readonly #cache: DecisionCache;
   readonly #keys: SamplingKeyBuilder;
@@ -106,7 +107,12 @@ export class AdaptiveSampler {
   #composedRecords = new Map<string, DecisionRecord>();
   readonly #overloadRecord: DecisionRecord;
   readonly #batch = new OutputBatch();
-  readonly #due: PendingTrace[] = [];
+  /** Slots of the traces being decided (a tick's), and of one decided early. */
+  readonly #due: number[] = [];
+  readonly #one: number[] = [0];
+  /** The id of the span being added, and a decided trace's for the decision cache. */
+  readonly #id = newTraceId();
+  readonly #decidedId = newTraceId();
   /** The span being added; policy attributes are watched here. */
   readonly #facts = new SpanFacts();
   readonly #stamper: Stamper;
@@ -119,8 +125,12 @@ export class AdaptiveSampler {
   /** Recent resource groups and scope heads, by their bytes as Latin-1 (see #resourceOf). */
   #resources = new Map<string, ResourceGroup>();
   #scopeHeads = new Map<string, Uint8Array>();
-  /** The trace the last buffered span went to. */
-  #lastTrace: PendingTrace | null = null;
+  /** The last of each, compared in place first: most requests repeat the previous one's. */
+  #lastResource: ResourceGroup | null = null;
+  #lastScopeHead: Uint8Array | null = null;
+  /** The trace the last buffered span went to: its slot and the slot's generation then. */
+  #lastSlot = -1;
+  #lastGen = 0;
   #bufferedSpans = 0;
   #lastTick: number;
   #overload = false;
@@ -174,7 +184,7 @@ export class AdaptiveSampler {
   /** Bytes held by buffered spans: whole slabs plus bookkeeping. Bounded by max_buffer_bytes. */
   get bufferedBytes(): number {
     return (
-      this.#arena.allocatedBytes + this.#bufferedSpans * SPAN_OVERHEAD_BYTES + this.#pending.size * TRACE_OVERHEAD_BYTES
+      this.#arena.allocatedBytes + this.#bufferedSpans * SPAN_OVERHEAD_BYTES + this.#traces.size * TRACE_OVERHEAD_BYTES
     );
   }
 
@@ -199,6 +209,8 @@ export class AdaptiveSampler {
         r.pos = stop;
       }
     } finally {
+      // The request's bytes are the caller's again after this: the last run of spans is copied now.
+      this.#arena.flush();
       this.#hold = null;
       if (hold !== null) this.#released.push(hold);
       this.#drain();
@@ -220,23 +232,24 @@ export class AdaptiveSampler {
   tick(): void {
     const now = this.#now();
     const due = this.#due;
+    const traces = this.#traces;
     const waitMs = this.#cfg.decision_wait;
     const timeoutMs = this.#cfg.trace_timeout;
-    for (let t = this.#byRoot.peek(); t !== undefined && t.rootArrival + waitMs <= now; t = this.#byRoot.peek()) {
+    for (let s = this.#byRoot.peek(); s >= 0 && traces.rootArrival(s) + waitMs <= now; s = this.#byRoot.peek()) {
       this.#byRoot.shift();
-      t.state = TraceState.DUE;
-      due.push(t);
+      traces.setState(s, TraceState.DUE);
+      due.push(s);
     }
-    for (let t = this.#byFirst.peek(); t !== undefined && t.firstArrival + timeoutMs <= now; t = this.#byFirst.peek()) {
+    for (let s = this.#byFirst.peek(); s >= 0 && traces.firstArrival(s) + timeoutMs <= now; s = this.#byFirst.peek()) {
       this.#byFirst.shift();
-      t.state = TraceState.DUE;
-      due.push(t);
+      traces.setState(s, TraceState.DUE);
+      due.push(s);
     }
     this.#decideAll(due, now, null, true);
     due.length = 0;
     this.#lastTick = now;
-    this.#byRoot.compact(this.#pending.size);
-    this.#byFirst.compact(this.#pending.size);
+    this.#byRoot.compact(traces.size);
+    this.#byFirst.compact(traces.size);
     if (this.#pressureSinceLog > 0 && this.#log !== null) {
       this.#log('adaptive_sampling: buffer near max_buffer_bytes, decided oldest traces early', {
         traces: this.#pressureSinceLog,
@@ -249,17 +262,16 @@ export class AdaptiveSampler {
 
   /** Restores a decision made before a restart (from the decision log), so late and replayed spans follow it. */
   restoreDecision(key: string, record: DecisionRecord | null): void {
-    if (record === null) this.#cache.rememberDropped(key);
-    else this.#cache.rememberKept(key, record);
+    this.#cache.restore(key, record);
   }
 
   /** Shutdown: decides every buffered trace now and emits the kept ones. Idempotent. */
   flush(): void {
     const now = this.#now();
     const due = this.#due;
-    for (let t = this.#byFirst.shift(); t !== undefined; t = this.#byFirst.shift()) {
-      t.state = TraceState.DUE;
-      due.push(t);
+    for (let s = this.#byFirst.shift(); s >= 0; s = this.#byFirst.shift()) {
+      this.#traces.setState(s, TraceState.DUE);
+      due.push(s);
     }
     this.#decideAll(due, now, 'shutdown', true);
     due.length = 0;
@@ -290,7 +302,7 @@ export class AdaptiveSampler {
     const rates = this.#rates;
     return {
       bufferedBytes: this.bufferedBytes,
-      bufferedTraces: this.#pending.size,
+      bufferedTraces: this.#traces.size,
       bufferedSpans: this.#bufferedSpans,
       traces,
       spans: { kept: this.#spansKept, dropped: this.#spansDropped },
@@ -312,9 +324,16 @@ export class AdaptiveSampler {
       const scopeStart = r.pos;
       const group = new SpanGroup(resource, this.#scopeHeadOf(r, scopeStart, stop), metadata);
       r.pos = scopeStart;
-      for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
-        this.#addSpan(r, r.pos, spanEnd, group, now);
-        r.pos = spanEnd;
+      this.#groupIndex = -1;
+      try {
+        for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
+          this.#addSpan(r, r.pos, spanEnd, group, now);
+          r.pos = spanEnd;
+        }
+      } finally {
+        // The add's own hold on the group: its buffered spans hold it from here.
+        if (this.#groupIndex >= 0) this.#groups.unref(this.#groupIndex);
+        this.#groupIndex = -1;
       }
       r.pos = stop;
     }
@@ -326,6 +345,14 @@ export class AdaptiveSampler {
    * a decoded resource per request were most of what survived the young generation at saturation.
    */
   #resourceOf(r: ProtoReader, start: number, end: number): ResourceGroup {
+    const last = this.#lastResource;
+    if (last !== null && fieldsExceptEqual(r, start, end, SCOPE_SPANS, last.head)) return last;
+    const resource = this.#internResource(r, start, end);
+    this.#lastResource = resource;
+    return resource;
+  }
+
+  #internResource(r: ProtoReader, start: number, end: number): ResourceGroup {
     const head = fieldsExcept(r, start, end, SCOPE_SPANS);
     const key = latin1(head);
     let resource = this.#resources.get(key);
@@ -339,6 +366,14 @@ export class AdaptiveSampler {
 
   /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups. */
   #scopeHeadOf(r: ProtoReader, start: number, end: number): Uint8Array {
+    const last = this.#lastScopeHead;
+    if (last !== null && fieldsExceptEqual(r, start, end, SPANS, last)) return last;
+    const head = this.#internScopeHead(r, start, end);
+    this.#lastScopeHead = head;
+    return head;
+  }
+
+  #internScopeHead(r: ProtoReader, start: number, end: number): Uint8Array {
     const head = fieldsExcept(r, start, end, SPANS);
     const key = latin1(head);
     const known = this.#scopeHeads.get(key);
@@ -351,65 +386,64 @@ export class AdaptiveSampler {
   #addSpan(r: ProtoReader, start: number, end: number, group: SpanGroup, now: number): void {
     const facts = this.#facts;
     facts.read(r, start, end);
-    if (facts.hasNoTraceId()) return this.#decideWithoutTrace(facts, group);
-    // SDKs send a trace's spans together: the previous span's trace, while still pending, spares
-    // building a key string per span and looking it up.
-    let trace = this.#lastTrace;
-    if (trace === null || trace.state !== TraceState.PENDING || !keyIs(trace.key, r.u8, facts.traceIdStart, facts.traceIdLength)) {
-      const key = traceKeyAt(r.u8, facts.traceIdStart, facts.traceIdLength);
-      trace = this.#pending.get(key) ?? null;
-      if (trace === null) {
-        const record = this.#cache.kept(key);
+    const id = this.#id;
+    // An id longer than 16 bytes is refused by the receiver's scan; a caller that skipped it gets such spans decided alone.
+    if (facts.hasNoTraceId() || !readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id)) return this.#decideWithoutTrace(facts, group);
+    const traces = this.#traces;
+    // SDKs send a trace's spans together: the previous span's trace, while still pending, spares the lookup.
+    let s = this.#lastSlot;
+    if (s < 0 || traces.gen(s) !== this.#lastGen || traces.state(s) !== TraceState.PENDING || !traces.ids.holds(s, id)) {
+      s = traces.find(id);
+      if (s < 0) {
+        const record = this.#cache.kept(id);
         if (record !== undefined) return this.#late(facts, group, record);
-        if (this.#cache.wasDropped(key)) return this.#late(facts, group, null);
-        if (this.#overload) return this.#decideOnOverload(key, facts, group);
-        trace = new PendingTrace(key, now, group);
-        this.#pending.set(key, trace);
-        this.#byFirst.push(trace);
+        if (this.#cache.wasDropped(id)) return this.#late(facts, group, null);
+        if (this.#overload) return this.#decideOnOverload(facts, group);
+        s = traces.open(id, now, group);
+        this.#byFirst.push(s);
         this.#rates.countArrival(now);
       }
-      this.#lastTrace = trace;
+      this.#lastSlot = s;
+      this.#lastGen = traces.gen(s);
     }
     const length = end - start;
     if (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > this.#cfg.max_buffer_bytes) {
       this.#relievePressure(length, now);
-      // The trace itself may have been the oldest: its span now follows the decision.
-      if (trace.state === TraceState.DECIDED) return this.#late(facts, group, trace.record);
+      // The trace itself may have been the oldest: its span now follows the decision (the slot,
+      // freed, is not reused before the next new trace).
+      if (traces.state(s) === TraceState.DECIDED) return this.#late(facts, group, traces.record(s));
     }
     const cfg = this.#cfg;
     const slab = this.#arena.store(r.u8, start, end);
+    let groupIndex = this.#groupIndex;
+    if (groupIndex < 0) groupIndex = this.#groupIndex = this.#groups.add(group);
+    this.#groups.ref(groupIndex);
     // needsMerge is known now; keeping it saves reading every kept span again at the decision.
-    const span = this.#spans.add(group, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
-    if (trace.lastSpan < 0) trace.firstSpan = span;
-    else this.#spans.next[trace.lastSpan] = span;
-    trace.lastSpan = span;
-    trace.spanCount++;
+    const span = this.#spans.add(groupIndex, slab, this.#arena.lastOffset, facts.needsMerge() ? -length : length);
+    const spanCount = traces.appendSpan(s, span, this.#spans);
     this.#bufferedSpans++;
-    if (facts.hasTraceState) readUpstream(trace, facts.traceState());
+    if (facts.hasTraceState) readUpstream(traces, s, facts.traceState());
     const hold = this.#hold;
     if (hold !== null) {
-      const holds = trace.holds ?? (trace.holds = []);
+      let holds = traces.holds(s);
+      if (holds === null) traces.setHolds(s, (holds = []));
       if (holds.length === 0 || holds[holds.length - 1] !== hold) {
         holds.push(hold);
         hold.refs++;
       }
     }
-    if (trace.errorReason === ErrorReason.NONE) {
-      trace.errorReason = facts.errorReason(cfg.keep_http_5xx, cfg.keep_grpc_errors);
+    if (traces.errorReason(s) === 0) traces.setErrorReason(s, facts.errorCode(cfg.keep_http_5xx, cfg.keep_grpc_errors));
+    if (this.#keepRules.length > 0 && traces.keepRule(s) < 0) {
+      traces.setKeepRule(s, firstMatchingRule(this.#keepRules, facts, group.resourceAttributes));
     }
-    if (this.#keepRules.length > 0 && trace.keepRule < 0) {
-      trace.keepRule = firstMatchingRule(this.#keepRules, facts, group.resourceAttributes);
+    if (this.#dropRules.length > 0 && traces.dropRule(s) < 0) {
+      traces.setDropRule(s, firstMatchingRule(this.#dropRules, facts, group.resourceAttributes));
     }
-    if (this.#dropRules.length > 0 && trace.dropRule < 0) {
-      trace.dropRule = firstMatchingRule(this.#dropRules, facts, group.resourceAttributes);
+    if (facts.isRoot && traces.rootArrival(s) < 0) {
+      traces.setRoot(s, now, facts.durationMs(), this.#keys.keyOf(facts, group));
+      this.#byRoot.push(s);
     }
-    if (facts.isRoot && trace.rootArrival < 0) {
-      trace.rootArrival = now;
-      trace.rootDurationMs = facts.durationMs();
-      trace.samplingKey = this.#keys.keyOf(facts, group);
-      this.#byRoot.push(trace);
-    }
-    if (trace.spanCount >= cfg.max_spans_per_trace) this.#decideOne(trace, now, 'max_spans_per_trace');
+    if (spanCount >= cfg.max_spans_per_trace) this.#decideOne(s, now, 'max_spans_per_trace');
   }
 
   /** Decides oldest traces first until `length` more bytes fit under max_buffer_bytes. */
@@ -417,7 +451,7 @@ export class AdaptiveSampler {
     const max = this.#cfg.max_buffer_bytes;
     while (this.bufferedBytes + length + SPAN_OVERHEAD_BYTES + this.#arena.growthFor(length) > max) {
       const oldest = this.#byFirst.peek();
-      if (oldest === undefined) return; // nothing left to decide: this one span may pass the bound
+      if (oldest < 0) return; // nothing left to decide: this one span may pass the bound
       this.#byFirst.shift();
       this.#decideOne(oldest, now, 'buffer_full');
       this.#pressureSinceLog++;
@@ -453,25 +487,27 @@ export class AdaptiveSampler {
     }
   }
 
-  #decideOnOverload(key: string, facts: SpanFacts, group: SpanGroup): void {
+  /** Overload relief for the first span of a trace: decided at once (the span's id is in #id). */
+  #decideOnOverload(facts: SpanFacts, group: SpanGroup): void {
     const errorReason = facts.errorReason(this.#cfg.keep_http_5xx, this.#cfg.keep_grpc_errors);
     let record: DecisionRecord | null = null;
     if (errorReason !== ErrorReason.NONE) {
       record = this.#spanPolicyRecord('overload_' + errorReason, facts);
     } else {
-      const upstream = this.#spanUpstream(facts, key);
+      const upstream = this.#spanUpstream(facts);
       const fallback = this.#withUpstream(this.#overloadRecord, upstream);
       if (atLeast(this.#spanRHi, this.#spanRLo, fallback.tHi, fallback.tLo)) record = fallback;
     }
-    if (this.#settle !== null) this.#decisions.push({ key, record });
+    const id = this.#id;
+    if (this.#settle !== null) this.#decisions.push({ key: keyOfWords(id, 0, id[4]), record });
     if (record === null) {
-      this.#cache.rememberDropped(key);
+      this.#cache.rememberDropped(id);
       this.#overloadDropped++;
       bump(this.#dropped, 'overload');
       this.#spansDropped++;
       return;
     }
-    this.#cache.rememberKept(key, record);
+    this.#cache.rememberKept(id, record);
     this.#overloadKept++;
     bump(this.#kept, record.reason);
     this.#keepNow(facts, group, record);
@@ -480,18 +516,22 @@ export class AdaptiveSampler {
 
   // ---- deciding ----
 
-  #decideOne(trace: PendingTrace, now: number, earlyReason: string): void {
-    trace.state = TraceState.DUE;
-    const due = [trace];
-    this.#decideAll(due, now, earlyReason, false);
+  #decideOne(s: number, now: number, earlyReason: string): void {
+    this.#traces.setState(s, TraceState.DUE);
+    const one = this.#one;
+    one[0] = s;
+    this.#decideAll(one, now, earlyReason, false);
   }
 
   /**
    * Two passes so a tick's traces are counted before they are sampled: rates then reflect the
    * traffic being decided, which matters most while the sampler warms up.
    */
-  #decideAll(due: PendingTrace[], now: number, earlyReason: string | null, updateRates: boolean): void {
+  #decideAll(due: number[], now: number, earlyReason: string | null, updateRates: boolean): void {
     const rates = this.#rates;
+    const traces = this.#traces;
+    // Kept spans are read from their slabs below: the run being copied must be there first.
+    this.#arena.flush();
     if (due.length === 0) {
       // A tick with nothing due still folds the traces decided early since the last one: at
       // saturation buffer_full decides every trace before its time, and rates that only moved
@@ -500,39 +540,42 @@ export class AdaptiveSampler {
       return;
     }
     for (let i = 0; i < due.length; i++) {
-      const t = due[i];
-      const cls = this.#classify(t);
-      if (cls === CLASS_DYNAMIC) rates.countDynamic(t.keyState!);
+      const s = due[i];
+      const cls = this.#classify(s);
+      if (cls === CLASS_DYNAMIC) rates.countDynamic(traces.keyState(s));
       else if (cls === CLASS_KEEP) rates.countPolicyKept();
       else rates.countPolicyDropped();
     }
     if (updateRates) rates.update(now, this.#lastTick);
     for (let i = 0; i < due.length; i++) {
-      const t = due[i];
-      if (t.record === null && t.reason === '') {
+      const s = due[i];
+      if (traces.record(s) === null && traces.reason(s) === '') {
         // The specification's rule: T from the key's rate (composed with upstream), kept iff R >= T.
-        const record = this.#withUpstream(t.keyState!.record, t.upstreamTh);
-        if (traceMeets(t, record.tHi, record.tLo)) t.record = record;
-        t.reason = 'sampled';
+        const record = this.#withUpstream(traces.keyState(s).record, traces.upstreamTh(s));
+        if (traceMeets(traces, s, record.tHi, record.tLo)) traces.setRecord(s, record);
+        traces.setReason(s, 'sampled');
       }
       if (earlyReason !== null) bump(this.#early, earlyReason);
-      this.#apply(t);
+      this.#apply(s);
     }
   }
 
   /** The policy stage: sets record/reason for policy outcomes, keyState for every trace. */
-  #classify(t: PendingTrace): number {
+  #classify(s: number): number {
     const cfg = this.#cfg;
-    if (t.upstreamTh !== '') {
+    const traces = this.#traces;
+    let upstreamTh = traces.upstreamTh(s);
+    if (upstreamTh !== '') {
       // An upstream threshold the trace's randomness does not meet is inconsistent: ignore it.
-      if (!traceMeets(t, hex56Hi(t.upstreamTh), hex56Lo(t.upstreamTh))) t.upstreamTh = '';
+      if (!traceMeets(traces, s, hex56Hi(upstreamTh), hex56Lo(upstreamTh))) traces.setUpstreamTh(s, (upstreamTh = ''));
     }
-    const key = t.samplingKey !== '' ? t.samplingKey : this.#keys.keyOf(null, t.firstGroup);
+    const samplingKey = traces.samplingKey(s);
+    const key = samplingKey !== '' ? samplingKey : this.#keys.keyOf(null, traces.firstGroup(s));
     const state = this.#rates.stateFor(key);
-    t.keyState = state;
+    traces.setKeyState(s, state);
     let slow = false;
-    if (t.rootDurationMs >= 0) {
-      const d = t.rootDurationMs;
+    const d = traces.rootDurationMs(s);
+    if (d >= 0) {
       const lat = cfg.latency_threshold;
       if (lat.static > 0 && d > lat.static) slow = true;
       if (lat.learned_percentile > 0) {
@@ -541,62 +584,67 @@ export class AdaptiveSampler {
         sketch.observe(d);
       }
     }
-    if (t.errorReason !== ErrorReason.NONE) {
-      t.record = this.#withUpstream(this.#policyRecord(t.errorReason), t.upstreamTh);
+    let record: DecisionRecord;
+    if (traces.errorReason(s) !== 0) {
+      record = this.#withUpstream(this.#policyRecord(ERROR_REASONS[traces.errorReason(s)]), upstreamTh);
     } else if (slow) {
-      t.record = this.#withUpstream(this.#policyRecord('slow'), t.upstreamTh);
-    } else if (t.keepRule >= 0) {
-      t.record = this.#withUpstream(this.#policyRecord('rule:' + this.#keepRules[t.keepRule].name), t.upstreamTh);
-    } else if (t.dropRule >= 0) {
-      t.reason = 'rule:' + this.#dropRules[t.dropRule].name;
+      record = this.#withUpstream(this.#policyRecord('slow'), upstreamTh);
+    } else if (traces.keepRule(s) >= 0) {
+      record = this.#withUpstream(this.#policyRecord('rule:' + this.#keepRules[traces.keepRule(s)].name), upstreamTh);
+    } else if (traces.dropRule(s) >= 0) {
+      traces.setReason(s, 'rule:' + this.#dropRules[traces.dropRule(s)].name);
       return CLASS_DROP;
     } else {
       return CLASS_DYNAMIC;
     }
-    t.reason = t.record.reason;
+    traces.setRecord(s, record);
+    traces.setReason(s, record.reason);
     return CLASS_KEEP;
   }
 
-  /** Emits or drops the trace's spans, frees its bytes and remembers the decision. */
-  #apply(t: PendingTrace): void {
-    const record = t.record;
-    const n = t.spanCount;
+  /** Emits or drops the trace's spans, frees its bytes and slot and remembers the decision. */
+  #apply(s: number): void {
+    const traces = this.#traces;
+    const record = traces.record(s);
+    const n = traces.spanCount(s);
     const arena = this.#arena;
     const table = this.#spans;
+    const id = this.#decidedId;
+    traces.ids.idOf(s, id);
+    const groups = this.#groups;
     if (record !== null) {
-      for (let j = t.firstSpan; j >= 0; ) {
-        const group = table.groups[j]!;
-        const slab = table.slabs[j]!;
-        const offset = table.offset[j];
-        const signedLength = table.length[j];
+      for (let j = traces.firstSpan(s); j >= 0; ) {
+        const offset = table.offset(j);
+        const signedLength = table.length(j);
         const length = Math.abs(signedLength);
+        const slab = table.slab(j);
+        const group = table.group(j);
         // Stamping copies the bytes out before the slab space is released and reused.
-        this.#push(group, slab.bytes, offset, offset + length, signedLength < 0, record);
+        this.#push(groups.groups[group]!, arena.slabs[slab]!.bytes, offset, offset + length, signedLength < 0, record);
         arena.release(slab, length);
+        groups.unref(group);
         j = table.free(j);
       }
-      this.#cache.rememberKept(t.key, record);
+      this.#cache.rememberKept(id, record);
       this.#spansKept += n;
-      bump(this.#kept, t.reason);
+      bump(this.#kept, traces.reason(s));
     } else {
-      for (let j = t.firstSpan; j >= 0; ) {
-        arena.release(table.slabs[j]!, Math.abs(table.length[j]));
+      for (let j = traces.firstSpan(s); j >= 0; ) {
+        arena.release(table.slab(j), Math.abs(table.length(j)));
+        groups.unref(table.group(j));
         j = table.free(j);
       }
-      this.#cache.rememberDropped(t.key);
+      this.#cache.rememberDropped(id);
       this.#spansDropped += n;
-      bump(this.#dropped, t.reason);
+      bump(this.#dropped, traces.reason(s));
     }
     this.#bufferedSpans -= n;
-    this.#pending.delete(t.key);
-    if (t.holds !== null) {
-      for (let j = 0; j < t.holds.length; j++) this.#released.push(t.holds[j]);
-      t.holds = null;
+    const holds = traces.holds(s);
+    if (holds !== null) {
+      for (let j = 0; j < holds.length; j++) this.#released.push(holds[j]);
     }
-    if (this.#settle !== null) this.#decisions.push({ key: t.key, record });
-    t.state = TraceState.DECIDED;
-    t.firstSpan = t.lastSpan = -1;
-    t.spanCount = 0;
+    if (this.#settle !== null) this.#decisions.push({ key: keyOfWords(id, 0, id[4]), record });
+    traces.close(s);
   }
 
   #policyRecord(reason: string): DecisionRecord {
@@ -610,15 +658,14 @@ export class AdaptiveSampler {
 
   /** A policy record for a span decided alone (late, overload, no trace id), composed with its own upstream. */
   #spanPolicyRecord(reason: string, facts: SpanFacts): DecisionRecord {
-    const key = traceKeyAt(facts.r.u8, facts.traceIdStart, facts.traceIdLength);
-    return this.#withUpstream(this.#policyRecord(reason), this.#spanUpstream(facts, key));
+    return this.#withUpstream(this.#policyRecord(reason), this.#spanUpstream(facts));
   }
 
   /**
    * The span's own upstream threshold, if consistent with its randomness; leaves that
    * randomness in #spanRHi/#spanRLo. Only spans with a trace_state pay for reading it.
    */
-  #spanUpstream(facts: SpanFacts, key: string): string {
+  #spanUpstream(facts: SpanFacts): string {
     let th = '';
     let rv: string | undefined;
     if (facts.hasTraceState) {
@@ -630,8 +677,12 @@ export class AdaptiveSampler {
       this.#spanRHi = hex56Hi(rv);
       this.#spanRLo = hex56Lo(rv);
     } else {
-      this.#spanRHi = keyRandomnessHi(key);
-      this.#spanRLo = keyRandomnessLo(key);
+      // The id's last seven bytes (fewer, zero-extended, for a shorter id; none for an empty one).
+      const u8 = facts.r.u8;
+      const end = facts.traceIdStart + facts.traceIdLength;
+      const byte = (i: number) => (i >= facts.traceIdStart ? u8[i] : 0);
+      this.#spanRHi = (byte(end - 7) << 16) | (byte(end - 6) << 8) | byte(end - 5);
+      this.#spanRLo = byte(end - 4) * 0x1000000 + ((byte(end - 3) << 16) | (byte(end - 2) << 8) | byte(end - 1));
     }
     if (th === '0' || (th !== '' && !atLeast(this.#spanRHi, this.#spanRLo, hex56Hi(th), hex56Lo(th)))) return '';
     return th;
@@ -658,7 +709,8 @@ export class AdaptiveSampler {
    * A span with an empty or all-zero trace id has no trace to wait for and no randomness to
    * sample consistently by, so it is decided alone, at once: drop rules apply, and otherwise it
    * is kept (count 1; reason error, a keep rule, or `no_trace_id`) and spends the budget like a
-   * policy keep.
+   * policy keep. So is a span whose trace id is longer than 16 bytes, which the receiver refuses
+   * (only a caller that skipped its scan can bring one): the trace table holds ids of 16 bytes.
    */
   #decideWithoutTrace(facts: SpanFacts, group: SpanGroup): void {
     const cfg = this.#cfg;
@@ -685,21 +737,19 @@ export class AdaptiveSampler {
   }
 }
 
-/** R >= T for a trace: R is its `rv` when a span carried one, else its id's low 56 bits. */
-function traceMeets(t: PendingTrace, tHi: number, tLo: number): boolean {
-  return t.rvHi >= 0 ? atLeast(t.rvHi, t.rvLo, tHi, tLo) : atLeast(keyRandomnessHi(t.key), keyRandomnessLo(t.key), tHi, tLo);
+/** R >= T for the trace in slot s: R is its `rv` when a span carried one, else its id's low 56 bits. */
+function traceMeets(traces: TraceTable, s: number, tHi: number, tLo: number): boolean {
+  return atLeast(traces.randomnessHi(s), traces.randomnessLo(s), tHi, tLo);
 }
 
 /** Folds one span's trace_state into its trace: the largest valid `th`, the first valid `rv`. */
-function readUpstream(trace: PendingTrace, traceState: string): void {
+function readUpstream(traces: TraceTable, s: number, traceState: string): void {
   const th = canonicalThreshold(readThreshold(traceState));
-  if (th !== '' && th !== '0' && (trace.upstreamTh === '' || thresholdBelow(trace.upstreamTh, th))) trace.upstreamTh = th;
-  if (trace.rvHi < 0) {
+  const current = traces.upstreamTh(s);
+  if (th !== '' && th !== '0' && (current === '' || thresholdBelow(current, th))) traces.setUpstreamTh(s, th);
+  if (!traces.hasRv(s)) {
     const rv = readRandomness(traceState);
-    if (isRandomness(rv)) {
-      trace.rvHi = hex56Hi(rv);
-      trace.rvLo = hex56Lo(rv);
-    }
+    if (isRandomness(rv)) traces.setRv(s, hex56Hi(rv), hex56Lo(rv));
   }
 }
 
@@ -708,13 +758,6 @@ const MAX_INTERNED = 1024;
 
 function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-}
-
-/** Whether `key` is traceKeyAt(u8, start, length), without building that string. */
-function keyIs(key: string, u8: Uint8Array, start: number, length: number): boolean {
-  if (key.length !== length) return false;
-  for (let i = 0; i < length; i++) if (key.charCodeAt(i) !== u8[start + i]) return false;
-  return true;
 }
 
 const NO_BYTES = new Uint8Array(0);

@@ -1,5 +1,5 @@
 import type { AnyValue, KeyValue } from '../../otlp/types.ts';
-import type { SpanGroup } from './output.ts';
+import type { ResourceGroup, SpanGroup } from './output.ts';
 import type { SpanFacts } from './span-facts.ts';
 
 // The dynamic-sampling key of a trace, built from its root span. Pseudo-fields read the span
@@ -14,6 +14,8 @@ const ATTRIBUTE = 4;
 const STATUS_NAMES = ['UNSET', 'OK', 'ERROR'];
 const NO_ROOT = '(no root)';
 const MAX_KNOWN = 4096;
+/** Entries of the by-bytes cache (direct-mapped: a colliding key replaces the entry). */
+const BY_BYTES = 1024;
 
 export class SamplingKeyBuilder {
   readonly #kinds: number[];
@@ -25,6 +27,18 @@ export class SamplingKeyBuilder {
    * concatenated key per trace (a chain of cons strings) was promoted with every buffered trace.
    */
   #known = new Map<string, string>();
+  /**
+   * Keys by what they are built from, as bytes: the root span's name, status and kind and the
+   * raw values of attribute fields, with the resource group (for service.name and resource
+   * attributes) compared by identity. A hit builds no string: the key was a name decoded, a
+   * concatenation and its flattening for every trace.
+   */
+  readonly #printHash = new Int32Array(BY_BYTES);
+  readonly #printBytes: Array<Uint8Array | null> = new Array<Uint8Array | null>(BY_BYTES).fill(null);
+  readonly #printResource: Array<ResourceGroup | null> = new Array<ResourceGroup | null>(BY_BYTES).fill(null);
+  readonly #printKey: string[] = new Array<string>(BY_BYTES).fill('');
+  #print = new Uint8Array(256);
+  #printLength = 0;
 
   /** Adds the attribute fields to the watch list of `facts`. */
   constructor(fields: readonly string[], facts: SpanFacts) {
@@ -42,13 +56,84 @@ export class SamplingKeyBuilder {
 
   /** The key of the root span `root` last read; `root` is null for a trace decided without one. */
   keyOf(root: SpanFacts | null, group: SpanGroup): string {
-    const key = this.#build(root, group);
+    if (root === null) return this.#intern(this.#build(null, group));
+    const hash = this.#fingerprint(root);
+    const at = hash & (BY_BYTES - 1);
+    const known = this.#printBytes[at];
+    if (known !== null && this.#printHash[at] === hash && this.#printResource[at] === group.resource && sameBytes(known, this.#print, this.#printLength)) {
+      return this.#printKey[at];
+    }
+    const key = this.#intern(this.#build(root, group));
+    this.#printHash[at] = hash;
+    this.#printBytes[at] = this.#print.slice(0, this.#printLength);
+    this.#printResource[at] = group.resource;
+    this.#printKey[at] = key;
+    return key;
+  }
+
+  #intern(key: string): string {
     const known = this.#known.get(key);
     if (known !== undefined) return known;
     // Bounded like KeyRates' max_keys in spirit: few keys in practice, but none is capped.
     if (this.#known.size >= MAX_KNOWN) this.#known = new Map();
     this.#known.set(key, key);
     return key;
+  }
+
+  /** Writes the root span's part of its key into #print as bytes; returns their hash. */
+  #fingerprint(root: SpanFacts): number {
+    let n = 0;
+    const u8 = root.r.u8;
+    for (let i = 0; i < this.#kinds.length; i++) {
+      let start = 0;
+      let end = 0;
+      switch (this.#kinds[i]) {
+        case SERVICE:
+          continue;
+        case NAME:
+          start = root.nameStart;
+          end = root.nameEnd;
+          break;
+        case STATUS:
+          n = this.#putNumber(n, root.statusCode);
+          continue;
+        case KIND:
+          n = this.#putNumber(n, root.kind);
+          continue;
+        default:
+          start = root.valueStart(this.#slots[i]);
+          if (start < 0) {
+            n = this.#putNumber(n, -1); // absent: the resource's value, fixed by the group
+            continue;
+          }
+          end = root.valueEnd(this.#slots[i]);
+      }
+      n = this.#putNumber(n, end - start);
+      if (n + end - start > this.#print.length) this.#growPrint(n + end - start);
+      const print = this.#print;
+      for (let j = start; j < end; j++) print[n++] = u8[j];
+    }
+    this.#printLength = n;
+    let h = 0x811c9dc5;
+    const print = this.#print;
+    for (let j = 0; j < n; j++) h = Math.imul(h ^ print[j], 0x01000193);
+    return h;
+  }
+
+  #putNumber(n: number, v: number): number {
+    if (n + 4 > this.#print.length) this.#growPrint(n + 4);
+    const print = this.#print;
+    print[n] = v >>> 24;
+    print[n + 1] = v >>> 16;
+    print[n + 2] = v >>> 8;
+    print[n + 3] = v;
+    return n + 4;
+  }
+
+  #growPrint(size: number): void {
+    const grown = new Uint8Array(Math.max(size, 2 * this.#print.length));
+    grown.set(this.#print);
+    this.#print = grown;
   }
 
   #build(root: SpanFacts | null, group: SpanGroup): string {
@@ -76,6 +161,12 @@ export class SamplingKeyBuilder {
     }
     return key;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function resourceText(name: string, resourceAttrs: readonly KeyValue[]): string {

@@ -19,6 +19,12 @@ export const ErrorReason = {
   GRPC: 'grpc_error',
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+/** The reasons by number (SpanFacts.errorCode), for typed columns; 0 is none. */
+export const ERROR_REASONS: readonly ErrorReason[] = [ErrorReason.NONE, ErrorReason.STATUS, ErrorReason.EXCEPTION, ErrorReason.HTTP_5XX, ErrorReason.GRPC];
+const CODE_STATUS = 1;
+const CODE_EXCEPTION = 2;
+const CODE_HTTP_5XX = 3;
+const CODE_GRPC = 4;
 
 export const ADJUSTED_COUNT = 'sampling.adjusted_count';
 export const REASON = 'sampling.reason';
@@ -46,12 +52,18 @@ const TAG_EVENT = TAG.Span.events;
 const TAG_STATUS = TAG.Span.status;
 const TAG_KEY = TAG.KeyValue.key;
 const TAG_EVENT_NAME = TAG['Span.Event'].name;
+const TAG_STRING_VALUE = TAG.AnyValue.stringValue;
+const TAG_BOOL_VALUE = TAG.AnyValue.boolValue;
+const TAG_INT_VALUE = TAG.AnyValue.intValue;
+const TAG_DOUBLE_VALUE = TAG.AnyValue.doubleValue;
 
 export class SpanFacts {
   readonly #keys: Uint8Array[] = [];
   readonly #names: string[] = [];
   /** Watched key indexes by key length, for a one-compare miss on most attributes. */
   #byLength: number[][] = [];
+  /** 1 at each key length below 128 that some watched key has. */
+  readonly #watchedLength = new Uint8Array(128);
   #slotStart = new Int32Array(0);
   #slotEnd = new Int32Array(0);
   readonly #kv = new KeyValueLocation();
@@ -91,12 +103,17 @@ export class SpanFacts {
     this.#keys.push(bytes);
     this.#names.push(key);
     (this.#byLength[bytes.length] ??= []).push(slot);
+    if (bytes.length < 128) this.#watchedLength[bytes.length] = 1;
     this.#slotStart = new Int32Array(slot + 1);
     this.#slotEnd = new Int32Array(slot + 1);
     return slot;
   }
 
-  /** Reads the Span message at [start, end) of `r`'s buffer. */
+  /**
+   * Reads the Span message at [start, end) of `r`'s buffer. The cursor is a local here, and tags
+   * and lengths of one byte (nearly all of a span's) are read inline; anything longer, and every
+   * check, goes through the reader.
+   */
   read(r: ProtoReader, start: number, end: number): void {
     this.r = r;
     this.start = start;
@@ -110,76 +127,118 @@ export class SpanFacts {
     this.statusCode = 0;
     this.hasException = false;
     this.hasTraceState = false;
-    this.#slotStart.fill(-1);
-    r.pos = start;
-    while (r.pos < end) {
-      const t = r.tag(end);
+    const slotStart = this.#slotStart;
+    for (let i = 0; i < slotStart.length; i++) slotStart[i] = -1; // fill() is a call; the slots are few
+    const u8 = r.u8;
+    const watched = this.#watchedLength;
+    let pos = start;
+    while (pos < end) {
+      let t = u8[pos];
+      if (t >= 8 && t < 0x80) {
+        pos++;
+      } else if (t >= 0x80 && pos + 1 < end && u8[pos + 1] < 0x80) {
+        // Fields 16 to 2047 (a span's flags): a two-byte tag.
+        t = (t & 0x7f) | (u8[pos + 1] << 7);
+        pos += 2;
+      } else {
+        r.pos = pos;
+        t = r.tag(end);
+        pos = r.pos;
+      }
+      // The length of a LEN field, for the cases below that have one.
+      let n = u8[pos];
+      if ((t & 7) === 2) {
+        if (n < 0x80 && pos + 1 + n <= end) {
+          pos++;
+        } else {
+          r.pos = pos;
+          n = r.length(end);
+          pos = r.pos;
+        }
+      }
       switch (t) {
         case TAG_TRACE_ID:
-          this.traceIdLength = r.length(end);
-          this.traceIdStart = r.pos;
-          r.pos += this.traceIdLength;
+          this.traceIdLength = n;
+          this.traceIdStart = pos;
+          pos += n;
           break;
-        case TAG_TRACE_STATE: {
-          const n = r.length(end);
+        case TAG_TRACE_STATE:
           this.hasTraceState = n > 0;
-          this.#traceStateStart = r.pos;
-          r.pos += n;
-          this.#traceStateEnd = r.pos;
+          this.#traceStateStart = pos;
+          pos += n;
+          this.#traceStateEnd = pos;
           break;
-        }
-        case TAG_PARENT: {
-          const n = r.length(end);
+        case TAG_PARENT:
           this.isRoot = n === 0;
-          r.pos += n;
+          pos += n;
           break;
-        }
-        case TAG_NAME: {
-          const n = r.length(end);
-          this.#nameStart = r.pos;
-          this.#nameEnd = r.pos += n;
+        case TAG_NAME:
+          this.#nameStart = pos;
+          this.#nameEnd = pos += n;
           break;
-        }
         case TAG_KIND:
+          r.pos = pos;
           this.kind = r.varint32(end) | 0;
+          pos = r.pos;
           break;
         case TAG_START:
-          if (end - r.pos < 8) r.fail('truncated fixed64');
-          this.#startPos = r.pos;
-          r.pos += 8;
+          if (end - pos < 8) {
+            r.pos = pos;
+            r.fail('truncated fixed64');
+          }
+          this.#startPos = pos;
+          pos += 8;
           break;
         case TAG_END:
-          if (end - r.pos < 8) r.fail('truncated fixed64');
-          this.#endPos = r.pos;
-          r.pos += 8;
+          if (end - pos < 8) {
+            r.pos = pos;
+            r.fail('truncated fixed64');
+          }
+          this.#endPos = pos;
+          pos += 8;
           break;
         case TAG_ATTRIBUTE: {
-          const stop = r.sub(end);
+          const stop = pos + n;
           // Most keys have a length no watched key has: the usual encoding (key first, its
           // length in one byte) lets those skip the KeyValue without parsing it.
-          const u8 = r.u8;
-          if (!(u8[r.pos] === TAG_KEY && u8[r.pos + 1] < 0x80 && this.#byLength[u8[r.pos + 1]] === undefined)) {
+          if (!(u8[pos] === TAG_KEY && u8[pos + 1] < 0x80 && watched[u8[pos + 1]] === 0)) {
+            r.pos = pos;
             this.#readAttribute(r, stop);
           }
-          r.pos = stop;
+          pos = stop;
           break;
         }
         case TAG_EVENT: {
-          const stop = r.sub(end);
-          if (!this.hasException) this.hasException = eventIsException(r, stop);
-          r.pos = stop;
+          const stop = pos + n;
+          if (!this.hasException) {
+            r.pos = pos;
+            this.hasException = eventIsException(r, stop);
+          }
+          pos = stop;
           break;
         }
         case TAG_STATUS: {
-          const stop = r.sub(end);
+          const stop = pos + n;
+          r.pos = pos;
           this.statusCode = statusCodeOf(r, stop);
-          r.pos = stop;
+          pos = stop;
           break;
         }
         default:
-          r.skip(t, end);
+          if ((t & 7) === 2) {
+            pos += n;
+          } else if ((t & 7) === 5 && pos + 4 <= end) {
+            pos += 4; // fixed32: flags
+          } else if ((t & 7) === 0 && n < 0x80 && pos < end) {
+            pos++; // a one-byte varint: dropped counts
+          } else {
+            r.pos = pos;
+            r.skip(t, end);
+            pos = r.pos;
+          }
       }
     }
+    r.pos = pos;
   }
 
   /** Reads one span given as its own message bytes (tests, tools). */
@@ -243,6 +302,24 @@ export class SpanFacts {
     return r.decodeUtf8(this.#nameStart, this.#nameEnd);
   }
 
+  /** Where the span's name lies in r.u8 (an empty range when it has none). */
+  get nameStart(): number {
+    return this.#nameStart;
+  }
+
+  get nameEnd(): number {
+    return this.#nameEnd;
+  }
+
+  /** Where the watched attribute's value (an AnyValue) lies in r.u8; start -1 when the span lacks it. */
+  valueStart(slot: number): number {
+    return this.#slotStart[slot];
+  }
+
+  valueEnd(slot: number): number {
+    return this.#slotEnd[slot];
+  }
+
   /** Root duration in milliseconds; 0 when a timestamp is missing or end precedes start. */
   durationMs(): number {
     if (this.#startPos < 0 || this.#endPos < 0) return 0;
@@ -264,22 +341,72 @@ export class SpanFacts {
 
   /** Why this span marks its trace as an error, or '' when it does not. */
   errorReason(keepHttp5xx: boolean, keepGrpcErrors: boolean): ErrorReason {
-    if (this.statusCode === STATUS_ERROR) return ErrorReason.STATUS;
-    if (this.hasException) return ErrorReason.EXCEPTION;
+    return ERROR_REASONS[this.errorCode(keepHttp5xx, keepGrpcErrors)];
+  }
+
+  /** errorReason as its index in ERROR_REASONS. */
+  errorCode(keepHttp5xx: boolean, keepGrpcErrors: boolean): number {
+    if (this.statusCode === STATUS_ERROR) return CODE_STATUS;
+    if (this.hasException) return CODE_EXCEPTION;
     if (keepHttp5xx && (this.#numberAt(SLOT_HTTP_STATUS) >= 500 || this.#numberAt(SLOT_HTTP_STATUS_OLD) >= 500)) {
-      return ErrorReason.HTTP_5XX;
+      return CODE_HTTP_5XX;
     }
     if (keepGrpcErrors && this.#has(SLOT_GRPC_STATUS)) {
       const code = this.#numberAt(SLOT_GRPC_STATUS);
-      if (code !== 0 && code === code) return ErrorReason.GRPC;
+      if (code !== 0 && code === code) return CODE_GRPC;
     }
-    return ErrorReason.NONE;
+    return 0;
   }
 
-  /** An int, double or numeric-string attribute as a number; NaN when absent or not numeric. */
+  /**
+   * An int, double or numeric-string attribute as a number; NaN when absent or not numeric. Read
+   * on the bytes: every span of a trace without an error yet is asked for its status codes, and
+   * a decoded AnyValue (a BigInt for an int) per span was garbage the young generation had to
+   * sweep. Values of other kinds, or repeated value fields, take the decoder.
+   */
   #numberAt(slot: number): number {
-    const v = this.value(slot);
-    if (v === undefined) return NaN;
+    const start = this.#slotStart[slot];
+    if (start < 0) return NaN;
+    const end = this.#slotEnd[slot];
+    if (end === start) return NaN; // an empty AnyValue
+    const r = this.r;
+    const save = r.pos;
+    r.pos = start;
+    let n = NaN;
+    const t = r.tag(end);
+    if (t === TAG_INT_VALUE) {
+      const at = r.pos;
+      const u8 = r.u8;
+      // Up to six varint bytes is below 2^42: exact as a double, and positive.
+      let v = 0;
+      let scale = 1;
+      let i = at;
+      for (; i < end && i < at + 6; i++) {
+        const b = u8[i];
+        v += (b & 0x7f) * scale;
+        scale *= 128;
+        if (b < 0x80) break;
+      }
+      if (i < end && i < at + 6) {
+        n = v;
+        r.pos = i + 1;
+      } else {
+        r.pos = at;
+        n = Number(BigInt.asIntN(64, r.varint64(end)));
+      }
+    } else if (t === TAG_DOUBLE_VALUE) {
+      n = r.double(end);
+    } else if (t === TAG_STRING_VALUE) {
+      n = Number(r.string(end));
+    } else if (t === TAG_BOOL_VALUE) {
+      r.varint32(end);
+    } else {
+      r.pos = end; // another kind: the decoder below
+    }
+    const alone = r.pos === end;
+    r.pos = save;
+    if (alone) return n;
+    const v = this.value(slot)!;
     return v.stringValue !== undefined ? Number(v.stringValue) : numberOf(v);
   }
 }
