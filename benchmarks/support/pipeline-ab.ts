@@ -4,6 +4,7 @@
 // Sluice per checkout through its own bin/sluice.js: the testbed load (10k spans/s) for `--paced`
 // seconds after 1 s of it, then saturation for `--seconds` after 1 s of warm-up.
 //   node benchmarks/support/pipeline-ab.ts [--rounds 3] [--seconds 6] [--paced 15] [--sluice-flags '…'] DIR…
+// --processor='tenant: {}' puts that processor before batch (requests carry X-Scope-OrgID: acme).
 // --sluice-log=DIR writes each Sluice process's stdout and stderr to DIR/<round>-<n>.log (for --trace-gc).
 // --sluice-flags is added to each Sluice process's Node flags (e.g. --cpu-prof --cpu-prof-dir=/tmp/p);
 // each checkout's dist/ is used as it is (build it first).
@@ -20,11 +21,12 @@ import { measure, paced, saturate, type Sender } from './load.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '6' }, paced: { type: 'string', default: '15' }, 'sluice-flags': { type: 'string', default: '' }, 'sluice-log': { type: 'string' } },
+  options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '6' }, paced: { type: 'string', default: '15' }, 'sluice-flags': { type: 'string', default: '' }, 'sluice-log': { type: 'string' }, processor: { type: 'string' } },
 });
 const DIRS = positionals.map((dir) => resolve(dir));
 if (DIRS.length === 0) throw new Error('usage: pipeline-ab.ts [--rounds N] [--seconds S] [--paced S] DIR…');
 const SPANS = 100;
+const extra = values.processor;
 const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(await typicalSpans(SPANS))!);
 
 const [sinkPort] = await freePorts(1);
@@ -38,7 +40,7 @@ function sender(port: number): Sender {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   return () =>
     new Promise((done, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length, 'x-scope-orgid': 'acme' } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? done() : reject(new Error(`HTTP ${res.statusCode}`))));
       });
@@ -54,7 +56,7 @@ async function start(dir: string, port: number, log: string | undefined): Promis
 receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:${port} } } }
 processors:
-  batch: { timeout: 200ms, send_batch_size: 8192 }
+  batch: { timeout: 200ms, send_batch_size: 8192 }${extra === undefined ? '' : `\n  ${extra}`}
 exporters:
   otlphttp: { endpoint: http://127.0.0.1:${sinkPort}, compression: none }
 extensions:
@@ -63,7 +65,7 @@ service:
   extensions: [health_check]
   telemetry: { metrics: { address: '' }, logs: { level: warn } }
   pipelines:
-    traces: { receivers: [otlp], processors: [batch], exporters: [otlphttp] }
+    traces: { receivers: [otlp], processors: [${extra === undefined ? '' : `${extra.split(':')[0]}, `}batch], exporters: [otlphttp] }
 `);
   const flags = values['sluice-flags'].split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...flags, join(dir, 'bin/sluice.js'), '--config', join(tmp, 'bench.yaml')], { stdio: log === undefined ? 'ignore' : ['ignore', ...Array(2).fill(openSync(log, 'w'))] });
