@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { stringify as stringifyYaml } from 'yaml';
 import { ConfigError, readRawConfig } from './config/load.ts';
 import { redactSecrets } from './config/redact.ts';
-import { defaultRegistry } from './components.ts';
+import { loadAllComponents, registryFor } from './component-catalog.ts';
 import { createLogger } from './logger.ts';
 import { buildGraph, type Graph } from './service/graph.ts';
 import { Service } from './service/service.ts';
@@ -57,10 +57,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? 'run';
-  const registry = defaultRegistry();
 
   if (command === 'components') {
-    for (const factory of registry.all()) {
+    for (const factory of await loadAllComponents()) {
       const signals = 'signals' in factory ? factory.signals.join(', ') : factory.kind === 'connector' ? factory.pairs.map(([from, to]) => `${from}->${to}`).join(', ') : '-';
       const aliases = 'aliases' in factory && factory.aliases?.length ? ` (alias: ${factory.aliases.join(', ')})` : '';
       process.stdout.write(`${factory.kind.padEnd(10)} ${(factory.type + aliases).padEnd(36)} ${signals}\n`);
@@ -84,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const source = readRawConfig({ files: values.config, sets: values.set });
     if (command === 'print-config') process.stdout.write(stringifyYaml(redactSecrets(source.raw)));
-    graph = buildGraph(source, registry);
+    // Only the components this config names are loaded (component-catalog.ts).
+    graph = buildGraph(source, await registryFor(source.raw));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -7,7 +7,8 @@ import { freePorts, startSluice, tempDir, waitFor } from './harness.ts';
 // The process runs dist/, so the type stripper (amaro) never loads; an OTLP/HTTP-only pipeline
 // needs neither grpc-js nor node:http2 nor node:tls; and nothing in Sluice uses undici (an ES
 // module import of node:http would load it through node:http's lazy WebSocket getters).
-test('an OTLP/HTTP-only pipeline loads no type stripper, grpc-js, http2, tls or undici', async () => {
+// Nor does it load the components its config does not name (src/component-catalog.ts).
+test('an OTLP/HTTP-only pipeline loads no type stripper, grpc-js, http2, tls, undici or unconfigured component', async () => {
   const [http, health, sink] = await freePorts(3);
   const out = join(tempDir(), 'loaded.json');
   const sluice = await startSluice(
@@ -43,4 +44,7 @@ service:
   expect(loaded('http2')).toBe(false);
   expect(loaded('tls')).toBe(false);
   expect(files.filter((f) => f.includes('@grpc/grpc-js'))).toEqual([]);
+  const components = new Set(files.map((f) => /\/dist\/(receivers|processors|exporters|extensions|connectors)\/([^/]+)\//.exec(f)).filter((m) => m !== null).map((m) => `${m[1]}/${m[2]}`));
+  // exporters/helper and exporters/shared are the exporter framework, not components.
+  expect([...components].filter((c) => c !== 'exporters/helper' && c !== 'exporters/shared').sort()).toEqual(['exporters/otlphttp', 'extensions/health_check', 'processors/batch', 'receivers/otlp']);
 });

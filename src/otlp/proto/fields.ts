@@ -92,6 +92,29 @@ export function entryResource(r: ProtoReader, start: number, end: number): Resou
   return resource;
 }
 
+/**
+ * The encoded resource of the Resource*-entry at [start, end), as entryResource reads it: repeated
+ * occurrences concatenated (which protobuf merges), empty when absent. A single occurrence is a
+ * view of the input, not a copy.
+ */
+export function entryResourceBytes(r: ProtoReader, start: number, end: number): Uint8Array {
+  let resourceStart = -1;
+  let resourceEnd = -1;
+  let merged: Uint8Array | undefined;
+  r.pos = start;
+  for (let stop = r.nextField(RESOURCE_TAG, end); stop >= 0; stop = r.nextField(RESOURCE_TAG, end)) {
+    if (resourceStart >= 0) merged = concat(merged ?? r.u8.subarray(resourceStart, resourceEnd), r.u8.subarray(r.pos, stop));
+    resourceStart = r.pos;
+    resourceEnd = stop;
+    r.pos = stop;
+  }
+  r.pos = end;
+  if (merged !== undefined) return merged;
+  return resourceStart < 0 ? EMPTY : r.u8.subarray(resourceStart, resourceEnd);
+}
+
+const EMPTY = new Uint8Array(0);
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);

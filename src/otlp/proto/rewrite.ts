@@ -1,6 +1,6 @@
 import type { Resource, Signal } from '../types.ts';
-import { resourceSize, writeResource } from './common.ts';
-import { copyRanges, entryResource, fieldRangesExcept, rangesSize, RESOURCE_TAG } from './fields.ts';
+import { decodeResource, resourceSize, writeResource } from './common.ts';
+import { copyRanges, entryResourceBytes, fieldRangesExcept, rangesSize, RESOURCE_TAG } from './fields.ts';
 import { encodeMessage } from './encode.ts';
 import { ProtoReader } from './reader.ts';
 import { TAG } from './schema.ts';
@@ -28,9 +28,26 @@ interface EntryEdit {
  * only documents intent.
  */
 export function rewriteResources(
-  _signal: Signal,
+  signal: Signal,
   bytes: Uint8Array,
   edit: (resource: Resource) => Resource | undefined,
+): Uint8Array {
+  return rewriteResourceBytes(signal, bytes, (encoded) => {
+    const replacement = edit(decodeResource(new ProtoReader(encoded), encoded.length));
+    return replacement === undefined ? undefined : encodeMessage(replacement, resourceSize, writeResource);
+  });
+}
+
+/**
+ * rewriteResources on the encoded resources: `edit` gets each entry's Resource as bytes (empty
+ * when the entry has none; it must not keep them, they are a view of `bytes`) and returns the
+ * replacement's encoding, or undefined to leave the entry as it is. For an editor that can answer
+ * a resource it has seen before without decoding or encoding it again.
+ */
+export function rewriteResourceBytes(
+  _signal: Signal,
+  bytes: Uint8Array,
+  edit: (resource: Uint8Array) => Uint8Array | undefined,
 ): Uint8Array {
   const r = new ProtoReader(bytes);
   const total = bytes.length;
@@ -58,20 +75,30 @@ function editEntry(
   r: ProtoReader,
   entryStart: number,
   entryEnd: number,
-  edit: (resource: Resource) => Resource | undefined,
+  edit: (resource: Uint8Array) => Uint8Array | undefined,
 ): EntryEdit | undefined {
   const bodyStart = r.pos;
-  const replacement = edit(entryResource(r, bodyStart, entryEnd));
-  if (replacement === undefined) return undefined;
+  const resource = edit(entryResourceBytes(r, bodyStart, entryEnd));
+  if (resource === undefined) return undefined;
   // The other fields (scopes and their items: nearly all the bytes) are copied once, by range,
   // when the output is assembled.
   const kept = fieldRangesExcept(r, bodyStart, entryEnd, RESOURCE_TAG);
-  const resource = encodeMessage(replacement, resourceSize, writeResource);
   return { start: entryStart, end: entryEnd, resource, kept, bodySize: lenField(resource.length) + rangesSize(kept) };
 }
 
+/**
+ * A Uint8Array that is not zero-filled first, for output whose every byte is written: a request's
+ * size (tens of KiB) is memset for nothing otherwise. Small ones stay plain (allocUnsafe would
+ * place them in Node's shared pool).
+ */
+function uninitialized(size: number): Uint8Array {
+  if (size < 4096) return new Uint8Array(size);
+  const b = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
+}
+
 function assemble(bytes: Uint8Array, edits: EntryEdit[], outSize: number): Uint8Array {
-  const out = new Uint8Array(outSize);
+  const out = uninitialized(outSize);
   let pos = 0;
   let copied = 0;
   for (let i = 0; i < edits.length; i++) {

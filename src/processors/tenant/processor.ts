@@ -3,8 +3,12 @@ import { Batch } from '../../core/batch.ts';
 import type { Consumer } from '../../core/component.ts';
 import { PipelineError } from '../../core/errors.ts';
 import { rejectItems } from '../../core/metadata.ts';
-import type { Counter, Telemetry } from '../../core/telemetry.ts';
-import { countItems as countRequestItems, rewriteResources } from '../../otlp/protobuf.ts';
+import type { BoundCounter, Counter, Telemetry } from '../../core/telemetry.ts';
+import { countItems as countRequestItems } from '../../otlp/protobuf.ts';
+import { decodeResource, resourceSize, writeResource } from '../../otlp/proto/common.ts';
+import { encodeMessage } from '../../otlp/proto/encode.ts';
+import { ProtoReader } from '../../otlp/proto/reader.ts';
+import { rewriteResourceBytes } from '../../otlp/proto/rewrite.ts';
 import { modelOf } from '../../otlp/model.ts';
 import type { Resource, ResourceEntryBySignal, Signal } from '../../otlp/types.ts';
 import { reloadLogger } from '../../common/watched-file.ts';
@@ -18,6 +22,27 @@ import { TenantTable } from './tenant-table.ts';
 
 
 type ResourceEntry = ResourceEntryBySignal[Signal];
+
+/** Tenants without a table entry whose compiled attributes are kept; past this many, the cache starts over. */
+const MAX_BARE_ENTRIES = 1024;
+
+/**
+ * The last resource the fast path rewrote and what decided it. An SDK sends the same resource in
+ * every request, so the next request with the same resource bytes, principal and tenant header
+ * gets the same decision and the same encoded replacement without decoding, enriching and
+ * encoding it again. Dropped when the tenant table changes.
+ */
+interface ResourceMemo {
+  /** A copy of the resource's bytes (never a view of a request). */
+  readonly input: Uint8Array;
+  readonly principal: string | undefined;
+  readonly claim: string | string[] | undefined;
+  readonly decision: TenantDecision;
+  /** The tenant id #decide pushed to conflicts, or undefined when the claims agreed. */
+  readonly conflict: string | undefined;
+  /** The encoded replacement; undefined when the decision refused. */
+  readonly output: Uint8Array | undefined;
+}
 
 /**
  * Gives every item a tenant someone can trust, stamps the tenant's attributes on its resource,
@@ -39,6 +64,15 @@ export class TenantProcessor {
   #lookup: TenantLookup = null;
   readonly #workers: { peers: WorkerPeers; name: string } | undefined;
   #stopSharing: (() => void) | undefined;
+  /**
+   * Without a table entry, a tenant is `{ id }`; one object per id, so enrichResource's compiled
+   * attributes (cached per entry object) are built once per tenant, not once per request. Bounded:
+   * without a table any well-formed id is accepted.
+   */
+  readonly #bareEntries = new Map<string, { id: string }>();
+  #memo: ResourceMemo | undefined = undefined;
+  /** Metering series per tenant label, bound once (labels are capped, so this is too). */
+  readonly #metered = new Map<string, { items: BoundCounter; bytes: BoundCounter }>();
 
   constructor(config: TenantConfig, signal: Signal, next: Consumer, telemetry: Telemetry, logger: Logger, workers?: { peers: WorkerPeers; name: string }) {
     this.#config = config;
@@ -58,6 +92,9 @@ export class TenantProcessor {
     const table = await TenantTable.open(this.#config.tenants_file, { reloadIntervalMs: this.#config.reload_interval }, reloadLogger(this.#logger));
     this.#table = table;
     this.#lookup = (id) => table.get(id);
+    table.onChange(() => {
+      this.#memo = undefined;
+    });
     if (this.#config.quotas_enabled) {
       const quotas = new QuotaLimiter(table.entries(), Date.now());
       this.#quotas = quotas;
@@ -95,6 +132,16 @@ export class TenantProcessor {
     return decideTenant(resolution, this.#lookup, this.#config);
   }
 
+  #bareEntry(tenant: string): { id: string } {
+    let entry = this.#bareEntries.get(tenant);
+    if (entry === undefined) {
+      if (this.#bareEntries.size >= MAX_BARE_ENTRIES) this.#bareEntries.clear();
+      entry = { id: tenant };
+      this.#bareEntries.set(tenant, entry);
+    }
+    return entry;
+  }
+
   #countConflicts(conflicts: readonly string[]): void {
     for (let i = 0; i < conflicts.length; i++) {
       this.#conflicts.add(1, { tenant: this.#labels.label(conflicts[i]), signal: this.#signal, action: this.#config.on_conflict });
@@ -109,15 +156,23 @@ export class TenantProcessor {
     // Counted only once this path commits: when it hands over to #perResource, that path decides
     // (and counts) every resource again.
     const conflicts: string[] = [];
-    const rewritten = rewriteResources(this.#signal, batch.bytes(), (resource) => {
-      const decision = this.#decide(batch, resource, conflicts);
+    const principal = batch.metadata.principal;
+    const claim = batch.metadata.headers[this.#config.header];
+    const rewritten = rewriteResourceBytes(this.#signal, batch.bytes(), (encoded) => {
+      let memo = this.#memo;
+      if (memo === undefined || memo.principal !== principal || memo.claim !== claim || !sameBytes(memo.input, encoded)) {
+        memo = this.#rewriteResource(batch, encoded, claim);
+        this.#memo = memo;
+      }
+      if (memo.conflict !== undefined) conflicts.push(memo.conflict);
+      const decision = memo.decision;
       if (!decision.ok) {
         refusal ??= decision;
         return undefined;
       }
       if (tenant === undefined) tenant = decision.tenant;
       else if (tenant !== decision.tenant) mixed = true;
-      return enrichResource(resource, decision.entry ?? { id: decision.tenant }, this.#config, batch.metadata.principal !== undefined);
+      return memo.output;
     });
     if (mixed || tenant === undefined || (refusal !== undefined && (refusal as TenantDecision & { ok: false }).reason === 'unknown')) return undefined;
     this.#countConflicts(conflicts);
@@ -126,6 +181,17 @@ export class TenantProcessor {
     batch.replaceBytes(rewritten, batch.itemCount);
     batch.metadata.tenant = tenant;
     return batch;
+  }
+
+  /** Decides and enriches one encoded resource, remembering how. */
+  #rewriteResource(batch: Batch, encoded: Uint8Array, claim: string | string[] | undefined): ResourceMemo {
+    const resource = decodeResource(new ProtoReader(encoded), encoded.length);
+    const conflicts: string[] = [];
+    const decision = this.#decide(batch, resource, conflicts);
+    const output = decision.ok
+      ? encodeMessage(enrichResource(resource, decision.entry ?? this.#bareEntry(decision.tenant), this.#config, batch.metadata.principal !== undefined), resourceSize, writeResource)
+      : undefined;
+    return { input: encoded.slice(), principal: batch.metadata.principal, claim, decision, conflict: conflicts[0], output };
   }
 
   /** Disabled tenants and rejected conflicts refuse the whole request: the credential itself is at fault. */
@@ -146,8 +212,13 @@ export class TenantProcessor {
         throw new PipelineError('quota', `tenant ${tenant} is over its ${result.reason === 'bytes' ? 'bytes' : this.#signal} quota`, Math.max(1000, result.retryAfterMs));
       }
     }
-    this.#received.add(items, { tenant: label, signal: this.#signal });
-    this.#receivedBytes.add(bytes, { tenant: label, signal: this.#signal });
+    let metered = this.#metered.get(label);
+    if (metered === undefined) {
+      metered = { items: this.#received.bind({ tenant: label, signal: this.#signal }), bytes: this.#receivedBytes.bind({ tenant: label, signal: this.#signal }) };
+      this.#metered.set(label, metered);
+    }
+    metered.items.add(items);
+    metered.bytes.add(bytes);
   }
 
   /** Decoded path: resources may belong to different tenants; unknown ones are rejected as partial success. */
@@ -171,7 +242,7 @@ export class TenantProcessor {
         this.#refused.add(count, { tenant: this.#labels.label('unknown'), signal: this.#signal, reason: 'unknown' });
         continue;
       }
-      entry.resource = enrichResource(entry.resource, decision.entry ?? { id: decision.tenant }, this.#config, batch.metadata.principal !== undefined);
+      entry.resource = enrichResource(entry.resource, decision.entry ?? this.#bareEntry(decision.tenant), this.#config, batch.metadata.principal !== undefined);
       let list = byTenant.get(decision.tenant);
       if (list === undefined) byTenant.set(decision.tenant, (list = []));
       list.push(entry);
@@ -196,6 +267,12 @@ export class TenantProcessor {
     for (const part of parts) await this.#next.consume(part);
     return null;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Items in some resource entries, counted by the codec's own rules. */
