@@ -153,7 +153,8 @@ export function containsIgnoreCase(u8: Uint8Array, start: number, end: number, f
   return false;
 }
 
-let scratch = new Uint8Array(256);
+// A Buffer, like the request bytes the byte path scans: the detectors then see one kind of array.
+let scratch: Uint8Array = Buffer.allocUnsafeSlow(256);
 
 /**
  * `s` as the detectors read it: its code units in a buffer reused from call to call (valid until
@@ -161,7 +162,7 @@ let scratch = new Uint8Array(256);
  */
 export function toScanBytes(s: string): Uint8Array {
   const n = s.length;
-  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(n, scratch.length * 2));
   const out = scratch;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
