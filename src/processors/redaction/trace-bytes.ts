@@ -13,7 +13,7 @@ import { DROP_ATTRIBUTE, DROP_RECORD, HASH, MASK, MASK_TEXT, TRUNCATE } from './
 import { MAX_DEPTH, type WalkerIds } from './attribute-walker.ts';
 import { canonicalText } from './canonical.ts';
 import type { RedactionCounts } from './counts.ts';
-import { isDigit } from './detectors/chars.ts';
+import { forgetView, isDigit } from './detectors/chars.ts';
 import { MatchBuffer } from './detectors/match-buffer.ts';
 import type { ValueScanner } from './detectors/scanner.ts';
 import { KEY_ALLOWED, KEY_BLOCKED, KEY_LISTED, type KeyRules } from './key-rules.ts';
@@ -78,6 +78,8 @@ const E_TOKEN = 4;
 const E_BLOB = 5;
 
 const MASK_BYTES = Uint8Array.from(MASK_TEXT, (c) => c.charCodeAt(0));
+const EMPTY = new Uint8Array(0);
+const EMPTY_READER = new ProtoReader(EMPTY);
 const KEY_SLOTS = 1024;
 /** Key slots remembered per attribute index of a span. */
 const KEY_HINTS = 64;
@@ -245,6 +247,10 @@ export class TraceBytesRedactor {
       this.#counts.closeJournal();
       this.#blobs.length = 0;
       this.#tokenBytes.length = 0;
+      // Nothing here keeps the request alive once it is redacted.
+      this.#u8 = EMPTY;
+      this.#r = EMPTY_READER;
+      forgetView();
     }
   }
 

@@ -78,8 +78,15 @@ export function byteAt(u8: Uint8Array, start: number, end: number, i: number): n
   return i >= start && i < end ? u8[i] : 0;
 }
 
-let viewBytes: Uint8Array = new Uint8Array(0);
-let view = new DataView(viewBytes.buffer);
+const EMPTY = new Uint8Array(0);
+let viewBytes: Uint8Array = EMPTY;
+let view: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer);
+
+/** Drops the kept view (its buffer, a request, need not outlive the batch being redacted). */
+export function forgetView(): void {
+  viewBytes = EMPTY;
+  view = new DataView(EMPTY.buffer);
+}
 
 /** A DataView over u8 (the last one made is kept: values come one buffer at a time). */
 export function viewOf(u8: Uint8Array): DataView {
