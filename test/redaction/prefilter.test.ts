@@ -8,7 +8,7 @@ import { MatchBuffer } from '../../src/processors/redaction/detectors/match-buff
 import { BUILTIN_DETECTORS } from '../../src/processors/redaction/detectors/names.ts';
 import { scanNumbers } from '../../src/processors/redaction/detectors/numbers.ts';
 import { scanPrivateKeys } from '../../src/processors/redaction/detectors/private-key.ts';
-import { prefilter, prefilterAscii, scannedMask, T_AUTH, T_NUMBER } from '../../src/processors/redaction/detectors/prefilter.ts';
+import { C_HIGH, prefilterBytes, scannedMask, T_NUMBER } from '../../src/processors/redaction/detectors/prefilter.ts';
 import { SHORTEST_MATCH, ValueScanner } from '../../src/processors/redaction/detectors/scanner.ts';
 import { scanQuerySecrets, scanUrlPasswords } from '../../src/processors/redaction/detectors/url-secrets.ts';
 import {
@@ -19,7 +19,19 @@ import {
 // that would find something: every scanner run on its own, on every value, must find exactly what
 // the prefiltered scanner finds.
 
-type Scan = (s: string, out: MatchBuffer, id: number, key: string) => void;
+type Scan = (u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number, key: string) => void;
+
+/** `s` as the detectors read a string (code units above 0x7f as 0x80), in a buffer of its own. */
+function scanBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = Math.min(s.charCodeAt(i), 0x80);
+  return out;
+}
+
+/** Runs an ungated scanner on a string. */
+function run(scan: Scan, s: string, out: MatchBuffer, id: number, key: string): void {
+  scan(scanBytes(s), 0, s.length, out, id, key);
+}
 const id = (name: (typeof BUILTIN_DETECTORS)[number]) => BUILTIN_DETECTORS.indexOf(name);
 const NUMBER_IDS = { iban: id('iban'), ipv4: id('ipv4'), card: id('payment_card'), ssn: id('us_ssn'), phone: id('phone') };
 const UNGATED: Array<[number, Scan]> = [
@@ -36,7 +48,7 @@ const UNGATED: Array<[number, Scan]> = [
   [id('stripe_key'), scanStripeKeys],
   [id('email'), scanEmails],
   [id('ipv6'), scanIpv6],
-  [-1, (s, out) => scanNumbers(s, out, NUMBER_IDS)],
+  [-1, (u8, start, end, out) => scanNumbers(u8, start, end, out, NUMBER_IDS)],
 ];
 
 function matches(out: MatchBuffer): string[] {
@@ -109,7 +121,7 @@ describe('the prefilter never hides a match', () => {
       gated.clear();
       scanner.scan(s, key, gated);
       ungated.clear();
-      for (const [detector, scan] of UNGATED) scan(s, ungated, detector, key);
+      for (const [detector, scan] of UNGATED) run(scan, s, ungated, detector, key);
       const expected = matches(ungated);
       if (matches(gated).join() !== expected.join()) expect({ value: s, key, found: matches(gated) }).toEqual({ value: s, key, found: expected });
     }
@@ -121,7 +133,7 @@ describe('the prefilter never hides a match', () => {
     'order ORD-2024-000123 shipped at 2024-01-02T03:04:05Z',
     '4bf92f3577b34da6a3ce929d0e0e4736',
   ])('clean values with digits skip the number walk: %j', (s) => {
-    prefilter(s);
+    prefilterBytes(scanBytes(s), 0, s.length);
     expect(scannedMask & T_NUMBER).toBe(0);
   });
 
@@ -135,35 +147,51 @@ describe('the prefilter never hides a match', () => {
       values = longer;
       for (const s of values) {
         ungated.clear();
-        for (const [detector, scan] of UNGATED) scan(s, ungated, detector, 'aws_secret');
+        for (const [detector, scan] of UNGATED) run(scan, s, ungated, detector, 'aws_secret');
         if (ungated.length !== 0) expect({ value: s, found: matches(ungated) }).toEqual({ value: s, found: [] });
       }
     }
   });
 });
 
-describe('prefilterAscii: the byte path’s test', () => {
+describe('scanAscii: a value scanned where it lies in request bytes', () => {
   // Characters that trip every trigger, so generated values reach every detector.
-  const ALPHABET = 'aAbBeEyJIkKgGhHtTxXoOsSpP_-.@:/=+ 0123456789()';
+  const ALPHABET = 'aAbBeEyJIkKgGhHtTxXoOsSpPlwWcCrR_-.@:/=+ 0123456789()';
   const all = new ValueScanner(new Set(BUILTIN_DETECTORS), []);
-  test('gives prefilter’s mask on ASCII (Bearer/Basic left set), and never calls a matching value clean', () => {
-    let seed = 7;
-    const random = () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
-    const matches = new MatchBuffer();
+  const onBytes = new MatchBuffer();
+  const onString = new MatchBuffer();
+
+  test('finds what the string scan finds, at the same places, inside a larger buffer', () => {
+    const next = random(11);
     for (let n = 0; n < 20_000; n++) {
       let s = '';
-      const length = Math.floor(random() * 48);
-      for (let i = 0; i < length; i++) s += ALPHABET[Math.floor(random() * ALPHABET.length)];
-      const bytes = Buffer.from(s, 'latin1');
-      prefilter(s);
-      const fromString = scannedMask;
-      expect(prefilterAscii(bytes, 0, bytes.length)).toBe(true);
-      expect(scannedMask & ~T_AUTH).toBe(fromString & ~T_AUTH);
-      const clean = !all.mayMatchScanned(bytes.length);
-      matches.clear();
-      all.scan(s, '', matches);
-      if (clean) expect(matches.length).toBe(0);
+      const length = next(64);
+      for (let i = 0; i < length; i++) s += ALPHABET[next(ALPHABET.length)];
+      if (next(3) === 0) s += FRAGMENTS[next(FRAGMENTS.length)].replace(/[^\x00-\x7f]/g, 'x');
+      // The value sits between other bytes, which the scan must not read.
+      const before = Buffer.from('@1::a=x4'.slice(0, next(8)), 'latin1');
+      const bytes = Buffer.concat([before, Buffer.from(s, 'latin1'), Buffer.from('1.2.3.4 a@b.co', 'latin1')]);
+      const key = next(4) === 0 ? 'aws_secret' : 'attr';
+      onBytes.clear();
+      expect(all.scanAscii(bytes, before.length, before.length + s.length, key, onBytes)).toBe(true);
+      onString.clear();
+      all.scan(s, key, onString);
+      const shifted: string[] = [];
+      for (let i = 0; i < onBytes.length; i++) shifted.push(`${onBytes.detectors[i]}:${onBytes.starts[i] - before.length}-${onBytes.ends[i] - before.length}`);
+      if (shifted.sort().join() !== matches(onString).join()) expect({ value: s, found: shifted.sort() }).toEqual({ value: s, found: matches(onString) });
     }
-    expect(prefilterAscii(Buffer.from('héllo wörld', 'utf8'), 0, 12)).toBe(false);
+  });
+
+  test('refuses a value with a byte above 0x7f (its positions would not be characters), and the prefilter says so', () => {
+    const bytes = Buffer.from('café jane@example.com', 'utf8');
+    onBytes.clear();
+    expect(all.scanAscii(bytes, 0, bytes.length, 'attr', onBytes)).toBe(false);
+    expect(onBytes.length).toBe(0);
+    prefilterBytes(bytes, 0, bytes.length);
+    expect(scannedMask & C_HIGH).not.toBe(0);
+    // The string path finds the address at its character positions (é is two bytes, one character).
+    onString.clear();
+    all.scan('café jane@example.com', 'attr', onString);
+    expect(matches(onString)).toEqual([`${id('email')}:5-21`]);
   });
 });

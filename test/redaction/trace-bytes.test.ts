@@ -139,3 +139,57 @@ describe('redaction on trace bytes', () => {
     expect(decodeTraces(jsonOut.bytes())).toEqual(jsonExpected);
   });
 });
+
+describe('redaction on trace bytes, fuzzed', () => {
+  // A seeded generator (mulberry32), so a failure names a reproducible input.
+  function random(seed: number): (n: number) => number {
+    let state = seed;
+    return (n) => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+  }
+  const PIECES = [
+    'jane.doe@example.com', 'https://shop.example.com/orders?email=a@b.io&page=2', '4111 1111 1111 1111', '+1 (555) 123-4567',
+    '123-45-6789', '10.0.0.1', '2001:db8::1', 'password=hunter2', 'Bearer abc12345', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig',
+    'AKIAIOSFODNN7EXAMPLE', 'ghp_1234567890abcdefghijklmnopqrstuvwxYZ', 'DE89 3704 0044 0532 0130 00', 'café ', 'ünïcode ', '日本 ',
+    'postgresql', 'GET', ' ', '-', '1', 'order ORD-2024-000123', 'ok', 'x'.repeat(50),
+  ];
+  const KEYS = ['http.url', 'db.statement', 'user.phone', 'api.token', 'safe.note', 'component', 'note'];
+  const CASES: Record<string, RedactionConfigInput> = {
+    gateway: CONFIGS.gateway,
+    default: {},
+    drop: { action: 'drop_attribute', detectors: { email: { action: 'mask' } } },
+    oversize: { max_value_length: 40, oversize_action: 'hash', blocked_keys: ['*token*'], action: 'hash' },
+    truncate: { max_value_length: 30, allowed_keys: ['safe.*'] },
+  };
+
+  for (const [name, config] of Object.entries(CASES)) {
+    test.each([1, 2])(`${name}: random spans (values repeated across spans, some not ASCII) as on the object path, seed %i`, (seed) => {
+      const next = random(seed);
+      for (let round = 0; round < 20; round++) {
+        // A few attribute lists, each used by several spans in a row: the byte path remembers keys
+        // and verdicts from span to span.
+        const spans: Span[] = [];
+        let attributes: ReturnType<typeof kv>[] = [];
+        for (let i = 0; i < 30; i++) {
+          if (i % (1 + next(4)) === 0) {
+            attributes = [];
+            const count = 1 + next(6);
+            for (let a = 0; a < count; a++) {
+              let value = '';
+              const parts = 1 + next(3);
+              for (let p = 0; p < parts; p++) value += PIECES[next(PIECES.length)];
+              attributes.push(next(8) === 0 ? kv(KEYS[next(KEYS.length)], { intValue: BigInt(next(1000)) }) : kv(KEYS[next(KEYS.length)], value));
+            }
+          }
+          spans.push(spanWith(`span ${i}`, i, attributes.map((a) => ({ key: a.key, value: { ...a.value } }))));
+        }
+        const { out, objectBytes } = bothPaths(config, encodeTraces(tracesRequest(spans, [kv('service.name', 'fuzz')])));
+        expect(Buffer.from(out).equals(Buffer.from(objectBytes))).toBe(true);
+      }
+    });
+  }
+});

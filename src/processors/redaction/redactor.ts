@@ -109,14 +109,14 @@ class RedactorEngine implements Redactor {
     this.#walker = new AttributeWalker(this.#strings, rules, globalAction, ids);
     this.#includeSpanNames = config.include_span_names;
     this.#summary = config.summary_attribute;
-    const strings = this.#strings;
     this.#traceBytes = new TraceBytesRedactor({
       rules,
       includeSpanNames: config.include_span_names,
-      mayChangeBytes: (u8, start, end) => strings.mayChangeBytes(u8, start, end),
-      wouldChange: (value, key) => strings.wouldChange(value, key),
-      redactResource: (resource) => this.#resource(resource),
       summary: config.summary_attribute,
+      blockedAction: globalAction,
+      ids,
+      strings: this.#strings,
+      redactResource: (resource) => this.#resource(resource),
       redactAttribute: (kv) => {
         const list = [kv];
         this.#walker.attributes(list);

@@ -2,7 +2,6 @@ import { DROP_ATTRIBUTE, DROP_RECORD, HASH, MASK, MASK_TEXT, TRUNCATE } from './
 import type { RedactionCounts } from './counts.ts';
 import { isDigit } from './detectors/chars.ts';
 import { MatchBuffer } from './detectors/match-buffer.ts';
-import { prefilterAscii } from './detectors/prefilter.ts';
 import type { ValueScanner } from './detectors/scanner.ts';
 import type { Hasher } from './hasher.ts';
 
@@ -39,6 +38,8 @@ export class StringRedactor {
   readonly #firedMark: Uint8Array;
   readonly #matches: MatchBuffer;
   readonly #options: StringRedactorOptions;
+  /** What the byte path (trace-bytes.ts) shares with this redactor. */
+  readonly options: StringRedactorOptions;
 
   constructor(options: StringRedactorOptions, trackFired: boolean) {
     this.outcome = KEEP;
@@ -48,6 +49,7 @@ export class StringRedactor {
     this.#firedMark = new Uint8Array(options.detectorCount);
     this.#matches = new MatchBuffer();
     this.#options = options;
+    this.options = options;
   }
 
   redact(value: string, key: string): string {
@@ -93,18 +95,6 @@ export class StringRedactor {
     }
     this.outcome = REPLACE;
     return result + s.slice(last);
-  }
-
-  /**
-   * The byte path's first test, on a value's UTF-8 bytes: false when it certainly has nothing to
-   * redact, so no string is made; true when wouldChange() must decide.
-   */
-  mayChangeBytes(u8: Uint8Array, start: number, end: number): boolean {
-    const length = end - start;
-    // Bytes are at least as many as characters, so this only sends long values to the exact test.
-    if (length > this.#options.maxValueLength) return true;
-    if (!prefilterAscii(u8, start, end)) return true;
-    return this.#options.scanner.mayMatchScanned(length);
   }
 
   /** Whether redact(value, key) would change the value; counts nothing (the byte path's test). */

@@ -1,23 +1,52 @@
-import { attributesSize, decodeKeyValue, writeAttributes } from '../../otlp/proto/common.ts';
-import { decodeSpanBody } from '../../otlp/proto/trace.ts';
-import type { ProtoWriter } from '../../otlp/proto/writer.ts';
+import {
+  attributesSize, decodeAnyValue, decodeKeyValue, decodeResource, resourceSize, writeAttributes, writeResource,
+} from '../../otlp/proto/common.ts';
 import { encodeMessage } from '../../otlp/proto/encode.ts';
+import { fastBuffer, type FastBuffer } from '../../otlp/proto/node-buffer.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
-import { rewriteResources } from '../../otlp/proto/rewrite.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
-import { spanSize, writeSpan } from '../../otlp/proto/trace.ts';
-import { EDIT, encodeAttributeField, KEEP, rewriteSpans, type SpanEdits, type SpanVisitor } from '../../ottl/span-bytes.ts';
-import type { InstrumentationScope, KeyValue, Resource, Span } from '../../otlp/types.ts';
-import { MAX_DEPTH } from './attribute-walker.ts';
+import { decodeSpanBody, spanSize, writeSpan } from '../../otlp/proto/trace.ts';
+import { varintSize, writeVarint, type ProtoWriter } from '../../otlp/proto/writer.ts';
+import { encodeAttributeField } from '../../ottl/span-bytes.ts';
+import type { KeyValue, Resource, Span } from '../../otlp/types.ts';
+import { DROP_ATTRIBUTE, DROP_RECORD, HASH, MASK, MASK_TEXT, TRUNCATE } from './actions.ts';
+import { MAX_DEPTH, type WalkerIds } from './attribute-walker.ts';
+import { canonicalText } from './canonical.ts';
+import type { RedactionCounts } from './counts.ts';
+import { forgetView, isDigit } from './detectors/chars.ts';
+import { MatchBuffer } from './detectors/match-buffer.ts';
+import type { ValueScanner } from './detectors/scanner.ts';
 import { KEY_ALLOWED, KEY_BLOCKED, KEY_LISTED, type KeyRules } from './key-rules.ts';
+import { DROP_VALUE, DROP_WHOLE_RECORD, KEEP, type StringRedactor } from './string-redactor.ts';
 
-// Redaction of an encoded trace request where it lies. Each span's values are read from its
-// bytes and only tested (key rules, then the detectors' scan); a span where nothing would change
-// is left as bytes and copied verbatim. A span where something would change is decoded, redacted
-// by the object path (so both paths share every rule) and re-encoded in place. Resources are few
-// and already decoded by the span walk, so they are redacted as objects and spliced back only
-// when they changed. A request with nothing to redact comes back as the same bytes.
+// Redaction of an encoded trace request where it lies, in one walk and one write.
+//
+// The walk reads each span's values from the request bytes. A value is scanned once, on its bytes
+// (ValueScanner.scanAscii: one prefilter pass, then only the detectors it triggered), and a value
+// with nothing to redact costs that and nothing else: no string, no object, no copy. When a
+// top-level span attribute changes, the walk decides there and then (counts, masks, hash tokens)
+// and records edits of the input: each match's range and what replaces it, and the length
+// prefixes that change (the string's, its AnyValue's, the attribute's, and the span's, scope's
+// and resource's around it). When the walk is done, the output is allocated at its exact size and
+// written once: the input is copied in runs between the edits that change a size, each
+// replacement is written straight into the output, and a length prefix that keeps its width is
+// overwritten in place after the copy. A request with nothing to redact comes back as the same
+// bytes.
+//
+// What stays on the object path (decode, redact with AttributeWalker, encode), for the few
+// records concerned, so that both paths share every rule:
+// - a value that is not ASCII (its UTF-8 bytes are not its characters; the string path redacts it);
+// - nested values (maps and arrays) that would change, and attributes not laid out as encoders
+//   write them (key, then value);
+// - a span whose events, links or name (include_span_names) would change, or that gets a summary
+//   attribute: the whole span, after taking back what its byte walk counted;
+// - a resource whose attributes would change.
 
+const REQUEST_RESOURCE_SPANS = TAG.ExportTraceServiceRequest.resourceSpans;
+const RS_RESOURCE = TAG.ResourceSpans.resource;
+const RS_SCOPE_SPANS = TAG.ResourceSpans.scopeSpans;
+const SS_SPANS = TAG.ScopeSpans.spans;
+const RESOURCE_ATTRIBUTES = TAG.Resource.attributes;
 const SPAN_NAME = TAG.Span.name;
 const SPAN_ATTRIBUTES = TAG.Span.attributes;
 const SPAN_EVENTS = TAG.Span.events;
@@ -31,140 +60,649 @@ const ANY_ARRAY = TAG.AnyValue.arrayValue;
 const ANY_KVLIST = TAG.AnyValue.kvlistValue;
 // ArrayValue.values and KeyValueList.values are both field 1.
 const LIST_VALUES = TAG.ArrayValue.values;
+/** The length-delimited wire type. */
+const LEN = 2;
+
+// Edits: what replaces input bytes [start, end) in the output.
+/** A length prefix: the varint of `a`. */
+const E_LENGTH = 0;
+/** Nothing. */
+const E_CUT = 1;
+/** `****`. */
+const E_MASK = 2;
+/** `****` and the last four digits of the bytes replaced (a payment card). */
+const E_CARD = 3;
+/** tokens[a]: a hash token. */
+const E_TOKEN = 4;
+/** blobs[a]: bytes encoded by the object path. */
+const E_BLOB = 5;
+
+const MASK_BYTES = Uint8Array.from(MASK_TEXT, (c) => c.charCodeAt(0));
+const EMPTY = new Uint8Array(0);
+const EMPTY_READER = new ProtoReader(EMPTY);
 const KEY_SLOTS = 1024;
-const UNCHANGED = 0;
-const ATTRIBUTES = 1;
-const WHOLE_SPAN = 2;
+/** Key slots remembered per attribute index of a span. */
+const KEY_HINTS = 64;
+const TOKEN_SLOTS = 1024;
+if (TOKEN_SLOTS !== 1 << 10) throw new Error('TokenCache takes its slot from the hash\'s top 10 bits');
+/** Longer matched texts are hashed without the byte cache (the hasher's own cache stops at 256 too). */
+const TOKEN_CACHE_MAX = 256;
 
-/** One span attribute field (tag, length, KeyValue), as the span encoder writes it. */
-const attributeFieldSize = (w: ProtoWriter, kv: KeyValue) => attributesSize(w, [kv], 0);
-const writeAttributeField = (w: ProtoWriter, kv: KeyValue) => writeAttributes(w, SPAN_ATTRIBUTES, [kv]);
-
-function attributeField(kv: KeyValue): Uint8Array {
-  // A redacted value is nearly always a string: written straight into a pooled buffer.
-  if (kv.value.stringValue !== undefined) return encodeAttributeField(kv.key, kv.value)!;
-  return encodeMessage(kv, attributeFieldSize, writeAttributeField);
-}
-
-/** What the byte path needs from the redactor: a test for one string, and the object path. */
+/** What the byte path needs from the redactor. */
 export interface TraceRedaction {
   readonly rules: KeyRules | null;
   readonly includeSpanNames: boolean;
-  /** False when the UTF-8 value u8[start, end) certainly has nothing to redact (no string is made). */
-  mayChangeBytes(u8: Uint8Array, start: number, end: number): boolean;
-  /** Whether redacting `value` under `key` would change it (without counting anything). */
-  wouldChange(value: string, key: string): boolean;
+  /** Whether spans get a summary attribute (then a changed span is redacted whole, as objects). */
+  readonly summary: boolean;
+  /** The global action, which blocked keys take. */
+  readonly blockedAction: number;
+  readonly ids: WalkerIds;
+  readonly strings: StringRedactor;
   /** Redacts a decoded resource in place; true when it changed. */
   redactResource(resource: Resource): boolean;
-  /** Whether spans get a summary attribute (then a changed span is rewritten whole). */
-  readonly summary: boolean;
   /** Redacts one top-level span attribute; null when it is removed. */
   redactAttribute(kv: KeyValue): KeyValue | null;
   /** Redacts a decoded span in place (and adds its summary attribute). */
   redactSpan(span: Span): void;
 }
 
-export class TraceBytesRedactor implements SpanVisitor {
+export class TraceBytesRedactor {
   readonly #redaction: TraceRedaction;
-  #r: ProtoReader;
-  /** Per ResourceSpans entry of the current request: its redacted resource, or undefined. */
-  readonly #resources: Array<Resource | undefined>;
-  #anyResource: boolean;
-  /** Start and end of each changed span attribute field of the current span. */
-  readonly #changedFields: number[];
-  #u8: Uint8Array;
+  readonly #strings: StringRedactor;
+  readonly #counts: RedactionCounts;
+  readonly #actions: Int8Array;
+  readonly #cardId: number;
+  readonly #maxValueLength: number;
+  readonly #oversizeId: number;
+  readonly #oversizeAction: number;
+  readonly #scanner: ValueScanner;
   readonly #keys: KeyCache;
+  readonly #tokens: TokenCache;
+  /** The matches of the value being scanned; #testMatches for would-change tests. */
+  readonly #matches: MatchBuffer;
+  readonly #testMatches: MatchBuffer;
+  /** Set by #stringAttribute: whether its verdict came from a plain scan (clean, or replacements only). */
+  #remember: boolean;
+  /** Per match of the value being redacted: its edit kind and argument (reused). */
+  #matchKind: Int32Array;
+  #matchArg: Int32Array;
+  #r: ProtoReader;
+  #u8: Uint8Array;
+  /**
+   * The index of the next attribute in the current span; per index, where the key of the last
+   * span's attribute at that index lies in this request, its string and its class.
+   */
+  #attributeIndex: number;
+  readonly #hintAt: Int32Array;
+  readonly #hintLength: Int32Array;
+  readonly #hintKey: string[];
+  readonly #hintBits: Int32Array;
+  /**
+   * Per index, the last string value redacted there on its bytes under the hinted key: where it
+   * lies in this request (length -1 when none) and its verdict, clean (memoFrom -1) or the
+   * replacements memo[memoFrom, memoTo). Spans repeat values too (a route, a peer, one user's
+   * email in every span of a trace): an equal value under the same key gets the same verdict,
+   * known from one compare, counted and written again but not scanned again.
+   */
+  readonly #memoAt: Int32Array;
+  readonly #memoLength: Int32Array;
+  readonly #memoFrom: Int32Array;
+  readonly #memoTo: Int32Array;
+  /** The remembered replacements of the current request: match start and end (relative to the value), detector, kind, argument. */
+  #memoCount: number;
+  #memoStart: Int32Array;
+  #memoEnd: Int32Array;
+  #memoDetector: Int32Array;
+  #memoKind: Int32Array;
+  #memoArg: Int32Array;
+
+  // The edits of the current request, in input order (reused from request to request); `size` is
+  // each edit's output length.
+  #count: number;
+  #kind: Int32Array;
+  #start: Int32Array;
+  #end: Int32Array;
+  #arg: Int32Array;
+  #size: Int32Array;
+  readonly #tokenBytes: Uint8Array[];
+  readonly #blobs: Uint8Array[];
+  /** Length prefixes that keep their width, written after the copy: output position and value. */
+  #inPlaceAt: Int32Array;
+  #inPlaceValue: Int32Array;
 
   constructor(redaction: TraceRedaction) {
     this.#redaction = redaction;
+    const strings = redaction.strings;
+    const options = strings.options;
+    this.#strings = strings;
+    this.#counts = options.counts;
+    this.#actions = options.actions;
+    this.#cardId = options.cardId;
+    this.#maxValueLength = options.maxValueLength;
+    this.#oversizeId = options.oversizeId;
+    this.#oversizeAction = options.oversizeAction;
+    this.#scanner = options.scanner;
     this.#keys = new KeyCache(redaction.rules);
-    this.#u8 = new Uint8Array(0);
-    this.#changedFields = [];
+    this.#tokens = new TokenCache(strings);
+    this.#matches = new MatchBuffer();
+    this.#testMatches = new MatchBuffer();
+    this.#remember = false;
+    this.#matchKind = new Int32Array(16);
+    this.#matchArg = new Int32Array(16);
     this.#r = new ProtoReader(new Uint8Array(0));
-    this.#resources = [];
-    this.#anyResource = false;
+    this.#u8 = new Uint8Array(0);
+    this.#attributeIndex = 0;
+    this.#hintAt = new Int32Array(KEY_HINTS);
+    this.#hintLength = new Int32Array(KEY_HINTS).fill(-1);
+    this.#hintKey = new Array<string>(KEY_HINTS).fill('');
+    this.#hintBits = new Int32Array(KEY_HINTS);
+    this.#memoAt = new Int32Array(KEY_HINTS);
+    this.#memoLength = new Int32Array(KEY_HINTS).fill(-1);
+    this.#memoFrom = new Int32Array(KEY_HINTS);
+    this.#memoTo = new Int32Array(KEY_HINTS);
+    this.#memoCount = 0;
+    this.#memoStart = new Int32Array(64);
+    this.#memoEnd = new Int32Array(64);
+    this.#memoDetector = new Int32Array(64);
+    this.#memoKind = new Int32Array(64);
+    this.#memoArg = new Int32Array(64);
+    this.#count = 0;
+    this.#kind = new Int32Array(64);
+    this.#start = new Int32Array(64);
+    this.#end = new Int32Array(64);
+    this.#arg = new Int32Array(64);
+    this.#size = new Int32Array(64);
+    this.#tokenBytes = [];
+    this.#blobs = [];
+    this.#inPlaceAt = new Int32Array(64);
+    this.#inPlaceValue = new Int32Array(64);
   }
 
   /** The redacted request: `bytes` itself when nothing changed. */
   redact(bytes: Uint8Array): Uint8Array {
-    this.#resources.length = 0;
-    this.#anyResource = false;
-    this.#r = new ProtoReader(bytes);
+    const r = new ProtoReader(bytes);
+    this.#r = r;
     this.#u8 = bytes;
-    let out = rewriteSpans(bytes, this, false).bytes;
-    if (this.#anyResource) {
-      const resources = this.#resources;
-      let k = 0;
-      out = rewriteResources('traces', out, () => resources[k++]);
-    }
-    this.#resources.length = 0;
-    return out;
-  }
-
-  resource(resource: Resource | undefined): void {
-    const changed = resource !== undefined && this.#redaction.redactResource(resource);
-    this.#resources.push(changed ? resource : undefined);
-    if (changed) this.#anyResource = true;
-  }
-
-  scope(_scope: InstrumentationScope | undefined): void {}
-
-  span(_bytes: Uint8Array, start: number, end: number, edits: SpanEdits): number {
-    // One reader per request (rewriteSpans visits the bytes redact() was given).
-    const r = this.#r;
-    r.pos = start;
-    const plan = this.#spanPlan(r, end);
-    if (plan === UNCHANGED) return KEEP;
-    if (plan === ATTRIBUTES) {
-      // Only span attributes change: each changed attribute field is replaced where it lies.
-      const fields = this.#changedFields;
-      for (let i = 0; i < fields.length; i += 2) {
-        r.pos = fields[i];
-        r.tag(end);
-        const kv = this.#redaction.redactAttribute(decodeKeyValue(r, r.sub(end), 0));
-        edits.replace(fields[i], fields[i + 1], kv === null ? null : attributeField(kv));
+    this.#count = 0;
+    this.#hintLength.fill(-1);
+    this.#memoLength.fill(-1);
+    this.#memoCount = 0;
+    this.#counts.openJournal();
+    try {
+      const end = bytes.length;
+      let delta = 0;
+      while (r.pos < end) {
+        const fieldStart = r.pos;
+        const t = r.tag(end);
+        if (t !== REQUEST_RESOURCE_SPANS) {
+          r.skip(t, end);
+          continue;
+        }
+        const stop = r.sub(end);
+        delta += this.#resourceSpans(r, fieldStart, stop);
+        r.pos = stop;
       }
-      return EDIT;
+      return this.#count === 0 ? bytes : this.#write(bytes, bytes.length + delta);
+    } finally {
+      this.#counts.closeJournal();
+      this.#blobs.length = 0;
+      this.#tokenBytes.length = 0;
+      // Nothing here keeps the request alive once it is redacted.
+      this.#u8 = EMPTY;
+      this.#r = EMPTY_READER;
+      forgetView();
     }
-    r.pos = start;
-    const span = decodeSpanBody(r, end, 0);
-    this.#redaction.redactSpan(span);
-    edits.replace(start, end, encodeMessage(span, spanSize, writeSpan));
-    return EDIT;
+  }
+
+  // ---- the walk ----
+
+  /** Returns how many bytes the field [fieldStart, end) grows by. */
+  #resourceSpans(r: ProtoReader, fieldStart: number, end: number): number {
+    const bodyStart = r.pos;
+    const length = this.#open(fieldStart, bodyStart);
+    let delta = 0;
+    while (r.pos < end) {
+      const childStart = r.pos;
+      const t = r.tag(end);
+      if (t === RS_SCOPE_SPANS) {
+        const stop = r.sub(end);
+        delta += this.#scopeSpans(r, childStart, stop);
+        r.pos = stop;
+      } else if (t === RS_RESOURCE) {
+        const stop = r.sub(end);
+        delta += this.#resource(r, childStart, stop);
+        r.pos = stop;
+      } else r.skip(t, end);
+    }
+    return this.#close(length, end - bodyStart, delta);
+  }
+
+  #scopeSpans(r: ProtoReader, fieldStart: number, end: number): number {
+    const bodyStart = r.pos;
+    const length = this.#open(fieldStart, bodyStart);
+    let delta = 0;
+    while (r.pos < end) {
+      const childStart = r.pos;
+      const t = r.tag(end);
+      if (t === SS_SPANS) {
+        const stop = r.sub(end);
+        delta += this.#span(r, childStart, stop);
+        r.pos = stop;
+      } else r.skip(t, end);
+    }
+    return this.#close(length, end - bodyStart, delta);
   }
 
   /**
-   * UNCHANGED; ATTRIBUTES with the changed span attribute fields' ranges in #changedFields; or
-   * WHOLE_SPAN when an event, a link or the name changes, or a summary attribute will be added.
+   * A resource is tested on its bytes; one that would change is decoded, redacted as objects
+   * (counted there) and re-encoded in place.
    */
-  #spanPlan(r: ProtoReader, end: number): number {
-    const fields = this.#changedFields;
-    fields.length = 0;
-    while (r.pos < end) {
-      const fieldStart = r.pos;
+  #resource(r: ProtoReader, fieldStart: number, end: number): number {
+    const bodyStart = r.pos;
+    let changes = false;
+    while (r.pos < end && !changes) {
       const t = r.tag(end);
-      if (t === SPAN_ATTRIBUTES) {
-        const stop = r.sub(end);
-        if (this.#keyValueWouldChange(r, stop)) fields.push(fieldStart, stop);
-      } else if (t === SPAN_EVENTS || t === SPAN_LINKS) {
-        const stop = r.sub(end);
-        const want = t === SPAN_EVENTS ? EVENT_ATTRIBUTES : LINK_ATTRIBUTES;
-        while (r.pos < stop) {
-          const u = r.tag(stop);
-          if (u === want) {
-            if (this.#keyValueWouldChange(r, r.sub(stop))) return WHOLE_SPAN;
-          } else r.skip(u, stop);
+      if (t === RESOURCE_ATTRIBUTES) changes = this.#keyValueWouldChange(r, r.sub(end), 0);
+      else r.skip(t, end);
+    }
+    if (!changes) return 0;
+    r.pos = bodyStart;
+    const resource = decodeResource(r, end);
+    this.#redaction.redactResource(resource);
+    const body = encodeMessage(resource, resourceSize, writeResource);
+    const field = new Uint8Array(1 + varintSize(body.length) + body.length);
+    field[0] = RS_RESOURCE;
+    field.set(body, writeVarint(field, 1, body.length));
+    return this.#blob(fieldStart, end, field);
+  }
+
+  #span(r: ProtoReader, fieldStart: number, end: number): number {
+    const u8 = this.#u8;
+    const bodyStart = r.pos;
+    const length = this.#open(fieldStart, bodyStart);
+    const counted = this.#counts.mark();
+    const redaction = this.#redaction;
+    this.#attributeIndex = 0;
+    let whole = false;
+    let delta = 0;
+    // The span's fields by hand (one-byte tags and lengths read inline; the reader, which checks
+    // everything, for the rest).
+    let pos = bodyStart;
+    while (pos < end) {
+      const childStart = pos;
+      let t = u8[pos];
+      if (t >= 8 && t < 0x80) pos++;
+      else if (t >= 0x80 && pos + 1 < end && u8[pos + 1] !== 0 && u8[pos + 1] < 0x80) {
+        // A two-byte tag (flags, field 16), minimal as encoders write it.
+        t = (t & 0x7f) | (u8[pos + 1] << 7);
+        pos += 2;
+      } else {
+        r.pos = pos;
+        t = r.tag(end);
+        pos = r.pos;
+      }
+      const wire = t & 7;
+      if (wire !== LEN) {
+        // Fixed-width fields (the times, flags) and one-byte varints (kind) in place.
+        if (wire === 1 && end - pos >= 8) pos += 8;
+        else if (wire === 5 && end - pos >= 4) pos += 4;
+        else if (wire === 0 && pos < end && u8[pos] < 0x80) pos++;
+        else {
+          r.pos = pos;
+          r.skip(t, end);
+          pos = r.pos;
         }
-      } else if (t === SPAN_NAME && this.#redaction.includeSpanNames) {
-        if (this.#stringWouldChange(r, end, '')) return WHOLE_SPAN;
+        continue;
+      }
+      const lengthStart = pos;
+      const stop = lengthAt(u8, pos, end, r) + varintEnd;
+      if (t === SPAN_ATTRIBUTES) delta += this.#attribute(r, childStart, lengthStart, varintEnd, stop);
+      else if (t === SPAN_EVENTS || t === SPAN_LINKS) {
+        if (!whole) {
+          r.pos = varintEnd;
+          whole = this.#eventOrLinkWouldChange(r, stop, t === SPAN_EVENTS ? EVENT_ATTRIBUTES : LINK_ATTRIBUTES);
+        }
+      } else if (t === SPAN_NAME && redaction.includeSpanNames) {
+        if (!whole) whole = this.#stringWouldChange(varintEnd, stop, '');
+      }
+      pos = stop;
+    }
+    if (!whole && redaction.summary && this.#count > length + 1) whole = true;
+    if (whole) {
+      // The object path redacts (and counts) the span again from its original bytes.
+      this.#count = length + 1;
+      this.#counts.rollback(counted);
+      // Verdicts remembered in this span were counted with what was just taken back.
+      this.#memoLength.fill(-1);
+      r.pos = bodyStart;
+      const span = decodeSpanBody(r, end, 0);
+      redaction.redactSpan(span);
+      delta = this.#blob(bodyStart, end, encodeMessage(span, spanSize, writeSpan));
+    }
+    r.pos = end;
+    return this.#close(length, end - bodyStart, delta);
+  }
+
+  /**
+   * One top-level span attribute: its field [fieldStart, end), the field's length prefix at
+   * lengthStart, its KeyValue from kvStart. Decided here: key rules, then the value's scan and its
+   * edits. Returns the growth in bytes.
+   */
+  #attribute(r: ProtoReader, fieldStart: number, lengthStart: number, kvStart: number, end: number): number {
+    const u8 = this.#u8;
+    // Laid out as encoders write it: the key (field 1), then the value (field 2) to the end.
+    let keyStart = -1;
+    let keyEnd = -1;
+    let anyStart = -1;
+    if (kvStart < end && u8[kvStart] === KV_KEY) {
+      keyEnd = lengthAt(u8, kvStart + 1, end, r);
+      keyStart = varintEnd;
+      keyEnd += keyStart;
+      if (keyEnd < end && u8[keyEnd] === KV_VALUE) {
+        const length = lengthAt(u8, keyEnd + 1, end, r);
+        if (varintEnd + length === end) anyStart = varintEnd;
+      }
+    }
+    if (anyStart < 0) return this.#attributeObjects(r, fieldStart, kvStart, end, false);
+
+    // Spans repeat their attribute keys in the same order: the key at this index in the previous
+    // span of this request is tried first, by comparing the two places in the request.
+    const index = this.#attributeIndex++;
+    const countBefore = this.#count;
+    let key: string;
+    let bits: number;
+    const keyLength = keyEnd - keyStart;
+    if (index < KEY_HINTS && this.#hintLength[index] === keyLength && sameRanges(r.view, this.#hintAt[index], keyStart, keyLength)) {
+      key = this.#hintKey[index];
+      bits = this.#hintBits[index];
+    } else {
+      const keys = this.#keys;
+      key = keys.get(u8, keyStart, keyEnd, r);
+      bits = keys.bits;
+      if (index < KEY_HINTS) {
+        this.#hintAt[index] = keyStart;
+        this.#hintLength[index] = keyLength;
+        this.#hintKey[index] = key;
+        this.#hintBits[index] = bits;
+        this.#memoLength[index] = -1;
+      }
+    }
+    const rules = this.#redaction.rules;
+    if (rules !== null) {
+      if ((bits & KEY_ALLOWED) !== 0) return 0;
+      if (rules.allowOnly && (bits & KEY_LISTED) === 0) {
+        this.#strings.count(this.#redaction.ids.allowOnly, DROP_ATTRIBUTE);
+        return this.#cut(fieldStart, end);
+      }
+      if ((bits & KEY_BLOCKED) !== 0) return this.#blocked(r, fieldStart, lengthStart, kvStart, end, keyEnd + 1, anyStart);
+    }
+    // A string value alone in its AnyValue; anything else is judged as the object path would.
+    if (anyStart < end && u8[anyStart] === ANY_STRING) {
+      const length = lengthAt(u8, anyStart + 1, end, r);
+      const valueStart = varintEnd;
+      if (valueStart + length === end) {
+        if (index < KEY_HINTS) {
+          if (this.#memoLength[index] === length && sameRanges(r.view, this.#memoAt[index], valueStart, length)) {
+            return this.#remembered(index, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end);
+          }
+          this.#memoLength[index] = -1;
+          const delta = this.#stringAttribute(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
+          if (this.#remember) this.#memorize(index, valueStart, length, countBefore);
+          return delta;
+        }
+        return this.#stringAttribute(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
+      }
+    }
+    r.pos = anyStart;
+    if (!this.#valueWouldChange(r, end, key, 1)) return 0;
+    return this.#attributeObjects(r, fieldStart, kvStart, end, true);
+  }
+
+  /**
+   * A string attribute, redacted on its bytes when it is ASCII. Its field starts at fieldStart
+   * and its length prefix at fieldLength, its KeyValue starts at kvStart, its AnyValue's length
+   * prefix is at anyLength, the AnyValue starts at anyStart, and the string is [valueStart, end).
+   */
+  #stringAttribute(
+    fieldStart: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number, key: string,
+  ): number {
+    const u8 = this.#u8;
+    this.#remember = false;
+    let scanEnd = end;
+    if (end - valueStart > this.#maxValueLength) {
+      // Oversize is judged in characters: only an ASCII value has as many as it has bytes.
+      if (!isAscii(u8, valueStart, end)) return this.#stringObjects(fieldStart, kvStart, valueStart, end, key);
+      this.#strings.count(this.#oversizeId, this.#oversizeAction);
+      if (this.#oversizeAction !== TRUNCATE) {
+        const token = this.#tokens.forBytes(u8, this.#r.view, valueStart, end, this.#tokenBytes);
+        return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, 1, E_TOKEN, token, end - valueStart, end);
+      }
+      scanEnd = valueStart + this.#maxValueLength;
+    }
+    const matches = this.#matches;
+    matches.clear();
+    if (!this.#scanner.scanAscii(u8, valueStart, scanEnd, key, matches)) {
+      return this.#stringObjects(fieldStart, kvStart, valueStart, end, key);
+    }
+    if (matches.length === 0) {
+      if (scanEnd === end) {
+        this.#remember = true;
+        return 0;
+      }
+      return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, 0, 0, 0, 0, scanEnd);
+    }
+    matches.resolveOverlaps();
+    const actions = this.#actions;
+    const n = matches.length;
+    let strongest = MASK;
+    for (let i = 0; i < n; i++) {
+      const action = actions[matches.detectors[i]];
+      if (action > strongest) strongest = action;
+    }
+    // Traces have no record to drop: drop_record removes the attribute.
+    if (strongest === DROP_RECORD) strongest = DROP_ATTRIBUTE;
+    if (strongest >= DROP_ATTRIBUTE) {
+      for (let i = 0; i < n; i++) this.#strings.count(matches.detectors[i], strongest);
+      return this.#cut(fieldStart, end);
+    }
+    // Each match's replacement, then the edits: length prefixes first, as they lie in the input.
+    if (n > this.#matchKind.length) {
+      this.#matchKind = new Int32Array(n * 2);
+      this.#matchArg = new Int32Array(n * 2);
+    }
+    const kinds = this.#matchKind;
+    const args = this.#matchArg;
+    let growth = 0;
+    for (let i = 0; i < n; i++) {
+      const start = matches.starts[i];
+      const stop = matches.ends[i];
+      const detector = matches.detectors[i];
+      const action = actions[detector];
+      let size: number;
+      if (action === HASH) {
+        kinds[i] = E_TOKEN;
+        args[i] = this.#tokens.forBytes(u8, this.#r.view, start, stop, this.#tokenBytes);
+        size = this.#tokenBytes[args[i]].length;
+      } else {
+        kinds[i] = detector === this.#cardId ? E_CARD : E_MASK;
+        size = MASK_BYTES.length + (kinds[i] === E_CARD ? lastDigits(u8, start, stop) : 0);
+      }
+      args[i] = kinds[i] === E_TOKEN ? args[i] : size;
+      growth += size - (stop - start);
+      this.#strings.count(detector, action);
+    }
+    this.#remember = scanEnd === end;
+    return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, n, 0, 0, growth, scanEnd);
+  }
+
+  /** Remembers the verdict #stringAttribute just gave the value u8[at, at + length) at `index` (its edits from edit `from`). */
+  #memorize(index: number, at: number, length: number, from: number): void {
+    this.#memoAt[index] = at;
+    this.#memoLength[index] = length;
+    if (this.#count === from) {
+      this.#memoFrom[index] = -1;
+      return;
+    }
+    // The matches are still in #matches, their kinds and arguments in #matchKind and #matchArg.
+    const matches = this.#matches;
+    const n = matches.length;
+    if (this.#memoCount + n > this.#memoStart.length) this.#growMemo(this.#memoCount + n);
+    this.#memoFrom[index] = this.#memoCount;
+    for (let i = 0; i < n; i++) {
+      const m = this.#memoCount++;
+      this.#memoStart[m] = matches.starts[i] - at;
+      this.#memoEnd[m] = matches.ends[i] - at;
+      this.#memoDetector[m] = matches.detectors[i];
+      this.#memoKind[m] = this.#matchKind[i];
+      this.#memoArg[m] = this.#matchArg[i];
+    }
+    this.#memoTo[index] = this.#memoCount;
+  }
+
+  /** The value at `index` equals the one remembered there: its verdict again, without a scan. */
+  #remembered(index: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number): number {
+    const from = this.#memoFrom[index];
+    if (from < 0) return 0;
+    const to = this.#memoTo[index];
+    const n = to - from;
+    const matches = this.#matches;
+    matches.clear();
+    if (n > this.#matchKind.length) {
+      this.#matchKind = new Int32Array(n * 2);
+      this.#matchArg = new Int32Array(n * 2);
+    }
+    let growth = 0;
+    for (let m = from; m < to; m++) {
+      const i = m - from;
+      const start = valueStart + this.#memoStart[m];
+      const stop = valueStart + this.#memoEnd[m];
+      const detector = this.#memoDetector[m];
+      matches.push(start, stop, detector);
+      const kind = this.#memoKind[m];
+      const arg = this.#memoArg[m];
+      this.#matchKind[i] = kind;
+      this.#matchArg[i] = arg;
+      growth += (kind === E_TOKEN ? this.#tokenBytes[arg].length : arg) - (stop - start);
+      this.#strings.count(detector, this.#actions[detector]);
+    }
+    return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, n, 0, 0, growth, end);
+  }
+
+  #growMemo(needed: number): void {
+    const size = Math.max(needed, this.#memoStart.length * 2);
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    this.#memoStart = grow(this.#memoStart);
+    this.#memoEnd = grow(this.#memoEnd);
+    this.#memoDetector = grow(this.#memoDetector);
+    this.#memoKind = grow(this.#memoKind);
+    this.#memoArg = grow(this.#memoArg);
+  }
+
+  /**
+   * Edits for a string attribute whose value [valueStart, end) changes: the three length prefixes,
+   * then `n` replacements (the matches, kinds and arguments in #matchKind and #matchArg; or, with
+   * `kind` non-zero, one replacement of the whole value by that kind), then the cut of what lies
+   * past `keep`. `growth` is what the replacements add. Returns the field's growth in bytes.
+   */
+  #rewrite(
+    fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number,
+    n: number, kind: number, arg: number, growth: number, keep: number,
+  ): number {
+    if (kind !== 0) growth = this.#tokenBytes[arg].length - (end - valueStart);
+    growth -= end - keep;
+    const stringLength = end - valueStart + growth;
+    let delta = growth + varintSize(stringLength) - (valueStart - anyStart - 1);
+    const anyBody = end - anyStart + delta;
+    const anyLengthGrowth = varintSize(anyBody) - (anyStart - anyLength);
+    delta += anyLengthGrowth;
+    const kvBody = end - kvStart + delta;
+    delta += varintSize(kvBody) - (kvStart - fieldLength);
+    this.#length(fieldLength, kvStart, kvBody);
+    this.#length(anyLength, anyStart, anyBody);
+    this.#length(anyStart + 1, valueStart, stringLength);
+    if (kind !== 0) {
+      this.#push(kind, valueStart, end, arg, this.#tokenBytes[arg].length);
+    } else {
+      const matches = this.#matches;
+      for (let i = 0; i < n; i++) {
+        const k = this.#matchKind[i];
+        const a = this.#matchArg[i];
+        this.#push(k, matches.starts[i], matches.ends[i], a, k === E_TOKEN ? this.#tokenBytes[a].length : a);
+      }
+      if (keep < end) this.#push(E_CUT, keep, end, 0, 0);
+    }
+    return delta;
+  }
+
+  /** A blocked key: the whole value, whatever its type, takes the global action. */
+  #blocked(r: ProtoReader, fieldStart: number, fieldLength: number, kvStart: number, end: number, anyLength: number, anyStart: number): number {
+    const redaction = this.#redaction;
+    let action = redaction.blockedAction;
+    if (action === DROP_RECORD) action = DROP_ATTRIBUTE;
+    this.#strings.count(redaction.ids.blockedKey, action);
+    if (action === DROP_ATTRIBUTE) return this.#cut(fieldStart, end);
+    // The new AnyValue: a string, `****` or the hash of the value's canonical text (a string's own
+    // text, else its canonical form).
+    let text = MASK_TEXT;
+    if (action === HASH) {
+      r.pos = anyStart;
+      text = this.#strings.hashToken(canonicalText(decodeAnyValue(r, end, 0)));
+    }
+    const any = new Uint8Array(1 + varintSize(text.length) + text.length);
+    any[0] = ANY_STRING;
+    const at = writeVarint(any, 1, text.length);
+    for (let i = 0; i < text.length; i++) any[at + i] = text.charCodeAt(i);
+    let delta = any.length - (end - anyStart);
+    delta += varintSize(any.length) - (anyStart - anyLength);
+    const kvBody = end - kvStart + delta;
+    delta += varintSize(kvBody) - (kvStart - fieldLength);
+    this.#length(fieldLength, kvStart, kvBody);
+    this.#length(anyLength, anyStart, any.length);
+    this.#blob(anyStart, end, any);
+    return delta;
+  }
+
+  /** A string value that is not ASCII: redacted as a string, its field re-encoded when it changed. */
+  #stringObjects(fieldStart: number, kvStart: number, valueStart: number, end: number, key: string): number {
+    const r = this.#r;
+    const strings = this.#strings;
+    const result = strings.redact(r.decodeUtf8(valueStart, end), key);
+    const outcome = strings.outcome;
+    if (outcome === KEEP) return 0;
+    if (outcome === DROP_VALUE || outcome === DROP_WHOLE_RECORD) return this.#cut(fieldStart, end);
+    r.pos = kvStart;
+    const kv = decodeKeyValue(r, end, 0);
+    return this.#blob(fieldStart, end, encodeAttributeField(kv.key, { stringValue: result })!);
+  }
+
+  /** An attribute the byte walk does not rewrite itself: tested on its bytes, redacted as objects if it would change. */
+  #attributeObjects(r: ProtoReader, fieldStart: number, kvStart: number, end: number, tested: boolean): number {
+    r.pos = kvStart;
+    if (!tested && !this.#keyValueWouldChange(r, end, 0)) return 0;
+    r.pos = kvStart;
+    const kv = this.#redaction.redactAttribute(decodeKeyValue(r, end, 0));
+    if (kv === null) return this.#cut(fieldStart, end);
+    return this.#blob(fieldStart, end, attributeField(kv));
+  }
+
+  // ---- would-change tests (nothing counted), for what the object path redacts ----
+
+  #eventOrLinkWouldChange(r: ProtoReader, end: number, attributesTag: number): boolean {
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === attributesTag) {
+        if (this.#keyValueWouldChange(r, r.sub(end), 0)) return true;
       } else r.skip(t, end);
     }
-    if (fields.length === 0) return UNCHANGED;
-    return this.#redaction.summary ? WHOLE_SPAN : ATTRIBUTES;
+    return false;
   }
 
   /** One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader at `end`. */
-  #keyValueWouldChange(r: ProtoReader, end: number, depth = 0): boolean {
+  #keyValueWouldChange(r: ProtoReader, end: number, depth: number): boolean {
     let keyStart = 0;
     let keyEnd = 0;
     let valueStart = -1;
@@ -202,8 +740,11 @@ export class TraceBytesRedactor implements SpanVisitor {
     // Each field is judged on its own: a later field of the oneof wins, as in the decoder.
     while (r.pos < end) {
       const t = r.tag(end);
-      if (t === ANY_STRING) changed = this.#stringWouldChange(r, end, key);
-      else if (t === ANY_ARRAY || t === ANY_KVLIST) {
+      if (t === ANY_STRING) {
+        const stop = r.sub(end);
+        changed = this.#stringWouldChange(r.pos, stop, key);
+        r.pos = stop;
+      } else if (t === ANY_ARRAY || t === ANY_KVLIST) {
         const stop = r.sub(end);
         // Deeper containers are replaced whole by the walker (nesting_limit).
         changed = depth > MAX_DEPTH || this.#containerWouldChange(r, stop, t === ANY_KVLIST, key, depth);
@@ -216,13 +757,16 @@ export class TraceBytesRedactor implements SpanVisitor {
     return changed;
   }
 
-  /** A string field's value: a string is made only when its bytes might hold something to redact. */
-  #stringWouldChange(r: ProtoReader, end: number, key: string): boolean {
-    const stop = r.sub(end);
-    const start = r.pos;
-    r.pos = stop;
-    const redaction = this.#redaction;
-    return redaction.mayChangeBytes(this.#u8, start, stop) && redaction.wouldChange(r.decodeUtf8(start, stop), key);
+  /** Whether the string u8[start, end) would change under `key`: scanned on its bytes when ASCII. */
+  #stringWouldChange(start: number, end: number, key: string): boolean {
+    const u8 = this.#u8;
+    if (end - start > this.#maxValueLength) {
+      return isAscii(u8, start, end) || this.#strings.wouldChange(this.#r.decodeUtf8(start, end), key);
+    }
+    const matches = this.#testMatches;
+    matches.clear();
+    if (this.#scanner.scanAscii(u8, start, end, key, matches)) return matches.length !== 0;
+    return this.#strings.wouldChange(this.#r.decodeUtf8(start, end), key);
   }
 
   #containerWouldChange(r: ProtoReader, end: number, kvlist: boolean, key: string, depth: number): boolean {
@@ -238,52 +782,364 @@ export class TraceBytesRedactor implements SpanVisitor {
     }
     return false;
   }
+
+  // ---- edits ----
+
+  #push(kind: number, start: number, end: number, arg: number, size: number): number {
+    if (this.#count === this.#kind.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.#kind = grow(this.#kind);
+      this.#start = grow(this.#start);
+      this.#end = grow(this.#end);
+      this.#arg = grow(this.#arg);
+      this.#size = grow(this.#size);
+    }
+    const i = this.#count++;
+    this.#kind[i] = kind;
+    this.#start[i] = start;
+    this.#end[i] = end;
+    this.#arg[i] = arg;
+    this.#size[i] = size;
+    return i;
+  }
+
+  /** The length prefix [start, end) becomes `value`. */
+  #length(start: number, end: number, value: number): void {
+    this.#push(E_LENGTH, start, end, value, varintSize(value));
+  }
+
+  /**
+   * A placeholder for the length prefix of the field at fieldStart whose body starts at bodyStart:
+   * #close keeps it only if an edit lands inside the field.
+   */
+  #open(fieldStart: number, bodyStart: number): number {
+    // The tag is a varint: the length prefix starts after its last byte.
+    let at = fieldStart;
+    while (this.#u8[at] >= 0x80) at++;
+    return this.#push(E_LENGTH, at + 1, bodyStart, 0, 0);
+  }
+
+  /** Closes a field opened at edit `length`, its body bodySize bytes; returns the field's growth. */
+  #close(length: number, bodySize: number, delta: number): number {
+    if (this.#count === length + 1) {
+      this.#count = length;
+      return 0;
+    }
+    const body = bodySize + delta;
+    const size = varintSize(body);
+    this.#arg[length] = body;
+    this.#size[length] = size;
+    return delta + size - (this.#end[length] - this.#start[length]);
+  }
+
+  #cut(start: number, end: number): number {
+    this.#push(E_CUT, start, end, 0, 0);
+    return start - end;
+  }
+
+  #blob(start: number, end: number, bytes: Uint8Array): number {
+    this.#push(E_BLOB, start, end, this.#blobs.length, bytes.length);
+    this.#blobs.push(bytes);
+    return bytes.length - (end - start);
+  }
+
+  // ---- the write ----
+
+  #write(bytes: Uint8Array, size: number): Uint8Array {
+    // Every byte is written below, so the memory need not be zeroed; a plain Uint8Array view, as
+    // a decoder's copies of it (ids, bytes values) should be.
+    const unzeroed = Buffer.allocUnsafe(size);
+    const out = new Uint8Array(unzeroed.buffer, unzeroed.byteOffset, size);
+    const src = fastBuffer(bytes);
+    const srcView = this.#r.view;
+    const outView = new DataView(out.buffer, out.byteOffset, size);
+    const count = this.#count;
+    const kind = this.#kind;
+    const start = this.#start;
+    const end = this.#end;
+    const arg = this.#arg;
+    let inPlace = 0;
+    let pos = 0;
+    let cursor = 0;
+    for (let i = 0; i < count; i++) {
+      const k = kind[i];
+      const s = start[i];
+      if (k === E_LENGTH) {
+        const value = arg[i];
+        if (this.#size[i] === end[i] - s) {
+          // Same width: copied with the run, overwritten after it.
+          if (inPlace === this.#inPlaceAt.length) this.#growInPlace();
+          this.#inPlaceAt[inPlace] = pos + (s - cursor);
+          this.#inPlaceValue[inPlace++] = value;
+          continue;
+        }
+        pos = copy(src, srcView, cursor, s, out, outView, pos);
+        pos = writeVarint(out, pos, value);
+      } else {
+        pos = copy(src, srcView, cursor, s, out, outView, pos);
+        if (k === E_TOKEN) pos = put(this.#tokenBytes[arg[i]], out, pos);
+        else if (k === E_MASK || k === E_CARD) {
+          pos = put(MASK_BYTES, out, pos);
+          if (k === E_CARD) pos = writeLastDigits(src, s, end[i], out, pos);
+        } else if (k === E_BLOB) {
+          const blob = this.#blobs[arg[i]];
+          out.set(blob, pos);
+          pos += blob.length;
+        }
+      }
+      cursor = end[i];
+    }
+    pos = copy(src, srcView, cursor, bytes.length, out, outView, pos);
+    if (pos !== size) throw new Error(`redaction bug: wrote ${pos} bytes, sized ${size}`);
+    for (let j = 0; j < inPlace; j++) writeVarint(out, this.#inPlaceAt[j], this.#inPlaceValue[j]);
+    return out;
+  }
+
+  #growInPlace(): void {
+    const at = new Int32Array(this.#inPlaceAt.length * 2);
+    at.set(this.#inPlaceAt);
+    this.#inPlaceAt = at;
+    const value = new Int32Array(at.length);
+    value.set(this.#inPlaceValue);
+    this.#inPlaceValue = value;
+  }
+}
+
+/** Where the length prefix lengthAt last read ended (a module slot, so no object per call). */
+let varintEnd = 0;
+
+/**
+ * The length prefix at `pos` of a field that must end by `end`; varintEnd is set past it. A
+ * one-byte prefix is read here, a longer one (or a bad one, which throws) by the reader.
+ */
+function lengthAt(u8: Uint8Array, pos: number, end: number, r: ProtoReader): number {
+  if (pos < end) {
+    const n = u8[pos];
+    if (n < 0x80 && n < end - pos) {
+      varintEnd = pos + 1;
+      return n;
+    }
+  }
+  r.pos = pos;
+  const n = r.length(end);
+  varintEnd = r.pos;
+  return n;
+}
+
+/**
+ * Copies src[from, to) to out at pos: a long run natively, a shorter one eight bytes at a time
+ * through DataViews (a native call costs more than a short run; a byte loop, three times as much).
+ */
+function copy(src: FastBuffer, srcView: DataView, from: number, to: number, out: Uint8Array, outView: DataView, pos: number): number {
+  const n = to - from;
+  if (n <= 0) return pos;
+  if (n >= 128) return pos + src.copy(out, pos, from, to);
+  let k = 0;
+  for (; k + 8 <= n; k += 8) {
+    outView.setInt32(pos + k, srcView.getInt32(from + k, true), true);
+    outView.setInt32(pos + k + 4, srcView.getInt32(from + k + 4, true), true);
+  }
+  if (k + 4 <= n) {
+    outView.setInt32(pos + k, srcView.getInt32(from + k, true), true);
+    k += 4;
+  }
+  for (; k < n; k++) out[pos + k] = src[from + k];
+  return pos + n;
+}
+
+/** Writes `bytes` (a mask or a token: a few dozen bytes at most) to out at pos. */
+function put(bytes: Uint8Array, out: Uint8Array, pos: number): number {
+  for (let k = 0; k < bytes.length; k++) out[pos + k] = bytes[k];
+  return pos + bytes.length;
+}
+
+/** How many digits (up to four) src[from, to) has: a masked card keeps its last four. */
+function lastDigits(src: Uint8Array, from: number, to: number): number {
+  let digits = 0;
+  for (let k = to - 1; k >= from && digits < 4; k--) if (isDigit(src[k])) digits++;
+  return digits;
+}
+
+/** The last (up to) four digits of src[from, to), in order. */
+function writeLastDigits(src: Uint8Array, from: number, to: number, out: Uint8Array, pos: number): number {
+  let first = to;
+  let digits = 0;
+  while (first > from && digits < 4) {
+    first--;
+    if (isDigit(src[first])) digits++;
+  }
+  for (let k = first; k < to; k++) if (isDigit(src[k])) out[pos++] = src[k];
+  return pos;
+}
+
+function isAscii(u8: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (u8[i] >= 0x80) return false;
+  return true;
+}
+
+const attributeFieldsSize = (w: ProtoWriter, list: KeyValue[]) => attributesSize(w, list, 0);
+const writeAttributeFields = (w: ProtoWriter, list: KeyValue[]) => writeAttributes(w, SPAN_ATTRIBUTES, list);
+
+/** One span attribute field (tag, length, KeyValue), as the span encoder writes it. */
+function attributeField(kv: KeyValue): Uint8Array {
+  // Strings, numbers and booleans are written straight into one buffer; lists, maps and bytes
+  // by the encoder.
+  return encodeAttributeField(kv.key, kv.value) ?? encodeMessage([kv], attributeFieldsSize, writeAttributeFields);
 }
 
 /**
  * Attribute keys repeat from span to span: each distinct key's string and key-rule class are
- * made once, found again by its bytes. A slot holds the last key that hashed to it.
+ * made once, found again by its bytes, which the cache keeps in one arena. A slot holds the last
+ * key that hashed to it. Spans of a request repeat their keys in the same order, so the caller
+ * first offers the key at the same index of the previous span (in the same request buffer):
+ * a match there costs one compare and no hash.
  */
 class KeyCache {
   /** The class of the key the last get() returned (0 without key rules). */
   bits: number;
   readonly #rules: KeyRules | null;
-  readonly #bytes: Array<Uint8Array | undefined>;
   readonly #keys: string[];
   readonly #bits: Int32Array;
+  /** Each slot's key bytes: arena[at[slot], at[slot] + length[slot]); length -1 for an empty slot. */
+  readonly #at: Int32Array;
+  readonly #length: Int32Array;
+  #arena: Uint8Array;
+  #arenaUsed: number;
 
   constructor(rules: KeyRules | null) {
     this.bits = 0;
     this.#rules = rules;
-    this.#bytes = new Array<Uint8Array | undefined>(KEY_SLOTS).fill(undefined);
     this.#keys = new Array<string>(KEY_SLOTS).fill('');
     this.#bits = new Int32Array(KEY_SLOTS);
+    this.#at = new Int32Array(KEY_SLOTS);
+    this.#length = new Int32Array(KEY_SLOTS).fill(-1);
+    this.#arena = new Uint8Array(16 * KEY_SLOTS);
+    this.#arenaUsed = 0;
   }
 
+  /** The key u8[start, end), looked up by its bytes; its class is left in `bits`. */
   get(u8: Uint8Array, start: number, end: number, r: ProtoReader): string {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ u8[i], 0x01000193);
-    const slot = (hash >>> 0) & (KEY_SLOTS - 1);
-    const cached = this.#bytes[slot];
-    if (cached !== undefined && cached.length === end - start) {
-      let same = true;
-      for (let i = 0; i < cached.length; i++) {
-        if (cached[i] !== u8[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.bits = this.#bits[slot];
-        return this.#keys[slot];
-      }
-    }
-    const key = start === end ? '' : r.decodeUtf8(start, end);
-    const bits = this.#rules === null ? 0 : this.#rules.classify(key);
-    this.#bytes[slot] = u8.slice(start, end);
-    this.#keys[slot] = key;
-    this.#bits[slot] = bits;
-    this.bits = bits;
-    return key;
+    const slot = slotOf(u8, start, end, KEY_SLOTS);
+    const length = end - start;
+    if (this.#length[slot] !== length || !sameBytes(this.#arena, this.#at[slot], u8, start, length)) this.#fill(slot, u8, start, end, r);
+    this.bits = this.#bits[slot];
+    return this.#keys[slot];
   }
+
+  #fill(slot: number, u8: Uint8Array, start: number, end: number, r: ProtoReader): void {
+    const length = end - start;
+    if (this.#arenaUsed + length > this.#arena.length) {
+      // Full: start over (the slots' strings stay valid; their bytes are forgotten).
+      this.#length.fill(-1);
+      this.#arenaUsed = 0;
+      if (length > this.#arena.length) this.#arena = new Uint8Array(length * 2);
+    }
+    const at = this.#arenaUsed;
+    this.#arena.set(u8.subarray(start, end), at);
+    this.#arenaUsed += length;
+    const key = length === 0 ? '' : r.decodeUtf8(start, end);
+    this.#at[slot] = at;
+    this.#length[slot] = length;
+    this.#keys[slot] = key;
+    this.#bits[slot] = this.#rules === null ? 0 : this.#rules.classify(key);
+  }
+}
+
+/**
+ * Hash tokens by the bytes of the text they hash (emails repeat from span to span): a hit costs
+ * a hash and a compare of the bytes, a word at a time, and makes no string. Misses go to the
+ * hasher, which computes the HMAC over the text's UTF-8. The texts are kept in one arena.
+ */
+class TokenCache {
+  readonly #strings: StringRedactor;
+  readonly #tokens: Array<Uint8Array | undefined>;
+  /** Each slot's text: arena[at[slot], at[slot] + length[slot]); length -1 for an empty slot. */
+  readonly #at: Int32Array;
+  readonly #length: Int32Array;
+  #arena: Uint8Array;
+  #arenaView: DataView;
+  #arenaUsed: number;
+
+  constructor(strings: StringRedactor) {
+    this.#strings = strings;
+    this.#tokens = new Array<Uint8Array | undefined>(TOKEN_SLOTS).fill(undefined);
+    this.#at = new Int32Array(TOKEN_SLOTS);
+    this.#length = new Int32Array(TOKEN_SLOTS).fill(-1);
+    this.#arena = new Uint8Array(32 * TOKEN_SLOTS);
+    this.#arenaView = new DataView(this.#arena.buffer);
+    this.#arenaUsed = 0;
+  }
+
+  /** The token of the ASCII text u8[start, end) (`view` over u8), appended to `list`; returns its index there. */
+  forBytes(u8: Uint8Array, view: DataView, start: number, end: number, list: Uint8Array[]): number {
+    const length = end - start;
+    if (length > TOKEN_CACHE_MAX || length < 4) return list.push(asciiBytes(this.#strings.hashToken(latin1(u8, start, end)))) - 1;
+    // A hash of the words, the last one overlapping (length > 3 here).
+    let hash = length;
+    const last = end - 4;
+    for (let i = start; i < last; i += 4) hash = Math.imul(hash ^ view.getInt32(i, true), 0x9e3779b1);
+    hash = Math.imul(hash ^ view.getInt32(last, true), 0x9e3779b1);
+    const slot = (hash >>> 22) & (TOKEN_SLOTS - 1);
+    if (this.#length[slot] === length && sameWords(this.#arenaView, this.#at[slot], view, start, length)) return list.push(this.#tokens[slot]!) - 1;
+    const token = asciiBytes(this.#strings.hashToken(latin1(u8, start, end)));
+    if (this.#arenaUsed + length > this.#arena.length) {
+      // Full: start over (the tokens already handed out stay valid).
+      this.#length.fill(-1);
+      this.#arenaUsed = 0;
+    }
+    this.#arena.set(u8.subarray(start, end), this.#arenaUsed);
+    this.#at[slot] = this.#arenaUsed;
+    this.#length[slot] = length;
+    this.#arenaUsed += length;
+    this.#tokens[slot] = token;
+    return list.push(token) - 1;
+  }
+}
+
+/** Whether a[aStart, aStart + length) and b[bStart, bStart + length) (DataViews; length ≥ 4) hold the same bytes. */
+function sameWords(a: DataView, aStart: number, b: DataView, bStart: number, length: number): boolean {
+  const last = length - 4;
+  for (let i = 0; i < last; i += 4) if (a.getInt32(aStart + i) !== b.getInt32(bStart + i)) return false;
+  return a.getInt32(aStart + last) === b.getInt32(bStart + last);
+}
+
+function slotOf(u8: Uint8Array, start: number, end: number, slots: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ u8[i], 0x01000193);
+  return (hash >>> 0) & (slots - 1);
+}
+
+/**
+ * Whether two ranges of one buffer (its DataView) hold the same bytes: four at a time, the last
+ * four overlapping (a per-byte loop costs V8 a dozen checks a byte).
+ */
+function sameRanges(view: DataView, a: number, b: number, length: number): boolean {
+  if (length < 4) {
+    for (let i = 0; i < length; i++) if (view.getUint8(a + i) !== view.getUint8(b + i)) return false;
+    return true;
+  }
+  const last = length - 4;
+  for (let i = 0; i < last; i += 4) if (view.getInt32(a + i) !== view.getInt32(b + i)) return false;
+  return view.getInt32(a + last) === view.getInt32(b + last);
+}
+
+/** Whether a[aStart, aStart + length) and b[bStart, bStart + length) hold the same bytes. */
+function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+function latin1(u8: Uint8Array, start: number, end: number): string {
+  return Buffer.from(u8.buffer, u8.byteOffset + start, end - start).toString('latin1');
+}
+
+/** A hash token (`hmac:` and hex digits) as bytes. */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }

@@ -1,19 +1,24 @@
-import { codeAt, containsIgnoreCase, isAlnum, isBase64, isDigit, isUpper } from './chars.ts';
+import { ascii, byteAt, containsIgnoreCase, indexOfBytes, isAlnum, isBase64, isDigit, isUpper } from './chars.ts';
 import type { MatchBuffer } from './match-buffer.ts';
 
+const AKIA = ascii('AKIA');
+const ASIA = ascii('ASIA');
+const AWS = ascii('aws');
+const SECRET = ascii('secret');
+
 /** Access key ids: AKIA (long-term) or ASIA (temporary) and 16 capitals or digits, standing alone. */
-export function scanAwsAccessKeys(s: string, out: MatchBuffer, id: number): void {
-  scanKeyIds(s, out, id, 'AKIA');
-  scanKeyIds(s, out, id, 'ASIA');
+export function scanAwsAccessKeys(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number): void {
+  scanKeyIds(u8, start, end, out, id, AKIA);
+  scanKeyIds(u8, start, end, out, id, ASIA);
 }
 
-function scanKeyIds(s: string, out: MatchBuffer, id: number, prefix: string): void {
-  let at = s.indexOf(prefix);
+function scanKeyIds(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number, prefix: Uint8Array): void {
+  let at = indexOfBytes(u8, start, end, prefix);
   while (at !== -1) {
-    let end = at + 4;
-    while (end < at + 20 && (isUpper(codeAt(s, end)) || isDigit(codeAt(s, end)))) end++;
-    if (end === at + 20 && !isAlnum(codeAt(s, at - 1)) && !isAlnum(codeAt(s, end))) out.push(at, end, id);
-    at = s.indexOf(prefix, end);
+    let to = at + 4;
+    while (to < at + 20 && (isUpper(byteAt(u8, start, end, to)) || isDigit(byteAt(u8, start, end, to)))) to++;
+    if (to === at + 20 && !isAlnum(byteAt(u8, start, end, at - 1)) && !isAlnum(byteAt(u8, start, end, to))) out.push(at, to, id);
+    at = indexOfBytes(u8, to, end, prefix);
   }
 }
 
@@ -24,47 +29,45 @@ const CONTEXT_WINDOW = 64;
 
 const keyContextCache = new Map<string, boolean>();
 
-/** Context first (the key, cached; native searches of the value), then the scan for candidates. */
-export function scanAwsSecretKeys(s: string, out: MatchBuffer, id: number, key: string): void {
+/** Context first (the key, cached; a search of the value), then the scan for candidates. */
+export function scanAwsSecretKeys(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number, key: string): void {
   let keyContext = keyContextCache.get(key);
   if (keyContext === undefined) {
-    keyContext = hasSecretContext(key, 0, key.length);
+    keyContext = keyHasSecretContext(key);
     if (keyContextCache.size >= 10_000) keyContextCache.clear();
     keyContextCache.set(key, keyContext);
   }
-  if (!keyContext && !mentionsSecret(s)) return;
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    if (!isBase64(codeAt(s, i))) {
+  if (!keyContext && !hasSecretContext(u8, start, end, start, end)) return;
+  let i = start;
+  while (i < end) {
+    if (!isBase64(u8[i])) {
       i++;
       continue;
     }
-    const start = i;
+    const from = i;
     let upper = 0;
     let lower = 0;
     let digits = 0;
-    while (i < n) {
-      const c = codeAt(s, i);
+    while (i < end) {
+      const c = u8[i];
       if (!isBase64(c)) break;
       if (isUpper(c)) upper++;
       else if (isDigit(c)) digits++;
       else if (c >= 97) lower++;
       i++;
     }
-    if (i - start !== 40 || upper === 0 || lower === 0 || digits === 0 || codeAt(s, i) === 61) continue;
-    if (keyContext || hasSecretContext(s, start - CONTEXT_WINDOW, start)) out.push(start, i, id);
+    if (i - from !== 40 || upper === 0 || lower === 0 || digits === 0 || byteAt(u8, start, end, i) === 61) continue;
+    if (keyContext || hasSecretContext(u8, start, end, from - CONTEXT_WINDOW, from)) out.push(from, i, id);
   }
 }
 
-function hasSecretContext(s: string, from: number, to: number): boolean {
-  return containsIgnoreCase(s, from, to, 'aws') || containsIgnoreCase(s, from, to, 'secret');
+/** Once per distinct key (cached): its own bytes, as toScanBytes writes them, since the scratch buffer may hold the value. */
+function keyHasSecretContext(key: string): boolean {
+  const bytes = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) bytes[i] = Math.min(key.charCodeAt(i), 0x80);
+  return hasSecretContext(bytes, 0, bytes.length, 0, bytes.length);
 }
 
-// In any case, as hasSecretContext matches: a quick check stricter than the real one would let
-// "Aws key …" or "SeCrEt=…" through unredacted. A literal alternation, so linear time.
-const MENTIONS_SECRET = /aws|secret/i;
-
-function mentionsSecret(s: string): boolean {
-  return MENTIONS_SECRET.test(s);
+function hasSecretContext(u8: Uint8Array, start: number, end: number, from: number, to: number): boolean {
+  return containsIgnoreCase(u8, start, end, from, to, AWS) || containsIgnoreCase(u8, start, end, from, to, SECRET);
 }

@@ -12,13 +12,14 @@ export class CustomPattern {
     this.#re = RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
   }
 
-  scan(s: string, out: MatchBuffer): void {
+  /** Matches in `s`, pushed at `offset` + their position in `s` (the value's start in its bytes). */
+  scan(s: string, offset: number, out: MatchBuffer): void {
     if (!this.#re.test(s)) return;
     const matcher = this.#re.matcher(s);
     while (matcher.find()) {
       const start = matcher.start();
       const end = matcher.end();
-      if (end > start) out.push(start, end, this.id);
+      if (end > start) out.push(offset + start, offset + end, this.id);
     }
   }
 }

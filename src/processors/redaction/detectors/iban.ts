@@ -1,4 +1,4 @@
-import { codeAt, isAlnum, isDigit, isUpper } from './chars.ts';
+import { byteAt, isAlnum, isDigit, isUpper } from './chars.ts';
 
 // IBAN lengths by country, from the SWIFT IBAN registry. A country not listed is not matched:
 // two capitals and two digits start too many ordinary identifiers to trust mod-97 alone.
@@ -20,21 +20,20 @@ for (const [country, length] of Object.entries(IBAN_LENGTHS)) {
 }
 
 /**
- * The end of a valid IBAN starting at `start` (two capitals, two digits known to be there), or
+ * The end of a valid IBAN starting at `from` (two capitals, two digits known to be there), or
  * -1: the country's length, in electronic form or in groups of four separated by single spaces
  * (print form), then mod 97 = 1.
  */
-export function ibanEnd(s: string, start: number): number {
-  const expected = LENGTH_BY_COUNTRY[(codeAt(s, start) - 65) * 26 + (codeAt(s, start + 1) - 65)];
+export function ibanEnd(u8: Uint8Array, start: number, end: number, from: number): number {
+  const expected = LENGTH_BY_COUNTRY[(u8[from] - 65) * 26 + (u8[from + 1] - 65)];
   if (expected === 0) return -1;
   // mod 97 of the rearranged number (BBAN, then country and check digits), letters as 10-35.
   let remainder = 0;
   let count = 0;
-  let j = start;
-  const n = s.length;
-  while (count < expected && j < n) {
-    const c = codeAt(s, j);
-    if (c === 32 && count % 4 === 0 && count > 0 && j + 1 < n && codeAt(s, j + 1) !== 32) {
+  let j = from;
+  while (count < expected && j < end) {
+    const c = u8[j];
+    if (c === 32 && count % 4 === 0 && count > 0 && j + 1 < end && u8[j + 1] !== 32) {
       j++;
       continue;
     }
@@ -48,9 +47,9 @@ export function ibanEnd(s: string, start: number): number {
     count++;
     j++;
   }
-  if (count !== expected || isAlnum(codeAt(s, j))) return -1;
-  for (let k = start; k < start + 4; k++) {
-    const c = codeAt(s, k);
+  if (count !== expected || isAlnum(byteAt(u8, start, end, j))) return -1;
+  for (let k = from; k < from + 4; k++) {
+    const c = u8[k];
     remainder = isDigit(c) ? (remainder * 10 + (c - 48)) % 97 : (remainder * 100 + (c - 55)) % 97;
   }
   return remainder === 1 ? j : -1;

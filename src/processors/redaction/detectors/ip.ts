@@ -1,16 +1,17 @@
-import { codeAt, isDigit, isHex, isWordChar } from './chars.ts';
+import { byteAt, indexOfByte, isDigit, isHex, isWordChar } from './chars.ts';
 import type { MatchBuffer } from './match-buffer.ts';
 
 // IPv6 (IPv4 is found by the number walk, numbers.ts). The scanner judges each maximal run of
 // address characters as a whole and moves past it, so every character is looked at a bounded
 // number of times; a run that is not exactly one address is left alone.
 
-function isDottedQuad(s: string, start: number, end: number): boolean {
+/** u8[from, to) is a.b.c.d, each part 0-255 (the run holds only hex digits, `.` and `:`). */
+function isDottedQuad(u8: Uint8Array, from: number, to: number): boolean {
   let parts = 0;
   let value = 0;
   let digits = 0;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? 46 : codeAt(s, i);
+  for (let i = from; i <= to; i++) {
+    const c = i === to ? 46 : u8[i];
     if (c === 46) {
       if (digits === 0 || value > 255) return false;
       parts++;
@@ -29,23 +30,22 @@ function isDottedQuad(s: string, start: number, end: number): boolean {
  * forms need two or more groups and a digit, so `::1`, `a::b` and `std::vector` stay, and
  * neither 03:04:05 nor a MAC address has the shape.
  */
-export function scanIpv6(s: string, out: MatchBuffer, id: number): void {
-  const n = s.length;
-  let floor = 0;
-  let colon = s.indexOf(':');
+export function scanIpv6(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number): void {
+  let floor = start;
+  let colon = indexOfByte(u8, start, end, 58);
   while (colon !== -1) {
-    let start = colon;
-    while (start > floor && isAddressChar(codeAt(s, start - 1))) start--;
-    let end = colon + 1;
-    while (end < n && isAddressChar(codeAt(s, end))) end++;
-    floor = end;
-    let last = end;
-    const tail = codeAt(s, last - 1);
-    if (tail === 46 || (tail === 58 && codeAt(s, last - 2) !== 58)) last--; // punctuation after it
-    if (!isWordChar(codeAt(s, start - 1)) && !isWordChar(codeAt(s, end)) && isIpv6(s, start, last)) {
-      out.push(start, last, id);
+    let from = colon;
+    while (from > floor && isAddressChar(u8[from - 1])) from--;
+    let to = colon + 1;
+    while (to < end && isAddressChar(u8[to])) to++;
+    floor = to;
+    let last = to;
+    const tail = u8[last - 1];
+    if (tail === 46 || (tail === 58 && byteAt(u8, start, end, last - 2) !== 58)) last--; // punctuation after it
+    if (!isWordChar(byteAt(u8, start, end, from - 1)) && !isWordChar(byteAt(u8, start, end, to)) && isIpv6(u8, from, last)) {
+      out.push(from, last, id);
     }
-    colon = end < n ? s.indexOf(':', end) : -1;
+    colon = to < end ? indexOfByte(u8, to, end, 58) : -1;
   }
 }
 
@@ -53,38 +53,39 @@ function isAddressChar(c: number): boolean {
   return isHex(c) || c === 58 || c === 46;
 }
 
-function isIpv6(s: string, start: number, end: number): boolean {
-  if (end - start < 3) return false;
+/** Whether the run u8[from, to) (address characters only) is one IPv6 address. */
+function isIpv6(u8: Uint8Array, from: number, to: number): boolean {
+  if (to - from < 3) return false;
   let groups = 0;
   let compressed = false;
   let sawDigit = false;
-  let i = start;
-  if (codeAt(s, i) === 58) {
-    if (codeAt(s, i + 1) !== 58) return false;
+  let i = from;
+  if (u8[i] === 58) {
+    if (u8[i + 1] !== 58) return false;
     compressed = true;
     i += 2;
   }
-  while (i < end) {
+  while (i < to) {
     const groupStart = i;
     let hasDot = false;
-    while (i < end && codeAt(s, i) !== 58) {
-      const c = codeAt(s, i);
+    while (i < to && u8[i] !== 58) {
+      const c = u8[i];
       if (c === 46) hasDot = true;
       if (isDigit(c)) sawDigit = true;
       i++;
     }
     const length = i - groupStart;
     if (hasDot) {
-      if (i !== end || !isDottedQuad(s, groupStart, i)) return false;
+      if (i !== to || !isDottedQuad(u8, groupStart, i)) return false;
       groups += 2;
     } else {
       if (length === 0 || length > 4) return false;
       groups++;
     }
-    if (i === end) break;
+    if (i === to) break;
     i++; // the ':'
-    if (i === end) return false; // a trailing single ':'
-    if (codeAt(s, i) === 58) {
+    if (i === to) return false; // a trailing single ':'
+    if (u8[i] === 58) {
       if (compressed) return false;
       compressed = true;
       i++;

@@ -1,4 +1,4 @@
-import { codeAt, isAlnum, isDigit, isUpper, isWordChar } from './chars.ts';
+import { byteAt, isAlnum, isDigit, isUpper, isWordChar, viewOf } from './chars.ts';
 import { ibanEnd } from './iban.ts';
 import { isPlausibleCard } from './luhn.ts';
 import type { MatchBuffer } from './match-buffer.ts';
@@ -50,9 +50,9 @@ function ensureCapacity(chunks: number): void {
 
 /** Length of the separator at `j` (0 when none), its kind left in `separatorKind`. */
 let separatorKind = 0;
-function separatorAt(s: string, j: number): number {
-  const a = codeAt(s, j);
-  const b = codeAt(s, j + 1);
+function separatorAt(u8: Uint8Array, start: number, end: number, j: number): number {
+  const a = byteAt(u8, start, end, j);
+  const b = byteAt(u8, start, end, j + 1);
   if (isDigit(b)) {
     if (a === 32) return (separatorKind = SEP_SPACE), 1;
     if (a === 45) return (separatorKind = SEP_DASH), 1;
@@ -60,33 +60,49 @@ function separatorAt(s: string, j: number): number {
     if (a === 41 || a === 40) return (separatorKind = SEP_PAREN), 1;
     return 0;
   }
-  if (((a === 41 && b === 32) || (a === 32 && b === 40)) && isDigit(codeAt(s, j + 2))) {
+  if (((a === 41 && b === 32) || (a === 32 && b === 40)) && isDigit(byteAt(u8, start, end, j + 2))) {
     separatorKind = SEP_PAREN;
     return 2;
   }
   return 0;
 }
 
-export function scanNumbers(s: string, out: MatchBuffer, ids: NumberDetectorIds): void {
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) {
-      i++;
-      continue;
+/**
+ * The first digit in u8[from, end), or end. Four bytes at a time: for a word x whose bytes are
+ * below 0x80, (0xB9.. - (x & 0x7F..)) & ~x & ((x & 0x7F..) + 0x50..) & 0x80.. has a byte's top
+ * bit set where that byte is between 0x2F and 0x3A, exclusive (a digit); bytes above 0x7F never
+ * are. A word that may hold one is then read byte by byte.
+ */
+function nextDigit(u8: Uint8Array, from: number, end: number): number {
+  let i = from;
+  if (end - from >= 8) {
+    const v = viewOf(u8);
+    for (; i + 4 <= end; i += 4) {
+      const x = v.getInt32(i, true);
+      const low = x & 0x7f7f7f7f;
+      if (((0xb9b9b9b9 - low) & ~x & (low + 0x50505050) & 0x80808080) !== 0) break;
     }
-    if (ids.iban >= 0 && isUpper(codeAt(s, i - 1)) && isUpper(codeAt(s, i - 2)) && !isAlnum(codeAt(s, i - 3))) {
-      const end = ibanEnd(s, i - 2);
-      if (end > 0) {
-        out.push(i - 2, end, ids.iban);
-        i = end;
+  }
+  for (; i < end; i++) if (((u8[i] - 48) >>> 0) < 10) return i;
+  return end;
+}
+
+export function scanNumbers(u8: Uint8Array, start: number, end: number, out: MatchBuffer, ids: NumberDetectorIds): void {
+  let i = start;
+  for (;;) {
+    i = nextDigit(u8, i, end);
+    if (i >= end) return;
+    if (ids.iban >= 0 && isUpper(byteAt(u8, start, end, i - 1)) && isUpper(byteAt(u8, start, end, i - 2)) && !isAlnum(byteAt(u8, start, end, i - 3))) {
+      const ibanTo = ibanEnd(u8, start, end, i - 2);
+      if (ibanTo > 0) {
+        out.push(i - 2, ibanTo, ids.iban);
+        i = ibanTo;
         continue;
       }
     }
     let j = i + 1;
-    while (j < n && isDigit(s.charCodeAt(j))) j++;
-    if (isWordChar(codeAt(s, j)) || isWordChar(codeAt(s, i - 1))) {
+    while (j < end && isDigit(u8[j])) j++;
+    if (isWordChar(byteAt(u8, start, end, j)) || isWordChar(byteAt(u8, start, end, i - 1))) {
       // Glued to a word (1500ms, 8f3c…, Win64): never a candidate. A group continuing after a
       // separator is judged from its next chunk on.
       i = j;
@@ -98,16 +114,16 @@ export function scanNumbers(s: string, out: MatchBuffer, ids: NumberDetectorIds)
     // One kind of separator per group (a parenthesised area code may precede another), so that
     // `10.1.2.3 4111111111111111` is an address and a card, not one odd group. E.164 numbers
     // (after `+`) mix freely.
-    const mixes = codeAt(s, i - 1) === 43;
+    const mixes = byteAt(u8, start, end, i - 1) === 43;
     let groupKind = 0;
     for (;;) {
-      const start = j;
-      while (j < n && isDigit(s.charCodeAt(j))) j++;
+      const chunk = j;
+      while (j < end && isDigit(u8[j])) j++;
       ensureCapacity(chunks);
-      chunkStart[chunks] = start;
-      chunkLength[chunks] = j - start;
-      digits += j - start;
-      let sepLength = separatorAt(s, j);
+      chunkStart[chunks] = chunk;
+      chunkLength[chunks] = j - chunk;
+      digits += j - chunk;
+      let sepLength = separatorAt(u8, start, end, j);
       if (sepLength !== 0 && !mixes) {
         if (groupKind === 0 || groupKind === SEP_PAREN) groupKind = separatorKind;
         else if (separatorKind !== groupKind) sepLength = 0;
@@ -117,67 +133,69 @@ export function scanNumbers(s: string, out: MatchBuffer, ids: NumberDetectorIds)
       if (sepLength === 0) break;
       j += sepLength;
     }
-    if (digits >= 4) classify(s, out, ids, i, j, chunks, digits);
+    if (digits >= 4) classify(u8, start, end, out, ids, i, j, chunks, digits);
     i = j;
   }
 }
 
 function classify(
-  s: string,
+  u8: Uint8Array,
+  start: number,
+  end: number,
   out: MatchBuffer,
   ids: NumberDetectorIds,
   first: number,
-  end: number,
+  to: number,
   chunks: number,
   digits: number,
 ): void {
-  const after = codeAt(s, end);
+  const after = byteAt(u8, start, end, to);
   if (isWordChar(after)) return;
-  if ((after === 46 || after === 45) && isAlnum(codeAt(s, end + 1))) return;
+  if ((after === 46 || after === 45) && isAlnum(byteAt(u8, start, end, to + 1))) return;
 
   let lead = LEAD_NONE;
-  const leadChar = codeAt(s, first - 1);
+  const leadChar = byteAt(u8, start, end, first - 1);
   if (leadChar === 43) lead = LEAD_PLUS;
   else if (leadChar === 40 && chunks > 1 && separator[0] === SEP_PAREN) lead = LEAD_PAREN;
-  const start = lead === LEAD_NONE ? first : first - 1;
-  const before = codeAt(s, start - 1);
+  const from = lead === LEAD_NONE ? first : first - 1;
+  const before = byteAt(u8, start, end, from - 1);
   if (isWordChar(before) || before === 46) return;
-  if (before === 45 && isAlnum(codeAt(s, start - 2))) return;
+  if (before === 45 && isAlnum(byteAt(u8, start, end, from - 2))) return;
 
   if (lead === LEAD_PLUS) {
     // E.164: + then 8-15 digits, however grouped.
-    if (ids.phone >= 0 && digits >= 8 && digits <= 15) out.push(start, end, ids.phone);
+    if (ids.phone >= 0 && digits >= 8 && digits <= 15) out.push(from, to, ids.phone);
     return;
   }
-  if (ids.phone >= 0 && isNationalPhone(s, lead, chunks)) {
-    out.push(start, end, ids.phone);
+  if (ids.phone >= 0 && isNationalPhone(u8, lead, chunks)) {
+    out.push(from, to, ids.phone);
     return;
   }
   if (lead !== LEAD_NONE) return;
   // A version after a product name (Chrome/120.0.0.0) is not an address.
-  const productVersion = before === 47 && isAlnum(codeAt(s, start - 2));
-  if (ids.ipv4 >= 0 && chunks === 4 && !productVersion && isDottedQuad(s)) {
-    out.push(start, end, ids.ipv4);
+  const productVersion = before === 47 && isAlnum(byteAt(u8, start, end, from - 2));
+  if (ids.ipv4 >= 0 && chunks === 4 && !productVersion && isDottedQuad(u8)) {
+    out.push(from, to, ids.ipv4);
     return;
   }
-  if (ids.ssn >= 0 && chunks === 3 && isSsn(s)) {
-    out.push(start, end, ids.ssn);
+  if (ids.ssn >= 0 && chunks === 3 && isSsn(u8)) {
+    out.push(from, to, ids.ssn);
     return;
   }
   if (ids.card >= 0 && digits >= 13 && cardSeparators(chunks)) {
     if (digits <= 19) {
-      if (isPlausibleCard(s, start, end)) out.push(start, end, ids.card);
+      if (isPlausibleCard(u8, from, to)) out.push(from, to, ids.card);
     } else {
-      findCardsInLongGroup(s, out, ids.card, chunks);
+      findCardsInLongGroup(u8, out, ids.card, chunks);
     }
   }
 }
 
 /** NANP shapes only: 555-123-4567, 555.123.4567, 555 123 4567, (555) 123-4567, 1-555-123-4567. */
-function isNationalPhone(s: string, lead: number, chunks: number): boolean {
+function isNationalPhone(u8: Uint8Array, lead: number, chunks: number): boolean {
   let c = 0;
   if (chunks === 4) {
-    if (lead !== LEAD_NONE || chunkLength[0] !== 1 || codeAt(s, chunkStart[0]) !== 49) return false;
+    if (lead !== LEAD_NONE || chunkLength[0] !== 1 || u8[chunkStart[0]] !== 49) return false;
     c = 1;
   } else if (chunks !== 3) {
     return false;
@@ -192,32 +210,27 @@ function isNationalPhone(s: string, lead: number, chunks: number): boolean {
 }
 
 /** ddd-dd-dddd (or spaces), without the never-issued area 000/666/9xx, group 00 or serial 0000. */
-function isSsn(s: string): boolean {
+function isSsn(u8: Uint8Array): boolean {
   if (chunkLength[0] !== 3 || chunkLength[1] !== 2 || chunkLength[2] !== 4) return false;
   const sep = separator[0];
   if (sep !== separator[1] || (sep !== SEP_DASH && sep !== SEP_SPACE)) return false;
   const a = chunkStart[0];
-  const area = (codeAt(s, a) - 48) * 100 + (codeAt(s, a + 1) - 48) * 10 + (codeAt(s, a + 2) - 48);
+  const area = (u8[a] - 48) * 100 + (u8[a + 1] - 48) * 10 + (u8[a + 2] - 48);
   if (area === 0 || area === 666 || area >= 900) return false;
   const g = chunkStart[1];
-  if (codeAt(s, g) === 48 && codeAt(s, g + 1) === 48) return false;
+  if (u8[g] === 48 && u8[g + 1] === 48) return false;
   const serial = chunkStart[2];
-  return !(
-    codeAt(s, serial) === 48 &&
-    codeAt(s, serial + 1) === 48 &&
-    codeAt(s, serial + 2) === 48 &&
-    codeAt(s, serial + 3) === 48
-  );
+  return !(u8[serial] === 48 && u8[serial + 1] === 48 && u8[serial + 2] === 48 && u8[serial + 3] === 48);
 }
 
 /** a.b.c.d, each part 0-255 (10.0.0.1-beta and 1.2.3.4.5 never get here as four chunks). */
-function isDottedQuad(s: string): boolean {
+function isDottedQuad(u8: Uint8Array): boolean {
   for (let c = 0; c < 4; c++) {
     if (c < 3 && separator[c] !== SEP_DOT) return false;
     const length = chunkLength[c];
     if (length > 3) return false;
     let value = 0;
-    for (let k = chunkStart[c]; k < chunkStart[c] + length; k++) value = value * 10 + (s.charCodeAt(k) - 48);
+    for (let k = chunkStart[c]; k < chunkStart[c] + length; k++) value = value * 10 + (u8[k] - 48);
     if (value > 255) return false;
   }
   return true;
@@ -237,7 +250,7 @@ function cardSeparators(chunks: number): boolean {
  * more than 19 digits. Only groups of chunks of 3+ digits are split, at chunk boundaries: at most
  * a few windows of 13-19 digits start at each chunk, so the work stays linear.
  */
-function findCardsInLongGroup(s: string, out: MatchBuffer, id: number, chunks: number): void {
+function findCardsInLongGroup(u8: Uint8Array, out: MatchBuffer, id: number, chunks: number): void {
   for (let c = 0; c < chunks; c++) if (chunkLength[c] < 3) return;
   let a = 0;
   while (a < chunks) {
@@ -245,7 +258,7 @@ function findCardsInLongGroup(s: string, out: MatchBuffer, id: number, chunks: n
     let best = -1;
     for (let b = a; b < chunks && total + chunkLength[b] <= 19; b++) {
       total += chunkLength[b];
-      if (total >= 13 && isPlausibleCard(s, chunkStart[a], chunkStart[b] + chunkLength[b])) best = b;
+      if (total >= 13 && isPlausibleCard(u8, chunkStart[a], chunkStart[b] + chunkLength[b])) best = b;
     }
     if (best >= 0) {
       out.push(chunkStart[a], chunkStart[best] + chunkLength[best], id);

@@ -1,67 +1,94 @@
-// One pass over a value that says which detectors could possibly match, so a clean value costs a
-// few table lookups per character and nothing else. Each character's entry in a 64K-entry table
-// (no branch for non-ASCII) carries:
-// - bits 0-3: its class for the automaton below, which follows digit groups (the number
-//   detectors' trigger) and the length of base64 runs (the AWS secret key trigger);
+// One scan of a value's bytes (detectors/chars.ts: request bytes of an ASCII value, or a JS
+// string's code units as toScanBytes writes them) that says which detectors could possibly match,
+// so a clean value costs a few table lookups per byte and nothing else. It also says whether a
+// byte is not ASCII, which sends a request value to the string path.
+//
+// The main loop reads each byte's entry in a 256-entry table (no branch for non-ASCII):
 // - character-class bits (C_*), OR-ed into the result;
 // - pair bits: whether it can be the first or the second character of a pair that each known
-//   prefix contains (`yJ` of `eyJ`, `IA` of `AKIA`, `gh` of `ghp_`, `-B` of `-----BEGIN`…).
-//   A pair that occurs sets its trigger bit (T_*), and its scanner, which finds the prefix with
-//   indexOf, runs. Most pairs are rare in ordinary text; `be` and `ba` are not, so Bearer and
-//   Basic get an exact check after the loop.
-// The loop has no branch and no call (a call inside it costs more than all the rest, as V8 then
-// keeps the loop's variables on the stack): its cost per character does not depend on the text.
+//   prefix contains (`yJ` of `eyJ`, `IA` of `AKIA`, `gh` of `ghp_`, `-B` of `-----BEGIN`…), or
+//   that a match needs (`d=`, `e=`… where a secret parameter name ends; `1:` or `::` in an IPv6
+//   address). A pair that occurs sets its trigger bit (T_*), and its scanner runs. Most pairs
+//   are rare in ordinary text; Bearer and Basic need two common ones (`be`/`ba`, then
+//   `ea`/`as`), then an exact search;
+// - C_HIGH for a byte above 0x7f.
+// That loop has no branch and no call, and few enough variables that V8 keeps them all in
+// registers (a call inside it, or more accumulators, and they go to the stack at twice the cost
+// per byte). The two triggers that need a state carried from byte to byte, the number automaton
+// and the length of base64 runs, share a second loop that runs only for a value with a digit
+// (neither can fire without one).
 
-import { startsWithIgnoreCase } from './chars.ts';
+import { hasAuthScheme } from './auth-header.ts';
+import { SECRET_PARAMETER_NAMES } from './url-secrets.ts';
 
-export const C_DIGIT = 1 << 4;
-export const C_UPPER = 1 << 5;
-export const C_LOWER = 1 << 6;
-export const C_AT = 1 << 7;
-export const C_COLON = 1 << 8;
-export const C_EQ = 1 << 9;
-export const C_DOT = 1 << 10;
-export const C_SLASH = 1 << 11;
-const C_BITS = (1 << 12) - (1 << 4);
+export const C_DIGIT = 1 << 0;
+export const C_UPPER = 1 << 1;
+export const C_LOWER = 1 << 2;
+export const C_AT = 1 << 3;
+export const C_COLON = 1 << 4;
+export const C_DOT = 1 << 5;
+export const C_SLASH = 1 << 6;
+const C_BITS = (1 << 7) - 1;
+/** A byte above 0x7f: in request bytes, a value that is not ASCII (its UTF-8 is not its characters). */
+export const C_HIGH = 1 << 31;
 
 // Pair kinds: the first character of kind k has bit PAIRS + 2k + 1, the second bit PAIRS + 2k, so
 // `(previous >>> 1) & current` has bit PAIRS + 2k exactly where a pair of kind k occurs. That bit
 // is the kind's trigger.
-const PAIRS = 12;
+const PAIRS = 7;
 const pairTrigger = (kind: number) => 1 << (PAIRS + 2 * kind);
-export const T_AUTH = pairTrigger(0);
-export const T_EYJ = pairTrigger(1);
-export const T_AKIA = pairTrigger(2);
-export const T_STRIPE = pairTrigger(3);
-export const T_GITHUB = pairTrigger(4);
-export const T_PEM = pairTrigger(5);
-export const T_GITLAB = pairTrigger(6);
-export const T_SLACK = pairTrigger(7);
+/** `be` or `ba` (any case)… */
+const T_AUTH_FIRST = pairTrigger(0);
+/** …and `ea`, `es`, `aa` or `as`: then the exact search for `Bearer ` or `Basic ` decides T_AUTH. */
+const T_AUTH_SECOND = pairTrigger(1);
+export const T_AUTH = T_AUTH_FIRST;
+export const T_EYJ = pairTrigger(2);
+export const T_AKIA = pairTrigger(3);
+export const T_STRIPE = pairTrigger(4);
+export const T_GITHUB = pairTrigger(5);
+export const T_PEM = pairTrigger(6);
+export const T_GITLAB = pairTrigger(7);
+export const T_SLACK = pairTrigger(8);
+/** A secret parameter name's last character (any case) then `=`. */
+export const T_SECRET_EQ = pairTrigger(9);
+/** A hex digit or `:`, then `:`: every IPv6 address has one. */
+export const T_IPV6 = pairTrigger(10);
+/** The last characters of the secret parameter names, both cases. */
+const SECRET_NAME_ENDS = [...new Set(SECRET_PARAMETER_NAMES.map((name) => name[name.length - 1]))].map((c) => c + c.toUpperCase()).join('');
 const PAIR_KINDS: ReadonlyArray<[first: string, second: string]> = [
   ['bB', 'eEaA'], // Bearer, Basic (any case)
+  ['eEaA', 'aAsS'], // bEArer, bASic
   ['y', 'J'], // eyJ
   ['I', 'A'], // AKIA, ASIA
   ['k', '_'], // sk_live_, rk_test_ …
   ['gb', 'h_'], // ghp_, gho_ … and the b_ of github_pat_
   ['-', 'B'], // -----BEGIN
-  ['t', '-'], // glpat-
+  ['l', 'p'], // glpat-
   ['x', 'o'], // xoxb- …
+  [SECRET_NAME_ENDS, '='], // password=, api_key= …
+  ['0123456789abcdefABCDEF:', ':'], // 2001:db8::1
 ];
+if (PAIRS + 2 * PAIR_KINDS.length > 31) throw new Error('prefilter: too many pair kinds for the table entry');
 let pairTriggers = 0;
 for (let kind = 0; kind < PAIR_KINDS.length; kind++) pairTriggers |= pairTrigger(kind);
-/** Every pair kind's trigger: the detectors that look for a fixed prefix. */
-export const PAIR_TRIGGERS = pairTriggers;
-/** Some run of base64 characters is 32 or longer (an AWS secret key is a run of exactly 40). */
-export const T_BASE64_RUN = 1 << 28;
+/** Every pair kind's trigger: the detectors that look for a fixed prefix or pair. */
+export const PAIR_TRIGGERS = pairTriggers & ~T_AUTH_SECOND;
+// The two triggers that do not come from pairs take bits that a pair never sets in the result
+// (a first character's bit).
 /** The number automaton reached HIT: a payment card, SSN, phone, IBAN or IPv4 address may be here. */
-export const T_NUMBER = 1 << 29;
+export const T_NUMBER = pairTrigger(0) << 1;
+/**
+ * Some run of base64 characters reached 32 (an AWS secret key is a run of exactly 40), in a value
+ * of 40 or more characters with upper case, lower case and digits.
+ */
+export const T_BASE64_RUN = pairTrigger(1) << 1;
 
 // ---- The number automaton ----
 //
 // scanNumbers (numbers.ts) only reports a digit group that stands alone, and every detector it
 // serves needs a group of some size: a card 13+ digits, an SSN 9, a phone number 8+ (E.164) or
 // 10 (NANP), an IPv4 address 4 digits and 3 dots, an IBAN two capitals then digits after a
-// non-alphanumeric. This automaton over-approximates that cheaply, one table step per character:
+// non-alphanumeric. This automaton over-approximates that cheaply, one table step per two bytes:
 // it counts, since the last character that cannot be inside a group, the digits (1 each) and
 // dots (2 each, so an address weighs at least 4 + 6 = 10), and reports HIT once that reaches 8 and
 // the run ends where a group may end, or at two capitals then a digit (an IBAN's start). It leaves
@@ -73,7 +100,7 @@ export const T_NUMBER = 1 << 29;
 // test/redaction/prefilter.test.ts checks that HIT is never missing where scanNumbers finds
 // something.
 
-// Character classes (bits 0-3 of the table entry).
+// Character classes (NUMBER_CLASS).
 const N_OTHER = 0;
 const N_DIGIT = 1;
 const N_DOT = 2;
@@ -84,8 +111,6 @@ const N_UPPER = 5;
 const N_LOWER = 6;
 const N_UNDERSCORE = 7;
 const N_SLASH = 8;
-/** `+`: base64, and for the number walk like any other character. */
-const N_PLUS = 9;
 const N_CLASSES = 16;
 
 // States. R0-R7: counting, not glued, run weight 0-7. P0-P7: the same after `alnum/` (a
@@ -151,113 +176,111 @@ function numberStep(state: number, cls: number): number {
   }
 }
 
-// ---- The automaton the loop steps: a number state and a base64 run length ----
+// ---- The tables ----
 //
-// The base64 run length (0-31, then 32 for "a run of 32 or more was seen", absorbing) rides in
-// the same state as the number automaton, so that one table load per character steps both.
-const RUN_SEEN = 32;
-
-function isBase64Class(cls: number): boolean {
-  return cls === N_DIGIT || cls === N_UPPER || cls === N_LOWER || cls === N_SLASH || cls === N_PLUS;
+// NUMBER_CLASS[byte] is its class, negative for a base64 character (letters, digits, `+`, `/`);
+// NUMBER_NEXT2[state + first class * 16 + second class] is the state after two bytes, states
+// kept multiplied by 256 so that the loop's chain of dependent loads is one add and one load per
+// two bytes; NUMBER_NEXT the same for one byte (the last of an odd-length value), states times 16.
+const NUMBER_CLASS = new Int8Array(256);
+function classify(chars: string, cls: number): void {
+  for (let i = 0; i < chars.length; i++) NUMBER_CLASS[chars.charCodeAt(i)] = cls;
 }
-
-/** NEXT[state * 16 + class] = next state * 16 (N_CLASSES), with state = run * NUMBER_STATES + number state. */
-const NEXT = new Uint16Array((RUN_SEEN + 1) * NUMBER_STATES * N_CLASSES);
-for (let run = 0; run <= RUN_SEEN; run++) {
-  for (let number = 0; number < NUMBER_STATES; number++) {
-    for (let cls = 0; cls < N_CLASSES; cls++) {
-      const nextRun = run === RUN_SEEN ? RUN_SEEN : isBase64Class(cls) ? run + 1 : 0;
-      const next = nextRun * NUMBER_STATES + numberStep(number, cls);
-      NEXT[(run * NUMBER_STATES + number) * N_CLASSES + cls] = next * N_CLASSES;
+const BASE64 = -128;
+classify('0123456789', N_DIGIT | BASE64);
+classify('.', N_DOT);
+classify('-', N_DASH);
+classify(' ()', N_SEPARATOR);
+classify('ABCDEFGHIJKLMNOPQRSTUVWXYZ', N_UPPER | BASE64);
+classify('abcdefghijklmnopqrstuvwxyz', N_LOWER | BASE64);
+classify('_', N_UNDERSCORE);
+classify('/', N_SLASH | BASE64);
+classify('+', N_OTHER | BASE64);
+const NUMBER_NEXT2 = new Uint16Array(NUMBER_STATES * 256);
+const NUMBER_NEXT = new Uint16Array(NUMBER_STATES * N_CLASSES);
+for (let number = 0; number < NUMBER_STATES; number++) {
+  for (let first = 0; first < N_CLASSES; first++) {
+    NUMBER_NEXT[number * N_CLASSES + first] = numberStep(number, first) * N_CLASSES;
+    for (let second = 0; second < N_CLASSES; second++) {
+      NUMBER_NEXT2[number * 256 + first * N_CLASSES + second] = numberStep(numberStep(number, first), second) * 256;
     }
   }
 }
+/** Whether a value whose walk ends in this state (times 256) may hold a group scanNumbers reports. */
+const FINAL_NUMBER = new Uint8Array(NUMBER_STATES * 256);
+FINAL_NUMBER[HIT * 256] = FINAL_NUMBER[R8 * 256] = FINAL_NUMBER[R8_SEP * 256] = 1;
+/**
+ * An AWS secret key is a base64 run of 40; a run that reaches 32 passes through 32, so bit 5 of
+ * the OR of the run lengths says one did (the trigger need only be necessary).
+ */
+const RUN_SEEN = 32;
+const AWS_SECRET_LENGTH = 40;
 
-// ---- The character table ----
-
-const CLASS = new Int32Array(65536);
+const CLASS = new Int32Array(256);
 function mark(chars: string, bits: number): void {
   for (let i = 0; i < chars.length; i++) CLASS[chars.charCodeAt(i)] |= bits;
 }
-mark('0123456789', N_DIGIT | C_DIGIT);
-mark('ABCDEFGHIJKLMNOPQRSTUVWXYZ', N_UPPER | C_UPPER);
-mark('abcdefghijklmnopqrstuvwxyz', N_LOWER | C_LOWER);
-mark('.', N_DOT | C_DOT);
-mark('-', N_DASH);
-mark(' ()', N_SEPARATOR);
-mark('_', N_UNDERSCORE);
-mark('/', N_SLASH | C_SLASH);
-mark('+', N_PLUS);
+mark('0123456789', C_DIGIT);
+mark('ABCDEFGHIJKLMNOPQRSTUVWXYZ', C_UPPER);
+mark('abcdefghijklmnopqrstuvwxyz', C_LOWER);
+mark('.', C_DOT);
+mark('/', C_SLASH);
 mark('@', C_AT);
 mark(':', C_COLON);
-mark('=', C_EQ);
 for (let kind = 0; kind < PAIR_KINDS.length; kind++) {
   mark(PAIR_KINDS[kind][0], pairTrigger(kind) << 1);
   mark(PAIR_KINDS[kind][1], pairTrigger(kind));
 }
-
-/** The trigger bits a value ending in each state sets (the end of a value ends a digit group too). */
-const FINAL_TRIGGERS = new Int32Array((RUN_SEEN + 1) * NUMBER_STATES);
-for (let run = 0; run <= RUN_SEEN; run++) {
-  for (const number of [HIT, R8, R8_SEP]) FINAL_TRIGGERS[run * NUMBER_STATES + number] |= T_NUMBER;
-  if (run === RUN_SEEN) for (let number = 0; number < NUMBER_STATES; number++) FINAL_TRIGGERS[run * NUMBER_STATES + number] |= T_BASE64_RUN;
-}
+for (let c = 0x80; c < 0x100; c++) CLASS[c] = C_HIGH;
 
 // The scan result lives in module state so that a scan allocates nothing; read it right after.
 export let scannedMask = 0;
 
-export function prefilter(s: string): void {
+/**
+ * Sets scannedMask for the value u8[start, end): character-class bits, trigger bits, and C_HIGH
+ * when a byte is above 0x7f.
+ */
+export function prefilterBytes(u8: Uint8Array, start: number, end: number): void {
   let mask = 0;
   let pairs = 0;
-  let state = 0;
   let previous = 0;
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const k = CLASS[s.charCodeAt(i)];
+  for (let i = start; i < end; i++) {
+    const k = CLASS[u8[i]];
     mask |= k;
-    state = NEXT[state | (k & 15)];
     pairs |= (previous >>> 1) & k;
     previous = k;
   }
-  let triggers = pairs & PAIR_TRIGGERS;
-  // `be` and `ba` are common and the auth scanner walks every character: look for the words first.
-  if ((triggers & T_AUTH) !== 0 && !hasAuthScheme(s)) triggers ^= T_AUTH;
-  scannedMask = (mask & C_BITS) | triggers | FINAL_TRIGGERS[state >> 4];
+  let result = (mask & (C_BITS | C_HIGH)) | (pairs & PAIR_TRIGGERS);
+  if ((result & T_AUTH) !== 0 && ((pairs & T_AUTH_SECOND) === 0 || !hasAuthScheme(u8, start, end))) result &= ~T_AUTH;
+  // Both state-carrying triggers need a digit: scanNumbers reports nothing without one, and an
+  // AWS secret key has upper case, lower case and digits.
+  if ((mask & C_DIGIT) !== 0) result |= numberAndRunTriggers(u8, start, end, end - start >= AWS_SECRET_LENGTH && (mask & C_UPPER) !== 0 && (mask & C_LOWER) !== 0);
+  scannedMask = result;
 }
 
 /**
- * prefilter() on the UTF-8 bytes of a value, for the byte path: the same mask for ASCII text
- * (one byte is one character there), except that a Bearer/Basic pair stays set without the exact
- * check (the string scan makes it). False, with no mask, when a byte is not ASCII.
+ * The number automaton over u8[start, end), and the longest base64 run: T_NUMBER when the walk
+ * ends where scanNumbers may find a group, T_BASE64_RUN (only if `aws`) when a run reached 32.
  */
-export function prefilterAscii(u8: Uint8Array, start: number, end: number): boolean {
-  let mask = 0;
-  let pairs = 0;
+function numberAndRunTriggers(u8: Uint8Array, start: number, end: number, aws: boolean): number {
   let state = 0;
-  let previous = 0;
-  let high = 0;
-  for (let i = start; i < end; i++) {
-    const c = u8[i];
-    high |= c;
-    const k = CLASS[c];
-    mask |= k;
-    state = NEXT[state | (k & 15)];
-    pairs |= (previous >>> 1) & k;
-    previous = k;
+  let run = 0;
+  let runs = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const c1 = NUMBER_CLASS[u8[i]];
+    const c2 = NUMBER_CLASS[u8[i + 1]];
+    state = NUMBER_NEXT2[state + ((c1 & 15) << 4) + (c2 & 15)];
+    // The run grows by one per base64 byte and drops to 0 at any other (c >> 31 is -1 or 0).
+    run = (run + 1) & (c1 >> 31);
+    runs |= run;
+    run = (run + 1) & (c2 >> 31);
+    runs |= run;
   }
-  if (high >= 0x80) return false;
-  scannedMask = (mask & C_BITS) | (pairs & PAIR_TRIGGERS) | FINAL_TRIGGERS[state >> 4];
-  return true;
-}
-
-/** Whether `Bearer ` or `Basic ` (any case) is in `s`. */
-function hasAuthScheme(s: string): boolean {
-  for (let i = s.indexOf('b'); i !== -1; i = s.indexOf('b', i + 1)) if (isAuthScheme(s, i)) return true;
-  for (let i = s.indexOf('B'); i !== -1; i = s.indexOf('B', i + 1)) if (isAuthScheme(s, i)) return true;
-  return false;
-}
-
-/** Whether `Bearer ` or `Basic ` (any case) starts at `i`. */
-function isAuthScheme(s: string, i: number): boolean {
-  return startsWithIgnoreCase(s, i, 'bearer ') || startsWithIgnoreCase(s, i, 'basic ');
+  if (i < end) {
+    const c = NUMBER_CLASS[u8[i]];
+    state = NUMBER_NEXT[(state >> 4) + (c & 15)] << 4;
+    runs |= (run + 1) & (c >> 31);
+  }
+  return (FINAL_NUMBER[state] !== 0 ? T_NUMBER : 0) | (aws && (runs & RUN_SEEN) !== 0 ? T_BASE64_RUN : 0);
 }

@@ -1,33 +1,34 @@
-import { containsIgnoreCase } from './chars.ts';
+import { ascii, containsIgnoreCase, indexOfBytes } from './chars.ts';
 import type { MatchBuffer } from './match-buffer.ts';
 
 // PEM blocks whose label names a private key (`-----BEGIN RSA PRIVATE KEY-----`,
 // `-----BEGIN PGP PRIVATE KEY BLOCK-----` …), from BEGIN to the end of the matching END line.
 // A block cut off before its END line is redacted to the end of the value: half a key is still
 // a secret. Labels longer than 64 characters are not PEM.
-const BEGIN = '-----BEGIN ';
-const END = '-----END ';
-const DASHES = '-----';
+const BEGIN = ascii('-----BEGIN ');
+const END = ascii('-----END ');
+const DASHES = ascii('-----');
+const PRIVATE_KEY = ascii('private key');
 const MAX_LABEL = 64;
 
-export function scanPrivateKeys(s: string, out: MatchBuffer, id: number): void {
-  let at = s.indexOf(BEGIN);
+export function scanPrivateKeys(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number): void {
+  let at = indexOfBytes(u8, start, end, BEGIN);
   while (at !== -1) {
     const labelStart = at + BEGIN.length;
-    const labelEnd = s.indexOf(DASHES, labelStart);
+    const labelEnd = indexOfBytes(u8, labelStart, end, DASHES);
     if (labelEnd === -1) return;
-    if (labelEnd - labelStart > MAX_LABEL || !containsIgnoreCase(s, labelStart, labelEnd, 'private key')) {
-      at = s.indexOf(BEGIN, labelStart);
+    if (labelEnd - labelStart > MAX_LABEL || !containsIgnoreCase(u8, start, end, labelStart, labelEnd, PRIVATE_KEY)) {
+      at = indexOfBytes(u8, labelStart, end, BEGIN);
       continue;
     }
-    const footer = s.indexOf(END, labelEnd + DASHES.length);
+    const footer = indexOfBytes(u8, labelEnd + DASHES.length, end, END);
     if (footer === -1) {
-      out.push(at, s.length, id);
+      out.push(at, end, id);
       return;
     }
-    const footerEnd = s.indexOf(DASHES, footer + END.length);
-    const end = footerEnd === -1 || footerEnd - footer > MAX_LABEL + END.length ? s.length : footerEnd + DASHES.length;
-    out.push(at, end, id);
-    at = s.indexOf(BEGIN, end);
+    const footerEnd = indexOfBytes(u8, footer + END.length, end, DASHES);
+    const to = footerEnd === -1 || footerEnd - footer > MAX_LABEL + END.length ? end : footerEnd + DASHES.length;
+    out.push(at, to, id);
+    at = indexOfBytes(u8, to, end, BEGIN);
   }
 }

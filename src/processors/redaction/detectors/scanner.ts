@@ -8,9 +8,10 @@ import type { MatchBuffer } from './match-buffer.ts';
 import { BUILTIN_DETECTORS, type BuiltinDetectorName } from './names.ts';
 import { scanNumbers, type NumberDetectorIds } from './numbers.ts';
 import {
-  C_AT, C_COLON, C_DIGIT, C_DOT, C_EQ, C_LOWER, C_SLASH, C_UPPER, PAIR_TRIGGERS, prefilter, scannedMask,
-  T_AKIA, T_AUTH, T_BASE64_RUN, T_EYJ, T_GITHUB, T_GITLAB, T_NUMBER, T_PEM, T_SLACK, T_STRIPE,
+  C_AT, C_COLON, C_DIGIT, C_DOT, C_HIGH, C_LOWER, C_SLASH, C_UPPER, PAIR_TRIGGERS, prefilterBytes, scannedMask,
+  T_AKIA, T_AUTH, T_BASE64_RUN, T_EYJ, T_GITHUB, T_GITLAB, T_IPV6, T_NUMBER, T_PEM, T_SECRET_EQ, T_SLACK, T_STRIPE,
 } from './prefilter.ts';
+import { toScanBytes } from './chars.ts';
 import { scanPrivateKeys } from './private-key.ts';
 import { scanUrlPasswords, scanQuerySecrets } from './url-secrets.ts';
 import { scanGithubTokens, scanGitlabTokens, scanSlackTokens, scanStripeKeys } from './vendor-tokens.ts';
@@ -18,7 +19,8 @@ import { scanGithubTokens, scanGitlabTokens, scanSlackTokens, scanStripeKeys } f
 type NumberDetector = 'payment_card' | 'us_ssn' | 'phone' | 'iban' | 'ipv4';
 const NUMBER_DETECTORS: ReadonlySet<string> = new Set(['payment_card', 'us_ssn', 'phone', 'iban', 'ipv4']);
 
-type ScanFunction = (s: string, out: MatchBuffer, id: number, key: string) => void;
+/** Appends the matches in u8[start, end) (positions absolute in u8) to `out`; `key` is context. */
+type ScanFunction = (u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number, key: string) => void;
 
 interface Trigger {
   /** Prefilter bits that must all be present. */
@@ -27,7 +29,7 @@ interface Trigger {
   length?: number;
 }
 
-/** Detectors found by a fixed prefix or a base64 run: run only when the prefilter saw their trigger. */
+/** Detectors found by a fixed prefix, a pair or a base64 run: run only when the prefilter saw their trigger. */
 const PREFIX_TRIGGERS = PAIR_TRIGGERS | T_BASE64_RUN;
 
 /**
@@ -39,7 +41,7 @@ export const SHORTEST_MATCH = 4;
 const SINGLE_DETECTORS: Record<Exclude<BuiltinDetectorName, NumberDetector>, [Trigger, ScanFunction]> = {
   private_key: [{ bits: T_PEM }, scanPrivateKeys],
   url_password: [{ bits: C_AT | C_COLON | C_SLASH }, scanUrlPasswords],
-  query_secret: [{ bits: C_EQ }, scanQuerySecrets],
+  query_secret: [{ bits: T_SECRET_EQ }, scanQuerySecrets],
   auth_header: [{ bits: T_AUTH }, scanAuthHeaders],
   jwt: [{ bits: T_EYJ | C_DOT }, scanJwts],
   aws_access_key: [{ bits: T_AKIA }, scanAwsAccessKeys],
@@ -49,7 +51,7 @@ const SINGLE_DETECTORS: Record<Exclude<BuiltinDetectorName, NumberDetector>, [Tr
   slack_token: [{ bits: T_SLACK }, scanSlackTokens],
   stripe_key: [{ bits: T_STRIPE }, scanStripeKeys],
   email: [{ bits: C_AT | C_DOT }, scanEmails],
-  ipv6: [{ bits: C_COLON | C_DIGIT }, scanIpv6],
+  ipv6: [{ bits: T_IPV6 | C_DIGIT }, scanIpv6],
 };
 
 /** One step of the plan: a scanner and what must be in a value for it to be worth running. */
@@ -66,19 +68,12 @@ class Step {
   }
 }
 
-function runSteps(steps: readonly Step[], mask: number, s: string, key: string, out: MatchBuffer): void {
+function runSteps(steps: readonly Step[], mask: number, u8: Uint8Array, start: number, end: number, key: string, out: MatchBuffer): void {
+  const length = end - start;
   for (let k = 0; k < steps.length; k++) {
     const step = steps[k];
-    if ((mask & step.bits) === step.bits && s.length >= step.length) step.scan(s, out, step.id, key);
+    if ((mask & step.bits) === step.bits && length >= step.length) step.scan(u8, start, end, out, step.id, key);
   }
-}
-
-function anyStepRuns(steps: readonly Step[], mask: number, length: number): boolean {
-  for (let k = 0; k < steps.length; k++) {
-    const step = steps[k];
-    if ((mask & step.bits) === step.bits && length >= step.length) return true;
-  }
-  return false;
 }
 
 export interface CustomPatternSpec {
@@ -89,7 +84,8 @@ export interface CustomPatternSpec {
 /**
  * Runs the enabled detectors over one value. Built, with its plan, once per redactor; a value
  * costs one prefilter pass plus the scanners its characters can trigger. Detector ids are the
- * index in BUILTIN_DETECTORS, then custom patterns in config order.
+ * index in BUILTIN_DETECTORS, then custom patterns in config order. Values are bytes
+ * (detectors/chars.ts): request bytes in place for an ASCII value, or a string's code units.
  */
 export class ValueScanner {
   /** Steps that need only character classes; the others need a trigger bit, which values seldom have. */
@@ -101,6 +97,8 @@ export class ValueScanner {
   /** T_NUMBER when some number detector is on, else 0 (the walk never runs). */
   readonly #numberBit: number;
   readonly #custom: CustomPattern[];
+  /** Whether custom patterns run (they need the value as a string). */
+  readonly hasCustom: boolean;
 
   constructor(enabled: ReadonlySet<BuiltinDetectorName>, custom: readonly CustomPatternSpec[]) {
     this.#steps = [];
@@ -119,30 +117,45 @@ export class ValueScanner {
     const { iban, ipv4, card, ssn, phone } = this.#numberIds;
     this.#numberBit = iban >= 0 || ipv4 >= 0 || card >= 0 || ssn >= 0 || phone >= 0 ? T_NUMBER : 0;
     this.#custom = custom.map((spec, i) => new CustomPattern(BUILTIN_DETECTORS.length + i, spec.pattern, spec.caseInsensitive));
+    this.hasCustom = this.#custom.length > 0;
   }
 
   /**
-   * Whether scan() could find anything in an ASCII value of `length` characters whose
-   * prefilterAscii() mask is in scannedMask: false means the value is clean without making a string.
+   * Scans the UTF-8 bytes u8[start, end) of a value where they lie: false, having scanned
+   * nothing, when a byte is not ASCII (positions would not be characters; the caller takes the
+   * string path); else true, with the matches appended to `out` at absolute positions. One pass
+   * over the bytes, then only the scanners it triggered. `text`, when the caller has it, is the
+   * value as a string (custom patterns need one; otherwise it is made from the bytes).
    */
-  mayMatchScanned(length: number): boolean {
-    if (length < this.#shortest) return false;
-    if (this.#custom.length > 0) return true;
+  scanAscii(u8: Uint8Array, start: number, end: number, key: string, out: MatchBuffer, text?: string): boolean {
+    const length = end - start;
+    if (length < this.#shortest) {
+      // Nothing can match, but the caller still needs to know whether the bytes are ASCII.
+      for (let i = start; i < end; i++) if (u8[i] >= 0x80) return false;
+      return true;
+    }
+    prefilterBytes(u8, start, end);
     const mask = scannedMask;
-    if ((mask & this.#numberBit) !== 0) return true;
-    if (anyStepRuns(this.#steps, mask, length)) return true;
-    return (mask & PREFIX_TRIGGERS) !== 0 && anyStepRuns(this.#triggeredSteps, mask, length);
+    if ((mask & C_HIGH) !== 0) return false;
+    this.#run(mask, u8, start, end, key, out, text);
+    return true;
   }
 
-  /** Appends the matches in `s` to `out` (unsorted, possibly overlapping). `key` is context. */
+  /** Appends the matches in `s` to `out` (unsorted, possibly overlapping), at positions in `s`. */
   scan(s: string, key: string, out: MatchBuffer): void {
     if (s.length < this.#shortest) return;
-    prefilter(s);
-    const mask = scannedMask;
-    runSteps(this.#steps, mask, s, key, out);
-    if ((mask & PREFIX_TRIGGERS) !== 0) runSteps(this.#triggeredSteps, mask, s, key, out);
-    if ((mask & this.#numberBit) !== 0) scanNumbers(s, out, this.#numberIds);
+    const u8 = toScanBytes(s);
+    prefilterBytes(u8, 0, s.length);
+    this.#run(scannedMask, u8, 0, s.length, key, out, s);
+  }
+
+  #run(mask: number, u8: Uint8Array, start: number, end: number, key: string, out: MatchBuffer, text: string | undefined): void {
+    runSteps(this.#steps, mask, u8, start, end, key, out);
+    if ((mask & PREFIX_TRIGGERS) !== 0) runSteps(this.#triggeredSteps, mask, u8, start, end, key, out);
+    if ((mask & this.#numberBit) !== 0) scanNumbers(u8, start, end, out, this.#numberIds);
     const custom = this.#custom;
-    for (let k = 0; k < custom.length; k++) custom[k].scan(s, out);
+    if (custom.length === 0) return;
+    const s = text ?? Buffer.from(u8.buffer, u8.byteOffset + start, end - start).toString('latin1');
+    for (let k = 0; k < custom.length; k++) custom[k].scan(s, start, out);
   }
 }

@@ -1,27 +1,28 @@
-import { codeAt, isAlnum, startsWithIgnoreCase, toLowerAscii } from './chars.ts';
+import { ascii, indexOfByte, indexOfBytes, isAlnum, startsWithIgnoreCase, toLowerAscii } from './chars.ts';
 import type { MatchBuffer } from './match-buffer.ts';
+
+const SCHEME_END = ascii('://');
 
 /**
  * The password of `scheme://user:password@host`: only the password is redacted. The userinfo
  * ends at the last `@` before the authority ends (`/ ? #` or white space), so a password with an
  * unescaped `@` is still covered.
  */
-export function scanUrlPasswords(s: string, out: MatchBuffer, id: number): void {
-  const n = s.length;
-  let at = s.indexOf('://');
+export function scanUrlPasswords(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number): void {
+  let at = indexOfBytes(u8, start, end, SCHEME_END);
   while (at !== -1) {
     const authority = at + 3;
     let colon = -1;
     let lastAt = -1;
     let i = authority;
-    for (; i < n; i++) {
-      const c = codeAt(s, i);
+    for (; i < end; i++) {
+      const c = u8[i];
       if (c === 47 || c === 63 || c === 35 || c <= 32) break;
       if (c === 64) lastAt = i;
       else if (c === 58 && colon === -1 && lastAt === -1) colon = i;
     }
     if (colon !== -1 && lastAt > colon + 1) out.push(colon + 1, lastAt, id);
-    at = i < n ? s.indexOf('://', i) : -1;
+    at = i < end ? indexOfBytes(u8, i, end, SCHEME_END) : -1;
   }
 }
 
@@ -42,46 +43,45 @@ function endsValue(c: number): boolean {
 }
 
 /** `name=value` with a secret name: the value only. Covers query strings, forms and key=value logs. */
-export function scanQuerySecrets(s: string, out: MatchBuffer, id: number): void {
-  const n = s.length;
-  let floor = 0;
-  let eq = s.indexOf('=');
+export function scanQuerySecrets(u8: Uint8Array, start: number, end: number, out: MatchBuffer, id: number): void {
+  let floor = start;
+  let eq = indexOfByte(u8, start, end, 61);
   while (eq !== -1) {
-    let end = eq + 1;
-    if (endsInSecretName(s, floor, eq)) {
-      while (end < n && !endsValue(codeAt(s, end))) end++;
-      if (end > eq + 1) out.push(eq + 1, end, id);
+    let to = eq + 1;
+    if (endsInSecretName(u8, start, end, floor, eq)) {
+      while (to < end && !endsValue(u8[to])) to++;
+      if (to > eq + 1) out.push(eq + 1, to, id);
     }
-    floor = end;
-    eq = end < n ? s.indexOf('=', end) : -1;
+    floor = to;
+    eq = to < end ? indexOfByte(u8, to, end, 61) : -1;
   }
 }
 
 // The names by their last character (lower case), so that the text before an `=` is compared
 // only with the few names it could end in.
-const NAMES_BY_LAST_CHAR: ReadonlyArray<readonly string[]> = (() => {
-  const byLast: string[][] = Array.from({ length: 128 }, () => []);
-  for (const name of SECRET_PARAMETER_NAMES) byLast[name.charCodeAt(name.length - 1)].push(name);
+const NAMES_BY_LAST_CHAR: ReadonlyArray<readonly Uint8Array[]> = (() => {
+  const byLast: Uint8Array[][] = Array.from({ length: 128 }, () => []);
+  for (const name of SECRET_PARAMETER_NAMES) byLast[name.charCodeAt(name.length - 1)].push(ascii(name));
   return byLast;
 })();
 
 /**
- * Whether the parameter name that ends at `end` is a secret one, case-insensitively: the whole
+ * Whether the parameter name that ends at `to` is a secret one, case-insensitively: the whole
  * name, or its last part after `_`, `.` or `-` (`db_password`, not `mypassword`). Only the
  * character before a candidate is looked at, so a name of any length costs the same. `floor` is
  * where the text after the previous value starts.
  */
-function endsInSecretName(s: string, floor: number, end: number): boolean {
-  if (end <= floor) return false;
-  const last = toLowerAscii(s.charCodeAt(end - 1));
+function endsInSecretName(u8: Uint8Array, start: number, end: number, floor: number, to: number): boolean {
+  if (to <= floor) return false;
+  const last = toLowerAscii(u8[to - 1]);
   if (last >= 128) return false;
   const names = NAMES_BY_LAST_CHAR[last];
   for (let k = 0; k < names.length; k++) {
-    const at = end - names[k].length;
+    const at = to - names[k].length;
     if (at < floor) continue;
     // Glued to a letter or digit, the name is part of another word (`mypassword`).
-    if (at > floor && isAlnum(codeAt(s, at - 1))) continue;
-    if (startsWithIgnoreCase(s, at, names[k])) return true;
+    if (at > floor && isAlnum(u8[at - 1])) continue;
+    if (startsWithIgnoreCase(u8, start, end, at, names[k])) return true;
   }
   return false;
 }
