@@ -1,5 +1,5 @@
 // Sluice with service.workers: N against N = 1, on pass-through and on the gateway chain.
-//   node benchmarks/workers.bench.ts [--workers 1,2] [--rows pass,chain] [--seconds 4] [--loaders K] [--write]
+//   node benchmarks/workers.bench.ts [--workers 1,2] [--rows pass,chain] [--seconds 4] [--loaders K] [--sampler-buffer 128MiB] [--write]
 // OTLP/HTTP (100-span requests, new trace ids per request, 5% error traces) → [processors] →
 // otlphttp → a sink in this process. K load generators, each a process of its own with 16
 // requests in flight. CPU is the sum over Sluice's primary and its workers (/proc), so spans per
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: 'pass,chain' },
     seconds: { type: 'string', default: '4' },
     loaders: { type: 'string' },
+    'sampler-buffer': { type: 'string' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -55,7 +56,7 @@ for (const row of ROWS) {
   for (const workers of COUNTS) {
     const [port] = await freePorts(1);
     // The memory limit is the process's; workers divide it.
-    const child = await startChainSluice({ chain: CHAINS[row], port, sinkPort, workers, limitMib: 4096, log: undefined });
+    const child = await startChainSluice({ chain: CHAINS[row], port, sinkPort, workers, limitMib: 4096, samplerBuffer: values['sampler-buffer'] });
     await new Promise((r) => setTimeout(r, 1_000));
     const idleRss = treeRssBytes(child.pid!);
     const idlePss = treePssBytes(child.pid!);

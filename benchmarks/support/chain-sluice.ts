@@ -39,6 +39,8 @@ export interface ChainSluiceOptions {
   workers?: number;
   /** memory_limiter's limit_mib, when the chain has one. */
   limitMib?: number;
+  /** adaptive_sampling's max_buffer_bytes (default 128MiB), when the chain has it. */
+  samplerBuffer?: string;
   /** Appends Sluice's stdout and stderr here. */
   log?: string;
   /** Serves self-metrics on this port (none when absent). */
@@ -51,7 +53,11 @@ export interface ChainSluiceOptions {
 export async function startChainSluice(o: ChainSluiceOptions): Promise<ChildProcess> {
   const [health] = await freePorts(1);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-chain-'));
-  const settings = (p: string) => (p === 'memory_limiter' && o.limitMib !== undefined ? `memory_limiter: { check_interval: 1s, limit_mib: ${o.limitMib} }` : PROCESSORS[p]);
+  const settings = (p: string) => {
+    if (p === 'memory_limiter' && o.limitMib !== undefined) return `memory_limiter: { check_interval: 1s, limit_mib: ${o.limitMib} }`;
+    if (p === 'adaptive_sampling' && o.samplerBuffer !== undefined) return PROCESSORS[p].replace(/ }$/, `, max_buffer_bytes: ${o.samplerBuffer} }`);
+    return PROCESSORS[p];
+  };
   writeFileSync(join(dir, 'bench.yaml'), `
 receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:${o.port} } } }
