@@ -367,10 +367,23 @@ class Walk {
         pos = this.#copyRanges(out, pos, this.scopeRangeFirst[s], this.scopeRangeLast[s]);
         const first = this.scopeFirstItem[s];
         const last = first + this.scopeItemCount[s];
+        // Adjacent items of one owner (the spans of a trace, usually) are copied as one run.
+        let runStart = -1;
+        let runEnd = -1;
         for (let i = first; i < last; i++) {
           if (this.itemOwner[i] !== o) continue;
-          out.set(u8.subarray(this.itemStart[i], this.itemEnd[i]), pos);
-          pos += this.itemEnd[i] - this.itemStart[i];
+          if (this.itemStart[i] !== runEnd) {
+            if (runStart >= 0) {
+              out.set(u8.subarray(runStart, runEnd), pos);
+              pos += runEnd - runStart;
+            }
+            runStart = this.itemStart[i];
+          }
+          runEnd = this.itemEnd[i];
+        }
+        if (runStart >= 0) {
+          out.set(u8.subarray(runStart, runEnd), pos);
+          pos += runEnd - runStart;
         }
       }
     }
