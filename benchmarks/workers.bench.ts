@@ -1,7 +1,7 @@
 // Sluice with service.workers: N against N = 1, on pass-through and on the gateway chain.
 //   node benchmarks/workers.bench.ts [--workers 1,2] [--rows pass,chain] [--seconds 4] [--loaders K] [--sampler-buffer 128MiB] [--write]
 // OTLP/HTTP (100-span requests, new trace ids per request, 5% error traces) → [processors] →
-// otlphttp → a sink in this process. K load generators, each a process of its own with 16
+// otlphttp → a sink (support/sink-process.ts, up to 4 processes). K load generators, each a process of its own with 16
 // requests in flight. CPU is the sum over Sluice's primary and its workers (/proc), so spans per
 // CPU-second compare N workers with one; idle RSS and PSS are read after start, before any load.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePorts } from '../test/e2e/harness.ts';
-import { GATEWAY_CHAIN, startChainSluice, startSink } from './support/chain-sluice.ts';
+import { GATEWAY_CHAIN, startChainSluice, startSinkProcesses } from './support/chain-sluice.ts';
 import { machine, treeCpuSeconds, treePssBytes, treeRssBytes } from './support/process-stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -32,7 +32,8 @@ const LOADERS = Number(values.loaders ?? Math.max(2, Math.min(8, Math.floor(avai
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('scripts/build.mjs failed');
 
 const CHAINS = { pass: ['batch'], chain: GATEWAY_CHAIN };
-const { port: sinkPort, server: sink } = await startSink();
+// The sink in processes of its own: at millions of spans a second one process would be the bottleneck.
+const { port: sinkPort, close: closeSink } = await startSinkProcesses(Math.max(1, Math.min(4, Math.floor(availableParallelism() / 4))));
 
 /** K load processes: warmed for a second, then all at once for SECONDS; resolves with the spans accepted. */
 async function load(port: number, payload: string): Promise<{ loaders: ChildProcess[]; run: () => Promise<number> }> {
@@ -76,7 +77,7 @@ for (const row of ROWS) {
     console.error(`${row} workers=${workers}: ${Math.round(spans / cpu).toLocaleString('en')} spans/CPU-s, ${Math.round(spans / wall).toLocaleString('en')} spans/s, ${(cpu / wall).toFixed(2)} cores`);
   }
 }
-sink.close();
+closeSink();
 
 const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en')}k`;
 const mib = (n: number) => `${(n / 1048576).toFixed(0)} MiB`;

@@ -1,5 +1,5 @@
 // The gateway chain's Sluice as the end-to-end benchmarks start it, and the sink it sends to.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,14 @@ export const PROCESSORS: Record<string, string> = {
 };
 
 export const GATEWAY_CHAIN = ['memory_limiter', 'tenant', 'redaction', 'adaptive_sampling', 'batch'];
+
+/** The backend otlphttp sends to, in `processes` processes of their own (support/sink-process.ts). */
+export async function startSinkProcesses(processes: number): Promise<{ port: number; close(): void }> {
+  const [port] = await freePorts(1);
+  const child = fork(join(resolve(import.meta.dirname), 'sink-process.ts'), [String(port), String(processes)], { stdio: 'inherit' });
+  await new Promise((r) => child.once('message', r));
+  return { port, close: () => child.kill() };
+}
 
 /** The backend otlphttp sends to: lives in the benchmark's process, answers at once. */
 export async function startSink(): Promise<{ port: number; server: Server }> {
