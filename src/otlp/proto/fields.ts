@@ -74,22 +74,8 @@ export function fieldsExceptEqual(r: ProtoReader, start: number, end: number, ex
  * merges a message field (decoding their concatenation does that); an empty one when absent.
  */
 export function entryResource(r: ProtoReader, start: number, end: number): Resource {
-  let resourceStart = -1;
-  let resourceEnd = -1;
-  let merged: Uint8Array | undefined;
-  r.pos = start;
-  for (let stop = r.nextField(RESOURCE_TAG, end); stop >= 0; stop = r.nextField(RESOURCE_TAG, end)) {
-    if (resourceStart >= 0) merged = concat(merged ?? r.u8.subarray(resourceStart, resourceEnd), r.u8.subarray(r.pos, stop));
-    resourceStart = r.pos;
-    resourceEnd = stop;
-    r.pos = stop;
-  }
-  if (merged !== undefined) return decodeResource(new ProtoReader(merged), merged.length);
-  if (resourceStart < 0) return { attributes: [], droppedAttributesCount: 0, entityRefs: [] };
-  r.pos = resourceStart;
-  const resource = decodeResource(r, resourceEnd);
-  r.pos = end;
-  return resource;
+  const bytes = entryResourceBytes(r, start, end);
+  return decodeResource(new ProtoReader(bytes), bytes.length);
 }
 
 /**
