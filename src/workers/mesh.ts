@@ -82,19 +82,21 @@ function uncorkAll(): void {
 }
 
 function writeFrame(socket: Socket, type: number, id: number, header: unknown, body?: Uint8Array): void {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.allocUnsafe(PREFIX);
-  prefix.writeUInt32LE(PREFIX - 4 + json.length + (body?.byteLength ?? 0), 0);
-  prefix[4] = type;
-  prefix.writeUInt32LE(id, 5);
-  prefix.writeUInt32LE(json.length, 9);
+  // The fixed prefix and the header in one buffer: one allocation and one write per frame besides the body.
+  const json = JSON.stringify(header);
+  const headerLength = Buffer.byteLength(json);
+  const head = Buffer.allocUnsafe(PREFIX + headerLength);
+  head.writeUInt32LE(PREFIX - 4 + headerLength + (body?.byteLength ?? 0), 0);
+  head[4] = type;
+  head.writeUInt32LE(id, 5);
+  head.writeUInt32LE(headerLength, 9);
+  head.write(json, PREFIX, 'utf8');
   if (!corked.has(socket)) {
     if (corked.size === 0) setImmediate(uncorkAll);
     socket.cork();
     corked.add(socket);
   }
-  socket.write(prefix);
-  socket.write(json);
+  socket.write(head);
   if (body !== undefined && body.byteLength > 0) socket.write(body);
 }
 
