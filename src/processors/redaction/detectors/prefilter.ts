@@ -19,6 +19,7 @@
 // (neither can fire without one).
 
 import { hasAuthScheme } from './auth-header.ts';
+import { viewOf } from './chars.ts';
 import { SECRET_PARAMETER_NAMES } from './url-secrets.ts';
 
 export const C_DIGIT = 1 << 0;
@@ -244,7 +245,23 @@ export function prefilterBytes(u8: Uint8Array, start: number, end: number): void
   let mask = 0;
   let pairs = 0;
   let previous = 0;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  if (end - start >= 8) {
+    // Four bytes a load: one read of the word and four independent table lookups per step ran
+    // 1.8× the speed of a byte at a time (benchmarks/RESULTS.md).
+    const view = viewOf(u8);
+    for (; i + 4 <= end; i += 4) {
+      const word = view.getInt32(i, true);
+      const k0 = CLASS[word & 0xff];
+      const k1 = CLASS[(word >>> 8) & 0xff];
+      const k2 = CLASS[(word >>> 16) & 0xff];
+      const k3 = CLASS[word >>> 24];
+      mask |= k0 | k1 | k2 | k3;
+      pairs |= ((previous >>> 1) & k0) | ((k0 >>> 1) & k1) | ((k1 >>> 1) & k2) | ((k2 >>> 1) & k3);
+      previous = k3;
+    }
+  }
+  for (; i < end; i++) {
     const k = CLASS[u8[i]];
     mask |= k;
     pairs |= (previous >>> 1) & k;
@@ -267,6 +284,24 @@ function numberAndRunTriggers(u8: Uint8Array, start: number, end: number, aws: b
   let run = 0;
   let runs = 0;
   let i = start;
+  const view = viewOf(u8);
+  for (; i + 4 <= end; i += 4) {
+    const word = view.getInt32(i, true);
+    const c1 = NUMBER_CLASS[word & 0xff];
+    const c2 = NUMBER_CLASS[(word >>> 8) & 0xff];
+    const c3 = NUMBER_CLASS[(word >>> 16) & 0xff];
+    const c4 = NUMBER_CLASS[word >>> 24];
+    state = NUMBER_NEXT2[state + ((c1 & 15) << 4) + (c2 & 15)];
+    state = NUMBER_NEXT2[state + ((c3 & 15) << 4) + (c4 & 15)];
+    run = (run + 1) & (c1 >> 31);
+    runs |= run;
+    run = (run + 1) & (c2 >> 31);
+    runs |= run;
+    run = (run + 1) & (c3 >> 31);
+    runs |= run;
+    run = (run + 1) & (c4 >> 31);
+    runs |= run;
+  }
   for (; i + 1 < end; i += 2) {
     const c1 = NUMBER_CLASS[u8[i]];
     const c2 = NUMBER_CLASS[u8[i + 1]];
