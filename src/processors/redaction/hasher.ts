@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 // Keyed hashing: the same text gives the same token in every signal and every batch (so a hashed
@@ -33,12 +33,14 @@ export function loadHashKey(source: HashKeySource, env: NodeJS.ProcessEnv): Buff
 const CACHE_LIMIT = 4096;
 
 export class Hasher {
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
   readonly #hexLength: number;
   readonly #cache: Map<string, string>;
 
   constructor(key: Buffer, hexLength: number) {
-    this.#key = key;
+    // A KeyObject, made once: createHmac given raw key bytes costs 8× as much per call in Node 24
+    // (it first tries the bytes as a KeyObject and a CryptoKey; benchmarks/RESULTS.md).
+    this.#key = createSecretKey(key);
     this.#hexLength = hexLength;
     this.#cache = new Map();
   }
