@@ -1,5 +1,6 @@
 // The gateway's processor chain end to end, each processor against `batch` only in the same run.
-//   node benchmarks/chain.bench.ts [--seconds 4] [--only batch,redaction,…] [--payload clean|pii] [--write] [--sluice-log FILE] [--pin-sluice CPUS]
+//   node benchmarks/chain.bench.ts [--seconds 4] [--only batch,redaction,…] [--payload clean|pii] [--unique-values] [--write] [--sluice-log FILE] [--pin-sluice CPUS]
+// --unique-values makes each span's URL and statement new in every request (support/trace-bodies.ts).
 // --sluice-log appends each Sluice process's stdout and stderr to FILE (with SLUICE_NODE_FLAGS='… --trace-gc', its GC log).
 // --pin-sluice runs each Sluice process on the given CPUs (taskset -c); run the bench itself on
 // the others (taskset -c 1 node …) so a --cpu-prof of Sluice holds its own time only.
@@ -24,14 +25,15 @@ import { GATEWAY_CHAIN, startChainSluice, startSink } from './support/chain-slui
 const ROOT = resolve(import.meta.dirname, '..');
 const ROWS = ['bare', 'batch', 'tenant', 'redaction', 'adaptive_sampling', 'memory_limiter', 'chain'] as const;
 type Row = (typeof ROWS)[number];
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, only: { type: 'string' }, payload: { type: 'string' }, write: { type: 'boolean', default: false }, 'sluice-log': { type: 'string' }, 'pin-sluice': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, only: { type: 'string' }, payload: { type: 'string' }, write: { type: 'boolean', default: false }, 'sluice-log': { type: 'string' }, 'pin-sluice': { type: 'string' }, 'unique-values': { type: 'boolean', default: false } } });
+const UNIQUE = values['unique-values'];
 const SECONDS = Number(values.seconds);
 const only = values.only === undefined ? [...ROWS] : values.only.split(',');
 for (const r of only) if (!(ROWS as readonly string[]).includes(r)) throw new Error(`--only: unknown row ${r} (${ROWS.join(', ')})`);
 // batch only is the denominator of every ratio, so it always runs.
 const rows = ROWS.filter((r) => r === 'batch' || only.includes(r));
 const payloads = values.payload === undefined ? (['clean', 'pii'] as const) : [values.payload as 'clean' | 'pii'];
-if (values.write && (values.only !== undefined || values.payload !== undefined)) throw new Error('--write records the default run: leave out --only and --payload');
+if (values.write && (values.only !== undefined || values.payload !== undefined || UNIQUE)) throw new Error('--write records the default run: leave out --only, --payload and --unique-values');
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('scripts/build.mjs failed');
 
 const { port: sinkPort, server: sink } = await startSink();
@@ -117,7 +119,7 @@ type Run = { spans: number; cpu: number; wall: number; peakRss: number; bufferPe
 const results = new Map<string, Run>();
 // Payload by payload, the rows one after another, so each ratio compares runs minutes apart at most.
 for (const payload of payloads) {
-  const nextBody = bodies(payload === 'pii');
+  const nextBody = bodies(payload === 'pii', 0, UNIQUE);
   for (const row of rows) {
     const [port] = await freePorts(1);
     const { child, metrics } = row === 'bare' ? await startBare(port) : await startSluice(CHAINS[row], port);

@@ -18,6 +18,7 @@ import { MatchBuffer } from './detectors/match-buffer.ts';
 import type { ValueScanner } from './detectors/scanner.ts';
 import { KEY_ALLOWED, KEY_BLOCKED, KEY_LISTED, type KeyRules } from './key-rules.ts';
 import { DROP_VALUE, DROP_WHOLE_RECORD, KEEP, type StringRedactor } from './string-redactor.ts';
+import { sameWords, VerdictCache } from './verdict-cache.ts';
 
 // Redaction of an encoded trace request where it lies, in one walk and one write.
 //
@@ -118,6 +119,7 @@ export class TraceBytesRedactor {
   readonly #scanner: ValueScanner;
   readonly #keys: KeyCache;
   readonly #tokens: TokenCache;
+  readonly #verdicts: VerdictCache;
   /** The matches of the value being scanned; #testMatches for would-change tests. */
   readonly #matches: MatchBuffer;
   readonly #testMatches: MatchBuffer;
@@ -184,6 +186,7 @@ export class TraceBytesRedactor {
     this.#scanner = options.scanner;
     this.#keys = new KeyCache(redaction.rules);
     this.#tokens = new TokenCache(strings);
+    this.#verdicts = new VerdictCache(E_TOKEN);
     this.#matches = new MatchBuffer();
     this.#testMatches = new MatchBuffer();
     this.#remember = false;
@@ -446,16 +449,38 @@ export class TraceBytesRedactor {
             return this.#remembered(index, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end);
           }
           this.#memoLength[index] = -1;
-          const delta = this.#stringAttribute(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
+          const delta = this.#stringVerdict(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
           if (this.#remember) this.#memorize(index, valueStart, length, countBefore);
           return delta;
         }
-        return this.#stringAttribute(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
+        return this.#stringVerdict(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
       }
     }
     r.pos = anyStart;
     if (!this.#valueWouldChange(r, end, key, 1)) return 0;
     return this.#attributeObjects(r, fieldStart, kvStart, end, true);
+  }
+
+  /**
+   * A string attribute's verdict: replayed from the verdict cache when the same value was scanned
+   * under the same key before, else #stringAttribute's, then kept there when it came from a plain
+   * scan. Takes #stringAttribute's arguments and leaves #remember as it does.
+   */
+  #stringVerdict(
+    fieldStart: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number, key: string,
+  ): number {
+    const verdicts = this.#verdicts;
+    const view = this.#r.view;
+    if (verdicts.find(view, valueStart, end, key)) {
+      this.#remember = true;
+      return this.#replay(verdicts.starts, verdicts.ends, verdicts.detectors, verdicts.kinds, verdicts.args, verdicts.tokens, verdicts.from, verdicts.to, fieldLength, kvStart, anyLength, anyStart, valueStart, end);
+    }
+    const countBefore = this.#count;
+    const delta = this.#stringAttribute(fieldStart, fieldLength, kvStart, anyLength, anyStart, valueStart, end, key);
+    if (this.#remember) {
+      verdicts.add(view, valueStart, end, key, this.#matches, this.#count === countBefore ? 0 : this.#matches.length, this.#matchKind, this.#matchArg, this.#tokenBytes);
+    }
+    return delta;
   }
 
   /**
@@ -563,8 +588,24 @@ export class TraceBytesRedactor {
   #remembered(index: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number): number {
     const from = this.#memoFrom[index];
     if (from < 0) return 0;
-    const to = this.#memoTo[index];
+    return this.#replay(
+      this.#memoStart, this.#memoEnd, this.#memoDetector, this.#memoKind, this.#memoArg, null, from, this.#memoTo[index],
+      fieldLength, kvStart, anyLength, anyStart, valueStart, end,
+    );
+  }
+
+  /**
+   * A verdict known without a scan, rows [from, to) of the given columns (match start and end
+   * relative to the value, detector, edit kind, argument), written again for the value
+   * [valueStart, end): counted, its matches, kinds and arguments left as a scan leaves them, and
+   * its edits made. A token argument indexes `tokens`, or #tokenBytes when `tokens` is null.
+   */
+  #replay(
+    starts: Int32Array, ends: Int32Array, detectors: Int32Array, kinds: Int32Array, args: Int32Array, tokens: readonly Uint8Array[] | null, from: number, to: number,
+    fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number,
+  ): number {
     const n = to - from;
+    if (n === 0) return 0;
     const matches = this.#matches;
     matches.clear();
     if (n > this.#matchKind.length) {
@@ -574,12 +615,12 @@ export class TraceBytesRedactor {
     let growth = 0;
     for (let m = from; m < to; m++) {
       const i = m - from;
-      const start = valueStart + this.#memoStart[m];
-      const stop = valueStart + this.#memoEnd[m];
-      const detector = this.#memoDetector[m];
+      const start = valueStart + starts[m];
+      const stop = valueStart + ends[m];
+      const detector = detectors[m];
       matches.push(start, stop, detector);
-      const kind = this.#memoKind[m];
-      const arg = this.#memoArg[m];
+      const kind = kinds[m];
+      const arg = kind === E_TOKEN && tokens !== null ? this.#tokenBytes.push(tokens[args[m]]) - 1 : args[m];
       this.#matchKind[i] = kind;
       this.#matchArg[i] = arg;
       growth += (kind === E_TOKEN ? this.#tokenBytes[arg].length : arg) - (stop - start);
@@ -1098,13 +1139,6 @@ class TokenCache {
     this.#tokens[slot] = token;
     return list.push(token) - 1;
   }
-}
-
-/** Whether a[aStart, aStart + length) and b[bStart, bStart + length) (DataViews; length ≥ 4) hold the same bytes. */
-function sameWords(a: DataView, aStart: number, b: DataView, bStart: number, length: number): boolean {
-  const last = length - 4;
-  for (let i = 0; i < last; i += 4) if (a.getInt32(aStart + i) !== b.getInt32(bStart + i)) return false;
-  return a.getInt32(aStart + last) === b.getInt32(bStart + last);
 }
 
 function slotOf(u8: Uint8Array, start: number, end: number, slots: number): number {
