@@ -166,27 +166,53 @@ describe('redaction on trace bytes, fuzzed', () => {
     truncate: { max_value_length: 30, allowed_keys: ['safe.*'] },
   };
 
+  /** Spans of `attributes` lists drawn by `next`, values from PIECES, each list used by a few spans in a row. */
+  function randomSpans(next: (n: number) => number, count: number, unique: () => string): Span[] {
+    const spans: Span[] = [];
+    let attributes: ReturnType<typeof kv>[] = [];
+    for (let i = 0; i < count; i++) {
+      if (i % (1 + next(4)) === 0) {
+        attributes = [];
+        const size = 1 + next(6);
+        for (let a = 0; a < size; a++) {
+          let value = '';
+          const parts = 1 + next(3);
+          for (let p = 0; p < parts; p++) value += next(5) === 0 ? unique() : PIECES[next(PIECES.length)];
+          attributes.push(next(8) === 0 ? kv(KEYS[next(KEYS.length)], { intValue: BigInt(next(1000)) }) : kv(KEYS[next(KEYS.length)], value));
+        }
+      }
+      spans.push(spanWith(`span ${i}`, i, attributes.map((a) => ({ key: a.key, value: { ...a.value } }))));
+    }
+    return spans;
+  }
+
+  test.each(Object.keys(CASES))('%s: one redactor over many requests gives each what a fresh one gives (verdicts kept across requests)', (name) => {
+    const config = CASES[name];
+    const next = random(7);
+    const onBytes = redactorWith(config, KEY_ENV);
+    const objects = redactorWith(config, KEY_ENV);
+    let serial = 0;
+    // Some values new each time (60 bytes or so, past the cache's 512 KiB of value bytes over the
+    // run, so it starts over), most repeated from request to request.
+    const unique = () => `v${(serial++).toString(36)}-${'n'.repeat(next(50))} jane${serial}@example.com `;
+    for (let round = 0; round < 60; round++) {
+      const bytes = encodeTraces(tracesRequest(randomSpans(next, 300, unique), [kv('service.name', 'fuzz')]));
+      const request = decodeTraces(bytes);
+      objects.redactTraces(request);
+      const out = onBytes.redactTraceBytes(bytes);
+      expect(Buffer.from(out).equals(Buffer.from(encodeTraces(request)))).toBe(true);
+      expect(onBytes.takeCounts()).toEqual(objects.takeCounts());
+    }
+    expect(serial).toBeGreaterThan(8000);
+  });
+
   for (const [name, config] of Object.entries(CASES)) {
     test.each([1, 2])(`${name}: random spans (values repeated across spans, some not ASCII) as on the object path, seed %i`, (seed) => {
       const next = random(seed);
       for (let round = 0; round < 20; round++) {
         // A few attribute lists, each used by several spans in a row: the byte path remembers keys
         // and verdicts from span to span.
-        const spans: Span[] = [];
-        let attributes: ReturnType<typeof kv>[] = [];
-        for (let i = 0; i < 30; i++) {
-          if (i % (1 + next(4)) === 0) {
-            attributes = [];
-            const count = 1 + next(6);
-            for (let a = 0; a < count; a++) {
-              let value = '';
-              const parts = 1 + next(3);
-              for (let p = 0; p < parts; p++) value += PIECES[next(PIECES.length)];
-              attributes.push(next(8) === 0 ? kv(KEYS[next(KEYS.length)], { intValue: BigInt(next(1000)) }) : kv(KEYS[next(KEYS.length)], value));
-            }
-          }
-          spans.push(spanWith(`span ${i}`, i, attributes.map((a) => ({ key: a.key, value: { ...a.value } }))));
-        }
+        const spans = randomSpans(next, 30, () => PIECES[next(PIECES.length)]);
         const { out, objectBytes } = bothPaths(config, encodeTraces(tracesRequest(spans, [kv('service.name', 'fuzz')])));
         expect(Buffer.from(out).equals(Buffer.from(objectBytes))).toBe(true);
       }
