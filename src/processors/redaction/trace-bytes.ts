@@ -140,23 +140,15 @@ export class TraceBytesRedactor {
   readonly #hintKey: string[];
   readonly #hintBits: Int32Array;
   /**
-   * Per index, the last string value redacted there on its bytes under the hinted key: where it
-   * lies in this request (length -1 when none) and its verdict, clean (memoFrom -1) or the
-   * replacements memo[memoFrom, memoTo). Spans repeat values too (a route, a peer, one user's
-   * email in every span of a trace): an equal value under the same key gets the same verdict,
-   * known from one compare, counted and written again but not scanned again.
+   * Per index, the last string value judged there under the hinted key: where it lies in this
+   * request (length -1 when none) and the verdict cache's slot and serial for it. Spans repeat
+   * values at the same index (a route, a peer, one user's email in every span of a trace): an
+   * equal value there is found with one compare, without hashing it.
    */
   readonly #memoAt: Int32Array;
   readonly #memoLength: Int32Array;
-  readonly #memoFrom: Int32Array;
-  readonly #memoTo: Int32Array;
-  /** The remembered replacements of the current request: match start and end (relative to the value), detector, kind, argument. */
-  #memoCount: number;
-  #memoStart: Int32Array;
-  #memoEnd: Int32Array;
-  #memoDetector: Int32Array;
-  #memoKind: Int32Array;
-  #memoArg: Int32Array;
+  readonly #memoSlot: Int32Array;
+  readonly #memoSerial: Int32Array;
 
   // The edits of the current request, in input order (reused from request to request); `size` is
   // each edit's output length.
@@ -201,14 +193,8 @@ export class TraceBytesRedactor {
     this.#hintBits = new Int32Array(KEY_HINTS);
     this.#memoAt = new Int32Array(KEY_HINTS);
     this.#memoLength = new Int32Array(KEY_HINTS).fill(-1);
-    this.#memoFrom = new Int32Array(KEY_HINTS);
-    this.#memoTo = new Int32Array(KEY_HINTS);
-    this.#memoCount = 0;
-    this.#memoStart = new Int32Array(64);
-    this.#memoEnd = new Int32Array(64);
-    this.#memoDetector = new Int32Array(64);
-    this.#memoKind = new Int32Array(64);
-    this.#memoArg = new Int32Array(64);
+    this.#memoSlot = new Int32Array(KEY_HINTS);
+    this.#memoSerial = new Int32Array(KEY_HINTS);
     this.#count = 0;
     this.#kind = new Int32Array(64);
     this.#start = new Int32Array(64);
@@ -229,7 +215,6 @@ export class TraceBytesRedactor {
     this.#count = 0;
     this.#hintLength.fill(-1);
     this.#memoLength.fill(-1);
-    this.#memoCount = 0;
     this.#counts.openJournal();
     try {
       const end = bytes.length;
@@ -411,7 +396,6 @@ export class TraceBytesRedactor {
     // Spans repeat their attribute keys in the same order: the key at this index in the previous
     // span of this request is tried first, by comparing the two places in the request.
     const index = this.#attributeIndex++;
-    const countBefore = this.#count;
     let key: string;
     let bits: number;
     const keyLength = keyEnd - keyStart;
@@ -443,18 +427,7 @@ export class TraceBytesRedactor {
     if (anyStart < end && u8[anyStart] === ANY_STRING) {
       const length = lengthAt(u8, anyStart + 1, end, r);
       const valueStart = varintEnd;
-      if (valueStart + length === end) {
-        if (index < KEY_HINTS) {
-          if (this.#memoLength[index] === length && sameRanges(r.view, this.#memoAt[index], valueStart, length)) {
-            return this.#remembered(index, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end);
-          }
-          this.#memoLength[index] = -1;
-          const delta = this.#stringVerdict(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
-          if (this.#remember) this.#memorize(index, valueStart, length, countBefore);
-          return delta;
-        }
-        return this.#stringVerdict(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
-      }
+      if (valueStart + length === end) return this.#stringVerdict(index, fieldStart, lengthStart, kvStart, keyStart, keyEnd, anyStart, valueStart, end, key);
     }
     r.pos = anyStart;
     if (!this.#valueWouldChange(r, end, key, 1)) return 0;
@@ -462,25 +435,113 @@ export class TraceBytesRedactor {
   }
 
   /**
-   * A string attribute's verdict: replayed from the verdict cache when the same value was scanned
-   * under the same key before, else #stringAttribute's, then kept there when it came from a plain
-   * scan. Takes #stringAttribute's arguments and leaves #remember as it does.
+   * A string attribute at attribute `index` of its span, its key [keyStart, keyEnd) and its value
+   * [valueStart, end): a verdict found in the verdict cache (by the memo at `index`, else by
+   * hashing the value) is applied whole; else the value is scanned (#stringAttribute) and its
+   * verdict kept when it came from a plain scan. Returns the field's growth in bytes.
    */
   #stringVerdict(
-    fieldStart: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number, key: string,
+    index: number, fieldStart: number, fieldLength: number, kvStart: number, keyStart: number, keyEnd: number, anyStart: number, valueStart: number, end: number, key: string,
   ): number {
     const verdicts = this.#verdicts;
     const view = this.#r.view;
-    if (verdicts.find(view, valueStart, end, key)) {
-      this.#remember = true;
-      return this.#replay(verdicts.starts, verdicts.ends, verdicts.detectors, verdicts.kinds, verdicts.args, verdicts.tokens, verdicts.from, verdicts.to, fieldLength, kvStart, anyLength, anyStart, valueStart, end);
+    const length = end - valueStart;
+    const hinted = index < KEY_HINTS;
+    let slot: number;
+    if (hinted && this.#memoLength[index] === length && verdicts.holds(this.#memoSlot[index], this.#memoSerial[index]) && sameRanges(view, this.#memoAt[index], valueStart, length)) {
+      slot = this.#memoSlot[index];
+    } else if (verdicts.find(view, valueStart, end, key)) {
+      slot = verdicts.slot;
+    } else {
+      const countBefore = this.#count;
+      const delta = this.#stringAttribute(fieldStart, fieldLength, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
+      slot = this.#remember
+        ? verdicts.add(view, valueStart, end, key, this.#matches, this.#count === countBefore ? 0 : this.#matches.length, this.#matchKind, this.#matchArg, this.#tokenBytes)
+        : -1;
+      if (hinted) this.#memorize(index, valueStart, length, slot);
+      return delta;
     }
-    const countBefore = this.#count;
-    const delta = this.#stringAttribute(fieldStart, fieldLength, kvStart, anyLength, anyStart, valueStart, end, key);
-    if (this.#remember) {
-      verdicts.add(view, valueStart, end, key, this.#matches, this.#count === countBefore ? 0 : this.#matches.length, this.#matchKind, this.#matchArg, this.#tokenBytes);
+    if (hinted) this.#memorize(index, valueStart, length, slot);
+    return this.#cachedVerdict(slot, fieldStart, keyStart, keyEnd, valueStart, end);
+  }
+
+  /** Remembers that the value u8[at, at + length) at attribute `index` has its verdict in cache slot `slot` (-1: none). */
+  #memorize(index: number, at: number, length: number, slot: number): void {
+    if (slot < 0) {
+      this.#memoLength[index] = -1;
+      return;
     }
-    return delta;
+    this.#memoAt[index] = at;
+    this.#memoLength[index] = length;
+    this.#memoSlot[index] = slot;
+    this.#memoSerial[index] = this.#verdicts.serialOf(slot);
+  }
+
+  /**
+   * Applies the verdict in cache slot `slot` to the string attribute field [fieldStart, end): its
+   * counts, and for a value that changes, the whole field replaced by the redacted field's bytes
+   * (made the first time the cached verdict is applied, then kept with it).
+   */
+  #cachedVerdict(slot: number, fieldStart: number, keyStart: number, keyEnd: number, valueStart: number, end: number): number {
+    const verdicts = this.#verdicts;
+    const from = verdicts.fromOf(slot);
+    const to = verdicts.toOf(slot);
+    if (from === to) return 0;
+    const detectors = verdicts.detectors;
+    for (let m = from; m < to; m++) this.#strings.count(detectors[m], this.#actions[detectors[m]]);
+    let field = verdicts.fieldOf(slot);
+    if (field === null) {
+      field = this.#redactedField(from, to, keyStart, keyEnd, valueStart, end);
+      verdicts.keepField(slot, field);
+    }
+    return this.#blob(fieldStart, end, field);
+  }
+
+  /**
+   * A span attribute field (tag, length, KeyValue) as the encoder writes it: the key
+   * u8[keyStart, keyEnd) and the string u8[valueStart, end) with the replacements of the verdict
+   * cache's rows [from, to).
+   */
+  #redactedField(from: number, to: number, keyStart: number, keyEnd: number, valueStart: number, end: number): Uint8Array {
+    const u8 = this.#u8;
+    const verdicts = this.#verdicts;
+    let stringLength = end - valueStart;
+    for (let m = from; m < to; m++) {
+      const size = verdicts.kinds[m] === E_TOKEN ? verdicts.tokens[verdicts.args[m]].length : verdicts.args[m];
+      stringLength += size - (verdicts.ends[m] - verdicts.starts[m]);
+    }
+    const keyLength = keyEnd - keyStart;
+    const anyBody = 1 + varintSize(stringLength) + stringLength;
+    const kvBody = 1 + varintSize(keyLength) + keyLength + 1 + varintSize(anyBody) + anyBody;
+    const field = new Uint8Array(1 + varintSize(kvBody) + kvBody);
+    field[0] = SPAN_ATTRIBUTES;
+    let pos = writeVarint(field, 1, kvBody);
+    field[pos++] = KV_KEY;
+    pos = writeVarint(field, pos, keyLength);
+    field.set(u8.subarray(keyStart, keyEnd), pos);
+    pos += keyLength;
+    field[pos++] = KV_VALUE;
+    pos = writeVarint(field, pos, anyBody);
+    field[pos++] = ANY_STRING;
+    pos = writeVarint(field, pos, stringLength);
+    let cursor = valueStart;
+    for (let m = from; m < to; m++) {
+      const start = valueStart + verdicts.starts[m];
+      const stop = valueStart + verdicts.ends[m];
+      field.set(u8.subarray(cursor, start), pos);
+      pos += start - cursor;
+      const kind = verdicts.kinds[m];
+      if (kind === E_TOKEN) pos = put(verdicts.tokens[verdicts.args[m]], field, pos);
+      else {
+        pos = put(MASK_BYTES, field, pos);
+        if (kind === E_CARD) pos = writeLastDigits(u8, start, stop, field, pos);
+      }
+      cursor = stop;
+    }
+    field.set(u8.subarray(cursor, end), pos);
+    pos += end - cursor;
+    if (pos !== field.length) throw new Error(`redaction bug: wrote ${pos} bytes of a field sized ${field.length}`);
+    return field;
   }
 
   /**
@@ -558,89 +619,6 @@ export class TraceBytesRedactor {
     }
     this.#remember = scanEnd === end;
     return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, n, 0, 0, growth, scanEnd);
-  }
-
-  /** Remembers the verdict #stringAttribute just gave the value u8[at, at + length) at `index` (its edits from edit `from`). */
-  #memorize(index: number, at: number, length: number, from: number): void {
-    this.#memoAt[index] = at;
-    this.#memoLength[index] = length;
-    if (this.#count === from) {
-      this.#memoFrom[index] = -1;
-      return;
-    }
-    // The matches are still in #matches, their kinds and arguments in #matchKind and #matchArg.
-    const matches = this.#matches;
-    const n = matches.length;
-    if (this.#memoCount + n > this.#memoStart.length) this.#growMemo(this.#memoCount + n);
-    this.#memoFrom[index] = this.#memoCount;
-    for (let i = 0; i < n; i++) {
-      const m = this.#memoCount++;
-      this.#memoStart[m] = matches.starts[i] - at;
-      this.#memoEnd[m] = matches.ends[i] - at;
-      this.#memoDetector[m] = matches.detectors[i];
-      this.#memoKind[m] = this.#matchKind[i];
-      this.#memoArg[m] = this.#matchArg[i];
-    }
-    this.#memoTo[index] = this.#memoCount;
-  }
-
-  /** The value at `index` equals the one remembered there: its verdict again, without a scan. */
-  #remembered(index: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number): number {
-    const from = this.#memoFrom[index];
-    if (from < 0) return 0;
-    return this.#replay(
-      this.#memoStart, this.#memoEnd, this.#memoDetector, this.#memoKind, this.#memoArg, null, from, this.#memoTo[index],
-      fieldLength, kvStart, anyLength, anyStart, valueStart, end,
-    );
-  }
-
-  /**
-   * A verdict known without a scan, rows [from, to) of the given columns (match start and end
-   * relative to the value, detector, edit kind, argument), written again for the value
-   * [valueStart, end): counted, its matches, kinds and arguments left as a scan leaves them, and
-   * its edits made. A token argument indexes `tokens`, or #tokenBytes when `tokens` is null.
-   */
-  #replay(
-    starts: Int32Array, ends: Int32Array, detectors: Int32Array, kinds: Int32Array, args: Int32Array, tokens: readonly Uint8Array[] | null, from: number, to: number,
-    fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number,
-  ): number {
-    const n = to - from;
-    if (n === 0) return 0;
-    const matches = this.#matches;
-    matches.clear();
-    if (n > this.#matchKind.length) {
-      this.#matchKind = new Int32Array(n * 2);
-      this.#matchArg = new Int32Array(n * 2);
-    }
-    let growth = 0;
-    for (let m = from; m < to; m++) {
-      const i = m - from;
-      const start = valueStart + starts[m];
-      const stop = valueStart + ends[m];
-      const detector = detectors[m];
-      matches.push(start, stop, detector);
-      const kind = kinds[m];
-      const arg = kind === E_TOKEN && tokens !== null ? this.#tokenBytes.push(tokens[args[m]]) - 1 : args[m];
-      this.#matchKind[i] = kind;
-      this.#matchArg[i] = arg;
-      growth += (kind === E_TOKEN ? this.#tokenBytes[arg].length : arg) - (stop - start);
-      this.#strings.count(detector, this.#actions[detector]);
-    }
-    return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, n, 0, 0, growth, end);
-  }
-
-  #growMemo(needed: number): void {
-    const size = Math.max(needed, this.#memoStart.length * 2);
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.#memoStart = grow(this.#memoStart);
-    this.#memoEnd = grow(this.#memoEnd);
-    this.#memoDetector = grow(this.#memoDetector);
-    this.#memoKind = grow(this.#memoKind);
-    this.#memoArg = grow(this.#memoArg);
   }
 
   /**

@@ -21,9 +21,8 @@ const CACHED_VALUE_MAX = 1024;
 const CACHED_VALUE_MIN = 4;
 
 export class VerdictCache {
-  /** After find() returned true: the verdict's replacements are rows [from, to) (none: clean). */
-  from: number;
-  to: number;
+  /** The slot find() last found a verdict in, or looked in. */
+  slot: number;
   /** Per row: match start and end relative to the value, detector, edit kind, argument (tokens index for tokenKind). */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
@@ -39,16 +38,17 @@ export class VerdictCache {
   readonly #length: Int32Array;
   readonly #from: Int32Array;
   readonly #to: Int32Array;
+  /** Each slot's entry number, so that a slot remembered elsewhere can be checked to still hold that entry. */
+  readonly #serial: Int32Array;
+  /** For a value that changes, the redacted attribute field its user made and kept here. */
+  readonly #fields: Array<Uint8Array | null>;
+  #serials: number;
   readonly #arena: Uint8Array;
   readonly #arenaView: DataView;
   #arenaUsed: number;
   #rowsUsed: number;
-  /** The slot find() last looked in, which add() fills. */
-  #slot: number;
-
   constructor(tokenKind: number) {
-    this.from = 0;
-    this.to = 0;
+    this.slot = -1;
     this.starts = new Int32Array(ROWS);
     this.ends = new Int32Array(ROWS);
     this.detectors = new Int32Array(ROWS);
@@ -61,21 +61,23 @@ export class VerdictCache {
     this.#length = new Int32Array(SLOTS).fill(-1);
     this.#from = new Int32Array(SLOTS);
     this.#to = new Int32Array(SLOTS);
+    this.#serial = new Int32Array(SLOTS);
+    this.#fields = new Array<Uint8Array | null>(SLOTS).fill(null);
+    this.#serials = 0;
     this.#arena = new Uint8Array(ARENA_BYTES);
     this.#arenaView = new DataView(this.#arena.buffer);
     this.#arenaUsed = 0;
     this.#rowsUsed = 0;
-    this.#slot = -1;
   }
 
   /**
-   * Whether the value [start, end) of `view` was seen under `key`; if so its replacements are rows
-   * [from, to). Values the cache does not take (too short or too long) are never found.
+   * Whether the value [start, end) of `view` was seen under `key`; if so its verdict is in `slot`.
+   * Values the cache does not take (too short or too long) are never found.
    */
   find(view: DataView, start: number, end: number, key: string): boolean {
     const length = end - start;
     if (length < CACHED_VALUE_MIN || length > CACHED_VALUE_MAX) {
-      this.#slot = -1;
+      this.slot = -1;
       return false;
     }
     // A multiplicative hash of the words, the last one overlapping, seeded with the key's shape.
@@ -84,21 +86,45 @@ export class VerdictCache {
     for (let i = start; i < last; i += 4) hash = Math.imul(hash ^ view.getInt32(i, true), 0x9e3779b1);
     hash = Math.imul(hash ^ view.getInt32(last, true), 0x9e3779b1);
     const slot = hash >>> (32 - SLOT_BITS);
-    this.#slot = slot;
-    if (this.#length[slot] !== length || this.#keys[slot] !== key || !sameWords(this.#arenaView, this.#at[slot], view, start, length)) return false;
-    this.from = this.#from[slot];
-    this.to = this.#to[slot];
-    return true;
+    this.slot = slot;
+    return this.#length[slot] === length && this.#keys[slot] === key && sameWords(this.#arenaView, this.#at[slot], view, start, length);
+  }
+
+  /** The verdict in `slot`: replacement rows [fromOf, toOf) (none: clean). */
+  fromOf(slot: number): number {
+    return this.#from[slot];
+  }
+
+  toOf(slot: number): number {
+    return this.#to[slot];
+  }
+
+  serialOf(slot: number): number {
+    return this.#serial[slot];
+  }
+
+  /** Whether `slot` still holds the entry that had `serial`. */
+  holds(slot: number, serial: number): boolean {
+    return this.#serial[slot] === serial && this.#length[slot] >= 0;
+  }
+
+  fieldOf(slot: number): Uint8Array | null {
+    return this.#fields[slot];
+  }
+
+  keepField(slot: number, field: Uint8Array): void {
+    this.#fields[slot] = field;
   }
 
   /**
    * Keeps the verdict of the value [start, end) of `view` under `key`, which find() just missed: clean
    * when `count` is 0, else the first `count` matches of `matches` with their edit kinds and
-   * arguments (an argument of kind tokenKind indexes `tokenBytes`).
+   * arguments (an argument of kind tokenKind indexes `tokenBytes`). Returns its slot, or -1 when
+   * the cache does not take the value.
    */
-  add(view: DataView, start: number, end: number, key: string, matches: MatchBuffer, count: number, kinds: Int32Array, args: Int32Array, tokenBytes: readonly Uint8Array[]): void {
-    const slot = this.#slot;
-    if (slot < 0) return;
+  add(view: DataView, start: number, end: number, key: string, matches: MatchBuffer, count: number, kinds: Int32Array, args: Int32Array, tokenBytes: readonly Uint8Array[]): number {
+    const slot = this.slot;
+    if (slot < 0) return -1;
     const length = end - start;
     if (this.#arenaUsed + length > ARENA_BYTES || this.#rowsUsed + count > ROWS) this.#clear();
     const at = this.#arenaUsed;
@@ -123,11 +149,14 @@ export class VerdictCache {
     this.#length[slot] = length;
     this.#from[slot] = from;
     this.#to[slot] = this.#rowsUsed;
-    this.#slot = -1;
+    this.#serial[slot] = ++this.#serials;
+    this.#fields[slot] = null;
+    return slot;
   }
 
   #clear(): void {
     this.#length.fill(-1);
+    this.#fields.fill(null);
     this.#arenaUsed = 0;
     this.#rowsUsed = 0;
     this.tokens.length = 0;
