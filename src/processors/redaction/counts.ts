@@ -27,7 +27,11 @@ export class RedactionCounts {
   }
 
   add(detector: number, action: number): void {
-    const i = detector * ACTION_COUNT + action;
+    this.addIndex(detector * ACTION_COUNT + action);
+  }
+
+  /** Adds one to the count at index `i` (a journal entry: detector × ACTION_COUNT + action). */
+  addIndex(i: number): void {
     this.#counts[i]++;
     if (this.#journaling) {
       if (this.#journalLength === this.#journal.length) {
@@ -53,6 +57,11 @@ export class RedactionCounts {
   /** A point to roll back to. */
   mark(): number {
     return this.#journalLength;
+  }
+
+  /** The journal's entry `j` (below mark()): the index an add counted. */
+  journalAt(j: number): number {
+    return this.#journal[j];
   }
 
   /** Takes back every add since `mark`. */

@@ -79,6 +79,8 @@ const E_TOKEN = 4;
 const E_BLOB = 5;
 
 const MASK_BYTES = Uint8Array.from(MASK_TEXT, (c) => c.charCodeAt(0));
+/** The verdict cache's output for a field that changes, until it is seen a second time. */
+const UNRENDERED = new Uint8Array(0);
 const EMPTY = new Uint8Array(0);
 const EMPTY_READER = new ProtoReader(EMPTY);
 const KEY_SLOTS = 1024;
@@ -123,8 +125,6 @@ export class TraceBytesRedactor {
   /** The matches of the value being scanned; #testMatches for would-change tests. */
   readonly #matches: MatchBuffer;
   readonly #testMatches: MatchBuffer;
-  /** Set by #stringAttribute: whether its verdict came from a plain scan (clean, or replacements only). */
-  #remember: boolean;
   /** Per match of the value being redacted: its edit kind and argument (reused). */
   #matchKind: Int32Array;
   #matchArg: Int32Array;
@@ -178,10 +178,9 @@ export class TraceBytesRedactor {
     this.#scanner = options.scanner;
     this.#keys = new KeyCache(redaction.rules);
     this.#tokens = new TokenCache(strings);
-    this.#verdicts = new VerdictCache(E_TOKEN);
+    this.#verdicts = new VerdictCache();
     this.#matches = new MatchBuffer();
     this.#testMatches = new MatchBuffer();
-    this.#remember = false;
     this.#matchKind = new Int32Array(16);
     this.#matchArg = new Int32Array(16);
     this.#r = new ProtoReader(new Uint8Array(0));
@@ -373,10 +372,81 @@ export class TraceBytesRedactor {
 
   /**
    * One top-level span attribute: its field [fieldStart, end), the field's length prefix at
-   * lengthStart, its KeyValue from kvStart. Decided here: key rules, then the value's scan and its
-   * edits. Returns the growth in bytes.
+   * lengthStart, its KeyValue from kvStart. Returns the growth in bytes. A field seen before (by
+   * the memo at its index, else in the verdict cache) gets its verdict again, counts and output
+   * bytes, without being read; any other is judged (#judgeAttribute) and its verdict kept.
    */
   #attribute(r: ProtoReader, fieldStart: number, lengthStart: number, kvStart: number, end: number): number {
+    const index = this.#attributeIndex++;
+    const verdicts = this.#verdicts;
+    const view = r.view;
+    const length = end - fieldStart;
+    const hinted = index < KEY_HINTS;
+    if (hinted && this.#memoLength[index] === length && verdicts.holds(this.#memoSlot[index], this.#memoSerial[index]) && sameRanges(view, this.#memoAt[index], fieldStart, length)) {
+      // The memo keeps pointing at the first equal field: nothing to update.
+      return this.#cachedVerdict(this.#memoSlot[index], r, fieldStart, lengthStart, kvStart, end, index);
+    }
+    let slot: number;
+    if (verdicts.find(view, fieldStart, end)) slot = verdicts.slot;
+    else {
+      const edits = this.#count;
+      const counted = this.#counts.mark();
+      const delta = this.#judgeAttribute(r, fieldStart, lengthStart, kvStart, end, index);
+      // A field that changes is written out for the cache when it is seen again, not now: most
+      // values seen once are never seen again.
+      slot = verdicts.slot < 0 ? -1 : verdicts.add(view, fieldStart, end, this.#counts, counted, this.#count === edits ? null : UNRENDERED);
+      if (hinted) this.#memorize(index, fieldStart, length, slot);
+      return delta;
+    }
+    if (hinted) this.#memorize(index, fieldStart, length, slot);
+    return this.#cachedVerdict(slot, r, fieldStart, lengthStart, kvStart, end, index);
+  }
+
+  /** Remembers that the field u8[at, at + length) at attribute `index` has its verdict in cache slot `slot` (-1: none). */
+  #memorize(index: number, at: number, length: number, slot: number): void {
+    if (slot < 0) {
+      this.#memoLength[index] = -1;
+      return;
+    }
+    this.#memoAt[index] = at;
+    this.#memoLength[index] = length;
+    this.#memoSlot[index] = slot;
+    this.#memoSerial[index] = this.#verdicts.serialOf(slot);
+  }
+
+  /**
+   * Applies the verdict in cache slot `slot` to the attribute field [fieldStart, end) (the rest as
+   * for #attribute): its counts, then its output bytes. A field that changes and is seen for the
+   * second time is judged again, and its output kept.
+   */
+  #cachedVerdict(slot: number, r: ProtoReader, fieldStart: number, lengthStart: number, kvStart: number, end: number, index: number): number {
+    const verdicts = this.#verdicts;
+    const field = verdicts.fieldOf(slot);
+    if (field === UNRENDERED) {
+      const edits = this.#count;
+      const delta = this.#judgeAttribute(r, fieldStart, lengthStart, kvStart, end, index);
+      verdicts.keepOutput(slot, this.#render(edits, fieldStart, end, delta));
+      return delta;
+    }
+    const to = verdicts.toOf(slot);
+    for (let m = verdicts.fromOf(slot); m < to; m++) this.#counts.addIndex(verdicts.counts[m]);
+    return field === null ? 0 : this.#blob(fieldStart, end, field);
+  }
+
+  /**
+   * The output bytes of the input range [start, end) under edits [fromEdit, #count), which all lie
+   * inside it and make it `delta` bytes longer.
+   */
+  #render(fromEdit: number, start: number, end: number, delta: number): Uint8Array {
+    const out = new Uint8Array(end - start + delta);
+    const src = fastBuffer(this.#u8);
+    const written = this.#writeEdits(src, this.#r.view, start, end, fromEdit, this.#count, out, new DataView(out.buffer), 0);
+    if (written !== out.length) throw new Error(`redaction bug: rendered ${written} bytes of a field sized ${out.length}`);
+    return out;
+  }
+
+  /** Judges one attribute field (see #attribute): key rules, then its value's scan and edits. */
+  #judgeAttribute(r: ProtoReader, fieldStart: number, lengthStart: number, kvStart: number, end: number, index: number): number {
     const u8 = this.#u8;
     // Laid out as encoders write it: the key (field 1), then the value (field 2) to the end.
     let keyStart = -1;
@@ -395,7 +465,6 @@ export class TraceBytesRedactor {
 
     // Spans repeat their attribute keys in the same order: the key at this index in the previous
     // span of this request is tried first, by comparing the two places in the request.
-    const index = this.#attributeIndex++;
     let key: string;
     let bits: number;
     const keyLength = keyEnd - keyStart;
@@ -411,7 +480,6 @@ export class TraceBytesRedactor {
         this.#hintLength[index] = keyLength;
         this.#hintKey[index] = key;
         this.#hintBits[index] = bits;
-        this.#memoLength[index] = -1;
       }
     }
     const rules = this.#redaction.rules;
@@ -427,121 +495,11 @@ export class TraceBytesRedactor {
     if (anyStart < end && u8[anyStart] === ANY_STRING) {
       const length = lengthAt(u8, anyStart + 1, end, r);
       const valueStart = varintEnd;
-      if (valueStart + length === end) return this.#stringVerdict(index, fieldStart, lengthStart, kvStart, keyStart, keyEnd, anyStart, valueStart, end, key);
+      if (valueStart + length === end) return this.#stringAttribute(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
     }
     r.pos = anyStart;
     if (!this.#valueWouldChange(r, end, key, 1)) return 0;
     return this.#attributeObjects(r, fieldStart, kvStart, end, true);
-  }
-
-  /**
-   * A string attribute at attribute `index` of its span, its key [keyStart, keyEnd) and its value
-   * [valueStart, end): a verdict found in the verdict cache (by the memo at `index`, else by
-   * hashing the value) is applied whole; else the value is scanned (#stringAttribute) and its
-   * verdict kept when it came from a plain scan. Returns the field's growth in bytes.
-   */
-  #stringVerdict(
-    index: number, fieldStart: number, fieldLength: number, kvStart: number, keyStart: number, keyEnd: number, anyStart: number, valueStart: number, end: number, key: string,
-  ): number {
-    const verdicts = this.#verdicts;
-    const view = this.#r.view;
-    const length = end - valueStart;
-    const hinted = index < KEY_HINTS;
-    let slot: number;
-    if (hinted && this.#memoLength[index] === length && verdicts.holds(this.#memoSlot[index], this.#memoSerial[index]) && sameRanges(view, this.#memoAt[index], valueStart, length)) {
-      slot = this.#memoSlot[index];
-    } else if (verdicts.find(view, valueStart, end, key)) {
-      slot = verdicts.slot;
-    } else {
-      const countBefore = this.#count;
-      const delta = this.#stringAttribute(fieldStart, fieldLength, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
-      slot = this.#remember
-        ? verdicts.add(view, valueStart, end, key, this.#matches, this.#count === countBefore ? 0 : this.#matches.length, this.#matchKind, this.#matchArg, this.#tokenBytes)
-        : -1;
-      if (hinted) this.#memorize(index, valueStart, length, slot);
-      return delta;
-    }
-    if (hinted) this.#memorize(index, valueStart, length, slot);
-    return this.#cachedVerdict(slot, fieldStart, keyStart, keyEnd, valueStart, end);
-  }
-
-  /** Remembers that the value u8[at, at + length) at attribute `index` has its verdict in cache slot `slot` (-1: none). */
-  #memorize(index: number, at: number, length: number, slot: number): void {
-    if (slot < 0) {
-      this.#memoLength[index] = -1;
-      return;
-    }
-    this.#memoAt[index] = at;
-    this.#memoLength[index] = length;
-    this.#memoSlot[index] = slot;
-    this.#memoSerial[index] = this.#verdicts.serialOf(slot);
-  }
-
-  /**
-   * Applies the verdict in cache slot `slot` to the string attribute field [fieldStart, end): its
-   * counts, and for a value that changes, the whole field replaced by the redacted field's bytes
-   * (made the first time the cached verdict is applied, then kept with it).
-   */
-  #cachedVerdict(slot: number, fieldStart: number, keyStart: number, keyEnd: number, valueStart: number, end: number): number {
-    const verdicts = this.#verdicts;
-    const from = verdicts.fromOf(slot);
-    const to = verdicts.toOf(slot);
-    if (from === to) return 0;
-    const detectors = verdicts.detectors;
-    for (let m = from; m < to; m++) this.#strings.count(detectors[m], this.#actions[detectors[m]]);
-    let field = verdicts.fieldOf(slot);
-    if (field === null) {
-      field = this.#redactedField(from, to, keyStart, keyEnd, valueStart, end);
-      verdicts.keepField(slot, field);
-    }
-    return this.#blob(fieldStart, end, field);
-  }
-
-  /**
-   * A span attribute field (tag, length, KeyValue) as the encoder writes it: the key
-   * u8[keyStart, keyEnd) and the string u8[valueStart, end) with the replacements of the verdict
-   * cache's rows [from, to).
-   */
-  #redactedField(from: number, to: number, keyStart: number, keyEnd: number, valueStart: number, end: number): Uint8Array {
-    const u8 = this.#u8;
-    const verdicts = this.#verdicts;
-    let stringLength = end - valueStart;
-    for (let m = from; m < to; m++) {
-      const size = verdicts.kinds[m] === E_TOKEN ? verdicts.tokens[verdicts.args[m]].length : verdicts.args[m];
-      stringLength += size - (verdicts.ends[m] - verdicts.starts[m]);
-    }
-    const keyLength = keyEnd - keyStart;
-    const anyBody = 1 + varintSize(stringLength) + stringLength;
-    const kvBody = 1 + varintSize(keyLength) + keyLength + 1 + varintSize(anyBody) + anyBody;
-    const field = new Uint8Array(1 + varintSize(kvBody) + kvBody);
-    field[0] = SPAN_ATTRIBUTES;
-    let pos = writeVarint(field, 1, kvBody);
-    field[pos++] = KV_KEY;
-    pos = writeVarint(field, pos, keyLength);
-    field.set(u8.subarray(keyStart, keyEnd), pos);
-    pos += keyLength;
-    field[pos++] = KV_VALUE;
-    pos = writeVarint(field, pos, anyBody);
-    field[pos++] = ANY_STRING;
-    pos = writeVarint(field, pos, stringLength);
-    let cursor = valueStart;
-    for (let m = from; m < to; m++) {
-      const start = valueStart + verdicts.starts[m];
-      const stop = valueStart + verdicts.ends[m];
-      field.set(u8.subarray(cursor, start), pos);
-      pos += start - cursor;
-      const kind = verdicts.kinds[m];
-      if (kind === E_TOKEN) pos = put(verdicts.tokens[verdicts.args[m]], field, pos);
-      else {
-        pos = put(MASK_BYTES, field, pos);
-        if (kind === E_CARD) pos = writeLastDigits(u8, start, stop, field, pos);
-      }
-      cursor = stop;
-    }
-    field.set(u8.subarray(cursor, end), pos);
-    pos += end - cursor;
-    if (pos !== field.length) throw new Error(`redaction bug: wrote ${pos} bytes of a field sized ${field.length}`);
-    return field;
   }
 
   /**
@@ -553,7 +511,6 @@ export class TraceBytesRedactor {
     fieldStart: number, fieldLength: number, kvStart: number, anyLength: number, anyStart: number, valueStart: number, end: number, key: string,
   ): number {
     const u8 = this.#u8;
-    this.#remember = false;
     let scanEnd = end;
     if (end - valueStart > this.#maxValueLength) {
       // Oversize is judged in characters: only an ASCII value has as many as it has bytes.
@@ -571,10 +528,7 @@ export class TraceBytesRedactor {
       return this.#stringObjects(fieldStart, kvStart, valueStart, end, key);
     }
     if (matches.length === 0) {
-      if (scanEnd === end) {
-        this.#remember = true;
-        return 0;
-      }
+      if (scanEnd === end) return 0;
       return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, 0, 0, 0, 0, scanEnd);
     }
     matches.resolveOverlaps();
@@ -617,7 +571,6 @@ export class TraceBytesRedactor {
       growth += size - (stop - start);
       this.#strings.count(detector, action);
     }
-    this.#remember = scanEnd === end;
     return this.#rewrite(fieldLength, kvStart, anyLength, anyStart, valueStart, end, n, 0, 0, growth, scanEnd);
   }
 
@@ -873,18 +826,23 @@ export class TraceBytesRedactor {
     // a decoder's copies of it (ids, bytes values) should be.
     const unzeroed = Buffer.allocUnsafe(size);
     const out = new Uint8Array(unzeroed.buffer, unzeroed.byteOffset, size);
-    const src = fastBuffer(bytes);
-    const srcView = this.#r.view;
-    const outView = new DataView(out.buffer, out.byteOffset, size);
-    const count = this.#count;
+    const pos = this.#writeEdits(fastBuffer(bytes), this.#r.view, 0, bytes.length, 0, this.#count, out, new DataView(out.buffer, out.byteOffset, size), 0);
+    if (pos !== size) throw new Error(`redaction bug: wrote ${pos} bytes, sized ${size}`);
+    return out;
+  }
+
+  /**
+   * Writes the input range [from, to) with edits [firstEdit, lastEdit) (all inside it, in input
+   * order) to out at pos; returns where the output ends.
+   */
+  #writeEdits(src: FastBuffer, srcView: DataView, from: number, to: number, firstEdit: number, lastEdit: number, out: Uint8Array, outView: DataView, pos: number): number {
     const kind = this.#kind;
     const start = this.#start;
     const end = this.#end;
     const arg = this.#arg;
     let inPlace = 0;
-    let pos = 0;
-    let cursor = 0;
-    for (let i = 0; i < count; i++) {
+    let cursor = from;
+    for (let i = firstEdit; i < lastEdit; i++) {
       const k = kind[i];
       const s = start[i];
       if (k === E_LENGTH) {
@@ -912,10 +870,9 @@ export class TraceBytesRedactor {
       }
       cursor = end[i];
     }
-    pos = copy(src, srcView, cursor, bytes.length, out, outView, pos);
-    if (pos !== size) throw new Error(`redaction bug: wrote ${pos} bytes, sized ${size}`);
+    pos = copy(src, srcView, cursor, to, out, outView, pos);
     for (let j = 0; j < inPlace; j++) writeVarint(out, this.#inPlaceAt[j], this.#inPlaceValue[j]);
-    return out;
+    return pos;
   }
 
   #growInPlace(): void {
