@@ -18,6 +18,8 @@ const ARENA_BYTES = 1 << 19;
 const COUNT_ROWS = 1 << 14;
 /** Longer fields are judged every time: long values seldom repeat, and would churn the arena. */
 const CACHED_FIELD_MAX = 1024;
+/** Outputs are kept up to this size, so that the cache holds at most SLOTS × this many bytes of them (hash tokens are longer than what they replace). */
+const CACHED_OUTPUT_MAX = 2048;
 /** The hash and the compare read words. */
 const CACHED_FIELD_MIN = 4;
 
@@ -84,6 +86,10 @@ export class VerdictCache {
     const length = end - start;
     const rows = counts.mark() - mark;
     if (this.#arenaUsed + length > ARENA_BYTES || this.#rowsUsed + rows > COUNT_ROWS) this.#clear();
+    if (output !== null && output.length > CACHED_OUTPUT_MAX) {
+      this.#length[slot] = -1;
+      return -1;
+    }
     const at = this.#arenaUsed;
     // A word at a time, the last one overlapping (length ≥ 4): no view of the request is made.
     const arena = this.#arenaView;
@@ -115,8 +121,10 @@ export class VerdictCache {
     return this.#output[slot];
   }
 
+  /** Keeps the output of the field in `slot` (which replaces a placeholder), unless it is too long to keep. */
   keepOutput(slot: number, output: Uint8Array): void {
-    this.#output[slot] = output;
+    if (output.length > CACHED_OUTPUT_MAX) this.#length[slot] = -1;
+    else this.#output[slot] = output;
   }
 
   serialOf(slot: number): number {
