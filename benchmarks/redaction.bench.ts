@@ -1,7 +1,9 @@
 // Redaction engine benchmark: (a) attribute values scanned per second with every default
 // detector on; (b) µs added per span (10 attributes, 1 event) against the same walk without
 // redaction; (d) µs per span of the byte path traces take (redactTraceBytes on the encoded
-// request), clean and with PII in every span; (c) ms per 1 MiB adversarial string. Run:
+// request), clean and with PII in every span, on one request redacted again and again (values
+// repeat from request to request, so verdicts come from the cache); (e) the same with every value
+// new in every request (no verdict is found in the cache); (c) ms per 1 MiB adversarial string. Run:
 //   node_modules/.bin/node benchmarks/redaction.bench.ts [--write]
 // --write appends the figures to benchmarks/RESULTS.md under "## Redaction".
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -77,10 +79,10 @@ const cleanPerSecond = measure(2, () => {
 });
 
 // ---- (b) the standard span: 10 attributes, 1 event ----
-function standardSpan(i: number): Span {
+function standardSpan(i: number, request = ''): Span {
   const attributes: KeyValue[] = [
     { key: 'http.request.method', value: { stringValue: 'GET' } },
-    { key: 'url.full', value: { stringValue: `https://shop.example.com/api/v1/products/${i}?currency=EUR` } },
+    { key: 'url.full', value: { stringValue: `https://shop.example.com/api/v1/products/${i}${request}?currency=EUR` } },
     { key: 'http.route', value: { stringValue: '/api/v1/products/{id}' } },
     { key: 'http.response.status_code', value: { intValue: 200n } },
     { key: 'server.address', value: { stringValue: 'shop.example.com' } },
@@ -94,13 +96,14 @@ function standardSpan(i: number): Span {
     traceId: new Uint8Array(16), spanId: new Uint8Array(8), traceState: '', parentSpanId: new Uint8Array(0),
     flags: 1, name: 'GET /api/v1/products/{id}', kind: 2, startTimeUnixNano: 1n, endTimeUnixNano: 2n,
     attributes, droppedAttributesCount: 0,
-    events: [{ timeUnixNano: 1n, name: 'cache.lookup', attributes: [{ key: 'cache.key', value: { stringValue: `product:${i}:eur` } }], droppedAttributesCount: 0 }],
+    events: [{ timeUnixNano: 1n, name: 'cache.lookup', attributes: [{ key: 'cache.key', value: { stringValue: `product:${i}${request}:eur` } }], droppedAttributesCount: 0 }],
     droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { message: '', code: 0 },
   };
 }
-function makeRequest(): ExportTraceServiceRequest {
+/** 100 standard spans; `request` (when given) makes every span's URL and cache key new. */
+function makeRequest(request = ''): ExportTraceServiceRequest {
   const spans: Span[] = [];
-  for (let i = 0; i < 100; i++) spans.push(standardSpan(i));
+  for (let i = 0; i < 100; i++) spans.push(standardSpan(i, request));
   return { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }], droppedAttributesCount: 0, entityRefs: [] }, scopeSpans: [{ scope: undefined, spans, schemaUrl: '' }], schemaUrl: '' }] };
 }
 // The baseline visits every attribute string the same way, without redacting.
@@ -121,20 +124,37 @@ const usRedacted = 1e6 / redactedSpans;
 
 // ---- (d) the byte path: the same spans encoded, clean and with PII in every span ----
 // Every value varies from span to span (the span index is in the URL and the cache key), so the
-// byte path's memory of the previous span's verdicts does not make the figure.
-const cleanBytes = encodeTraces(makeRequest());
-const piiRequest = makeRequest();
-for (const rs of piiRequest.resourceSpans) for (const ss of rs.scopeSpans) for (const [i, span] of ss.spans.entries()) {
-  span.attributes[1] = { key: 'url.full', value: { stringValue: `https://shop.example.com/api/v1/products/${i}?email=jane.doe${i}@example.com` } };
-  span.attributes[8] = { key: 'app.request_id', value: { stringValue: `card 4111 1111 1111 1111 for user ${i}` } };
+// memory of the previous span's verdicts does not make the figure; the verdict cache, which keeps
+// them from request to request, does.
+function piiRequest(request = ''): Uint8Array {
+  const piiRequest = makeRequest(request);
+  for (const rs of piiRequest.resourceSpans) for (const ss of rs.scopeSpans) for (const [i, span] of ss.spans.entries()) {
+    span.attributes[1] = { key: 'url.full', value: { stringValue: `https://shop.example.com/api/v1/products/${i}${request}?email=jane.doe${i}${request}@example.com` } };
+    span.attributes[8] = { key: 'app.request_id', value: { stringValue: `card 4111 1111 1111 1111 for user ${i}${request}` } };
+  }
+  return encodeTraces(piiRequest);
 }
-const piiBytes = encodeTraces(piiRequest);
+const cleanBytes = encodeTraces(makeRequest());
+const piiBytes = piiRequest();
 // The byte path returns the input when nothing changes: a copy per round keeps the rounds alike.
 const bytesClean = measure(2, () => { sink += redactor.redactTraceBytes(Buffer.from(cleanBytes)).length; return 100; });
 const bytesPii = measure(2, () => { sink += redactor.redactTraceBytes(Buffer.from(piiBytes)).length; return 100; });
 const copyOnly = measure(2, () => { sink += Buffer.from(piiBytes).length; return 100; });
 const usBytesClean = 1e6 / bytesClean - 1e6 / copyOnly;
 const usBytesPii = 1e6 / bytesPii - 1e6 / copyOnly;
+
+// ---- (e) the byte path with every value new: 100 requests that share no URL, cache key or email ----
+// (each pass over them is more than the verdict cache holds, so every verdict is a miss).
+const NEW_VALUE_REQUESTS = 100;
+const newClean = Array.from({ length: NEW_VALUE_REQUESTS }, (_, r) => encodeTraces(makeRequest(`r${r}`)));
+const newPii = Array.from({ length: NEW_VALUE_REQUESTS }, (_, r) => piiRequest(`r${r}`));
+let nextNew = 0;
+const newValues = (requests: Uint8Array[]) => () => {
+  sink += redactor.redactTraceBytes(Buffer.from(requests[nextNew++ % NEW_VALUE_REQUESTS])).length;
+  return 100;
+};
+const usNewClean = 1e6 / measure(2, newValues(newClean)) - 1e6 / copyOnly;
+const usNewPii = 1e6 / measure(2, newValues(newPii)) - 1e6 / copyOnly;
 
 // ---- (c) adversarial 1 MiB strings ----
 const MIB = 1 << 20;
@@ -181,6 +201,8 @@ const rows: string[] = [
   `| (b) µs added per span | ${(usRedacted - usBaseline).toFixed(3)} | ≤ 2 |`,
   `| (d) byte path (redactTraceBytes), clean request, CPU µs/span | ${usBytesClean.toFixed(3)} | |`,
   `| (d) byte path, an email and a card in every span, CPU µs/span | ${usBytesPii.toFixed(3)} | |`,
+  `| (e) byte path, values new in every request, clean, CPU µs/span | ${usNewClean.toFixed(3)} | |`,
+  `| (e) byte path, values new in every request, email and card, CPU µs/span | ${usNewPii.toFixed(3)} | |`,
   ...adversarialMs.map(([label, ms]) => `| (c) 1 MiB ${label}, CPU ms | ${ms.toFixed(1)} | < 50 |`),
 ];
 console.log(rows.join('\n'));
