@@ -1,0 +1,288 @@
+import { decodeResource, resourceSize, writeResource } from '../../otlp/proto/common.ts';
+import { encodeMessage } from '../../otlp/proto/encode.ts';
+import { decodeLogRecord, logRecordSize, writeLogRecord } from '../../otlp/proto/logs.ts';
+import { decodeMetric, metricSize, writeMetric } from '../../otlp/proto/metrics.ts';
+import { ProtoReader } from '../../otlp/proto/reader.ts';
+import { TAG } from '../../otlp/proto/schema.ts';
+import { varintSize, writeVarint } from '../../otlp/proto/writer.ts';
+import type { LogRecord, Metric, Resource } from '../../otlp/types.ts';
+import type { ChangeProbe } from './change-probe.ts';
+
+// Redaction of an encoded logs or metrics request, record by record.
+//
+// Each record (a log record; for metrics a whole Metric, since points whose attributes redaction
+// makes equal are merged) is tested on its bytes with the ChangeProbe: every value the object
+// path would look at is scanned where it lies, and nothing is decoded. A record that would change
+// is decoded alone, redacted by the object path (so both paths share every rule and every count),
+// encoded again and spliced in place of its bytes; a log record that drop_record hits is cut. A
+// resource that would change is handled the same way. The length prefixes of the scopes and
+// resources around a change are rewritten; everything else is copied as it is, and a request with
+// nothing to redact comes back as the same bytes.
+
+// The two requests share their layout's field numbers: request → resource entries (1) →
+// resource (1) and scope entries (2) → records (2).
+const REQUEST_RESOURCES = TAG.ExportLogsServiceRequest.resourceLogs;
+const ENTRY_RESOURCE = TAG.ResourceLogs.resource;
+const ENTRY_SCOPES = TAG.ResourceLogs.scopeLogs;
+const SCOPE_RECORDS = TAG.ScopeLogs.logRecords;
+if (
+  REQUEST_RESOURCES !== TAG.ExportMetricsServiceRequest.resourceMetrics || ENTRY_RESOURCE !== TAG.ResourceMetrics.resource ||
+  ENTRY_SCOPES !== TAG.ResourceMetrics.scopeMetrics || SCOPE_RECORDS !== TAG.ScopeMetrics.metrics
+) throw new Error('record-bytes.ts assumes logs and metrics requests share their field numbers');
+const RESOURCE_ATTRIBUTES = TAG.Resource.attributes;
+const LOG_BODY = TAG.LogRecord.body;
+const LOG_ATTRIBUTES = TAG.LogRecord.attributes;
+// Metric data: the container's tag, its points' attribute and exemplar tags (-1: none).
+const METRIC_DATA = [TAG.Metric.gauge, TAG.Metric.sum, TAG.Metric.histogram, TAG.Metric.exponentialHistogram, TAG.Metric.summary];
+const POINT_ATTRIBUTES = [
+  TAG.NumberDataPoint.attributes, TAG.NumberDataPoint.attributes, TAG.HistogramDataPoint.attributes,
+  TAG.ExponentialHistogramDataPoint.attributes, TAG.SummaryDataPoint.attributes,
+];
+const POINT_EXEMPLARS = [TAG.NumberDataPoint.exemplars, TAG.NumberDataPoint.exemplars, TAG.HistogramDataPoint.exemplars, TAG.ExponentialHistogramDataPoint.exemplars, -1];
+// Gauge, Sum, Histogram, ExponentialHistogram and Summary all keep their points in field 1.
+const DATA_POINTS = TAG.Gauge.dataPoints;
+const EXEMPLAR_ATTRIBUTES = TAG.Exemplar.filteredAttributes;
+
+const EMPTY_READER = new ProtoReader(new Uint8Array(0));
+
+/** What the byte path needs from the redactor: its object path, one record at a time. */
+export interface RecordRedaction {
+  readonly probe: ChangeProbe;
+  /** Redacts a decoded resource in place. */
+  redactResource(resource: Resource): void;
+  /** Redacts a decoded log record in place (and adds its summary attribute); true when drop_record removes it. */
+  redactLogRecord(record: LogRecord): boolean;
+  /** Redacts a decoded metric in place and merges the points that now collide; returns how many were merged away. */
+  redactMetric(metric: Metric): number;
+}
+
+export class RecordBytesRedactor {
+  /** Items the last call removed: log records dropped by drop_record, or data points merged. */
+  removedItems: number;
+  readonly #redaction: RecordRedaction;
+  readonly #probe: ChangeProbe;
+  #logs: boolean;
+  #r: ProtoReader;
+  /**
+   * The splices of the current request, in input order (reused from request to request): input
+   * [start, end) becomes the varint `length` (none when -1) followed by `bytes` (none when null).
+   */
+  readonly #start: number[];
+  readonly #end: number[];
+  readonly #length: number[];
+  readonly #bytes: Array<Uint8Array | null>;
+
+  constructor(redaction: RecordRedaction) {
+    this.removedItems = 0;
+    this.#redaction = redaction;
+    this.#probe = redaction.probe;
+    this.#logs = true;
+    this.#r = EMPTY_READER;
+    this.#start = [];
+    this.#end = [];
+    this.#length = [];
+    this.#bytes = [];
+  }
+
+  /** The redacted logs request: `bytes` itself when nothing changed. */
+  redactLogs(bytes: Uint8Array): Uint8Array {
+    this.#logs = true;
+    return this.#redact(bytes);
+  }
+
+  /** The redacted metrics request: `bytes` itself when nothing changed. */
+  redactMetrics(bytes: Uint8Array): Uint8Array {
+    this.#logs = false;
+    return this.#redact(bytes);
+  }
+
+  #redact(bytes: Uint8Array): Uint8Array {
+    const r = new ProtoReader(bytes);
+    this.#r = r;
+    this.removedItems = 0;
+    try {
+      const end = bytes.length;
+      let growth = 0;
+      while (r.pos < end) {
+        const t = r.tag(end);
+        if (t !== REQUEST_RESOURCES) {
+          r.skip(t, end);
+          continue;
+        }
+        const lengthStart = r.pos;
+        const stop = r.sub(end);
+        growth += this.#entry(r, lengthStart, stop, true);
+        r.pos = stop;
+      }
+      return this.#start.length === 0 ? bytes : this.#write(bytes, bytes.length + growth);
+    } finally {
+      this.#start.length = 0;
+      this.#end.length = 0;
+      this.#length.length = 0;
+      this.#bytes.length = 0;
+      this.#r = EMPTY_READER;
+    }
+  }
+
+  /**
+   * A resource entry (`resourceLevel`) or a scope entry: its length prefix at lengthStart, its
+   * body [r.pos, end). Returns how many bytes the entry grows by.
+   */
+  #entry(r: ProtoReader, lengthStart: number, end: number, resourceLevel: boolean): number {
+    const bodyStart = r.pos;
+    // The entry's length prefix, kept only if something inside it changes.
+    const prefix = this.#splice(lengthStart, bodyStart, 0, null);
+    let growth = 0;
+    while (r.pos < end) {
+      const fieldStart = r.pos;
+      const t = r.tag(end);
+      if (resourceLevel ? t !== ENTRY_SCOPES && t !== ENTRY_RESOURCE : t !== SCOPE_RECORDS) {
+        r.skip(t, end);
+        continue;
+      }
+      const childLengthStart = r.pos;
+      const stop = r.sub(end);
+      if (!resourceLevel) growth += this.#record(r, fieldStart, childLengthStart, stop);
+      else if (t === ENTRY_SCOPES) growth += this.#entry(r, childLengthStart, stop, false);
+      else growth += this.#resource(r, childLengthStart, stop);
+      r.pos = stop;
+    }
+    if (this.#start.length === prefix + 1) {
+      this.#unsplice(prefix);
+      return 0;
+    }
+    const body = end - bodyStart + growth;
+    this.#length[prefix] = body;
+    return growth + varintSize(body) - (bodyStart - lengthStart);
+  }
+
+  #resource(r: ProtoReader, lengthStart: number, end: number): number {
+    const bodyStart = r.pos;
+    if (!this.#probe.attributes(r, end, RESOURCE_ATTRIBUTES)) return 0;
+    r.pos = bodyStart;
+    const resource = decodeResource(r, end);
+    this.#redaction.redactResource(resource);
+    return this.#replace(lengthStart, end, encodeMessage(resource, resourceSize, writeResource));
+  }
+
+  /** One record field: its tag at fieldStart, its length prefix at lengthStart, its body [r.pos, end). */
+  #record(r: ProtoReader, fieldStart: number, lengthStart: number, end: number): number {
+    const bodyStart = r.pos;
+    const redaction = this.#redaction;
+    if (this.#logs) {
+      if (!this.#logRecordWouldChange(r, end)) return 0;
+      r.pos = bodyStart;
+      const record = decodeLogRecord(r, end, 0);
+      if (redaction.redactLogRecord(record)) {
+        this.removedItems++;
+        this.#splice(fieldStart, end, -1, null);
+        return fieldStart - end;
+      }
+      return this.#replace(lengthStart, end, encodeMessage(record, logRecordSize, writeLogRecord));
+    }
+    if (!this.#metricWouldChange(r, end)) return 0;
+    r.pos = bodyStart;
+    const metric = decodeMetric(r, end);
+    this.removedItems += redaction.redactMetric(metric);
+    return this.#replace(lengthStart, end, encodeMessage(metric, metricSize, writeMetric));
+  }
+
+  // ---- would-change tests: what the object path redacts in a record ----
+
+  #logRecordWouldChange(r: ProtoReader, end: number): boolean {
+    const probe = this.#probe;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === LOG_ATTRIBUTES) {
+        if (probe.keyValue(r, r.sub(end), 0)) return true;
+      } else if (t === LOG_BODY) {
+        // A body is a value with no key, at the depth of an attribute's value.
+        if (probe.value(r, r.sub(end), '', 1)) return true;
+      } else r.skip(t, end);
+    }
+    return false;
+  }
+
+  /** Point attributes and exemplars' filtered attributes, in whichever data fields the metric has. */
+  #metricWouldChange(r: ProtoReader, end: number): boolean {
+    while (r.pos < end) {
+      const t = r.tag(end);
+      const kind = METRIC_DATA.indexOf(t);
+      if (kind < 0) {
+        r.skip(t, end);
+        continue;
+      }
+      const dataEnd = r.sub(end);
+      while (r.pos < dataEnd) {
+        const dataTag = r.tag(dataEnd);
+        if (dataTag !== DATA_POINTS) {
+          r.skip(dataTag, dataEnd);
+          continue;
+        }
+        const pointEnd = r.sub(dataEnd);
+        if (this.#pointWouldChange(r, pointEnd, POINT_ATTRIBUTES[kind], POINT_EXEMPLARS[kind])) return true;
+        r.pos = pointEnd;
+      }
+    }
+    return false;
+  }
+
+  #pointWouldChange(r: ProtoReader, end: number, attributesTag: number, exemplarsTag: number): boolean {
+    const probe = this.#probe;
+    while (r.pos < end) {
+      const t = r.tag(end);
+      if (t === attributesTag) {
+        if (probe.keyValue(r, r.sub(end), 0)) return true;
+      } else if (t === exemplarsTag) {
+        if (probe.attributes(r, r.sub(end), EXEMPLAR_ATTRIBUTES)) return true;
+      } else r.skip(t, end);
+    }
+    return false;
+  }
+
+  // ---- splices ----
+
+  #splice(start: number, end: number, length: number, bytes: Uint8Array | null): number {
+    this.#start.push(start);
+    this.#end.push(end);
+    this.#length.push(length);
+    return this.#bytes.push(bytes) - 1;
+  }
+
+  #unsplice(at: number): void {
+    this.#start.length = at;
+    this.#end.length = at;
+    this.#length.length = at;
+    this.#bytes.length = at;
+  }
+
+  /** The message whose length prefix starts at lengthStart and which ends at `end` becomes `body`; returns its growth. */
+  #replace(lengthStart: number, end: number, body: Uint8Array): number {
+    this.#splice(lengthStart, end, body.length, body);
+    return varintSize(body.length) + body.length - (end - lengthStart);
+  }
+
+  #write(bytes: Uint8Array, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    const starts = this.#start;
+    let pos = 0;
+    let cursor = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const start = starts[i];
+      out.set(bytes.subarray(cursor, start), pos);
+      pos += start - cursor;
+      const length = this.#length[i];
+      if (length >= 0) pos = writeVarint(out, pos, length);
+      const replacement = this.#bytes[i];
+      if (replacement !== null) {
+        out.set(replacement, pos);
+        pos += replacement.length;
+      }
+      cursor = this.#end[i];
+    }
+    out.set(bytes.subarray(cursor), pos);
+    pos += bytes.length - cursor;
+    if (pos !== size) throw new Error(`redaction bug: wrote ${pos} bytes, sized ${size}`);
+    return out;
+  }
+}
