@@ -1,10 +1,10 @@
 import { decodeResource, resourceSize, writeResource } from '../../otlp/proto/common.ts';
-import { encodeMessage } from '../../otlp/proto/encode.ts';
 import { decodeLogRecord, logRecordSize, writeLogRecord } from '../../otlp/proto/logs.ts';
 import { decodeMetric, metricSize, writeMetric } from '../../otlp/proto/metrics.ts';
+import { fastBuffer } from '../../otlp/proto/node-buffer.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
-import { varintSize, writeVarint } from '../../otlp/proto/writer.ts';
+import { ProtoWriter, varintSize, writeVarint } from '../../otlp/proto/writer.ts';
 import type { LogRecord, Metric, Resource } from '../../otlp/types.ts';
 import type { ChangeProbe } from './change-probe.ts';
 
@@ -13,11 +13,12 @@ import type { ChangeProbe } from './change-probe.ts';
 // Each record (a log record; for metrics a whole Metric, since points whose attributes redaction
 // makes equal are merged) is tested on its bytes with the ChangeProbe: every value the object
 // path would look at is scanned where it lies, and nothing is decoded. A record that would change
-// is decoded alone, redacted by the object path (so both paths share every rule and every count),
-// encoded again and spliced in place of its bytes; a log record that drop_record hits is cut. A
-// resource that would change is handled the same way. The length prefixes of the scopes and
-// resources around a change are rewritten; everything else is copied as it is, and a request with
-// nothing to redact comes back as the same bytes.
+// is decoded alone, redacted by the object path (so both paths share every rule and every count)
+// and sized for the writer; a log record that drop_record hits is cut. A resource that would
+// change is handled the same way. The length prefixes of the scopes and resources around a change
+// are rewritten. The output is allocated once at its size: the input is copied in runs between
+// the changes and each changed message is written straight into it (no buffer per record). A
+// request with nothing to redact comes back as the same bytes.
 
 // The two requests share their layout's field numbers: request → resource entries (1) →
 // resource (1) and scope entries (2) → records (2).
@@ -44,6 +45,11 @@ const DATA_POINTS = TAG.Gauge.dataPoints;
 const EXEMPLAR_ATTRIBUTES = TAG.Exemplar.filteredAttributes;
 
 const EMPTY_READER = new ProtoReader(new Uint8Array(0));
+// What a splice writes after its length prefix: nothing, or a message re-encoded from objects.
+const NOTHING = 0;
+const RESOURCE = 1;
+const LOG_RECORD = 2;
+const METRIC = 3;
 
 /** What the byte path needs from the redactor: its object path, one record at a time. */
 export interface RecordRedaction {
@@ -63,14 +69,18 @@ export class RecordBytesRedactor {
   readonly #probe: ChangeProbe;
   #logs: boolean;
   #r: ProtoReader;
+  /** The changed messages' sizes, then their bytes (its own, as the shared writer may run in between). */
+  readonly #writer: ProtoWriter;
   /**
    * The splices of the current request, in input order (reused from request to request): input
-   * [start, end) becomes the varint `length` (none when -1) followed by `bytes` (none when null).
+   * [start, end) becomes the varint `length` (none when -1) followed by the message (a kind, and
+   * the object in #messages) when the kind is not NOTHING.
    */
   readonly #start: number[];
   readonly #end: number[];
   readonly #length: number[];
-  readonly #bytes: Array<Uint8Array | null>;
+  readonly #kind: number[];
+  readonly #messages: Array<Resource | LogRecord | Metric | null>;
 
   constructor(redaction: RecordRedaction) {
     this.removedItems = 0;
@@ -78,10 +88,12 @@ export class RecordBytesRedactor {
     this.#probe = redaction.probe;
     this.#logs = true;
     this.#r = EMPTY_READER;
+    this.#writer = new ProtoWriter();
     this.#start = [];
     this.#end = [];
     this.#length = [];
-    this.#bytes = [];
+    this.#kind = [];
+    this.#messages = [];
   }
 
   /** The redacted logs request: `bytes` itself when nothing changed. */
@@ -100,6 +112,7 @@ export class RecordBytesRedactor {
     const r = new ProtoReader(bytes);
     this.#r = r;
     this.removedItems = 0;
+    this.#writer.reset();
     try {
       const end = bytes.length;
       let growth = 0;
@@ -116,10 +129,7 @@ export class RecordBytesRedactor {
       }
       return this.#start.length === 0 ? bytes : this.#write(bytes, bytes.length + growth);
     } finally {
-      this.#start.length = 0;
-      this.#end.length = 0;
-      this.#length.length = 0;
-      this.#bytes.length = 0;
+      this.#unsplice(0);
       this.#r = EMPTY_READER;
     }
   }
@@ -131,7 +141,7 @@ export class RecordBytesRedactor {
   #entry(r: ProtoReader, lengthStart: number, end: number, resourceLevel: boolean): number {
     const bodyStart = r.pos;
     // The entry's length prefix, kept only if something inside it changes.
-    const prefix = this.#splice(lengthStart, bodyStart, 0, null);
+    const prefix = this.#splice(lengthStart, bodyStart, 0, NOTHING, null);
     let growth = 0;
     while (r.pos < end) {
       const fieldStart = r.pos;
@@ -162,7 +172,7 @@ export class RecordBytesRedactor {
     r.pos = bodyStart;
     const resource = decodeResource(r, end);
     this.#redaction.redactResource(resource);
-    return this.#replace(lengthStart, end, encodeMessage(resource, resourceSize, writeResource));
+    return this.#replace(lengthStart, end, RESOURCE, resource, resourceSize(this.#writer, resource));
   }
 
   /** One record field: its tag at fieldStart, its length prefix at lengthStart, its body [r.pos, end). */
@@ -175,16 +185,16 @@ export class RecordBytesRedactor {
       const record = decodeLogRecord(r, end, 0);
       if (redaction.redactLogRecord(record)) {
         this.removedItems++;
-        this.#splice(fieldStart, end, -1, null);
+        this.#splice(fieldStart, end, -1, NOTHING, null);
         return fieldStart - end;
       }
-      return this.#replace(lengthStart, end, encodeMessage(record, logRecordSize, writeLogRecord));
+      return this.#replace(lengthStart, end, LOG_RECORD, record, logRecordSize(this.#writer, record));
     }
     if (!this.#metricWouldChange(r, end)) return 0;
     r.pos = bodyStart;
     const metric = decodeMetric(r, end);
     this.removedItems += redaction.redactMetric(metric);
-    return this.#replace(lengthStart, end, encodeMessage(metric, metricSize, writeMetric));
+    return this.#replace(lengthStart, end, METRIC, metric, metricSize(this.#writer, metric));
   }
 
   // ---- would-change tests: what the object path redacts in a record ----
@@ -242,46 +252,62 @@ export class RecordBytesRedactor {
 
   // ---- splices ----
 
-  #splice(start: number, end: number, length: number, bytes: Uint8Array | null): number {
+  #splice(start: number, end: number, length: number, kind: number, message: Resource | LogRecord | Metric | null): number {
     this.#start.push(start);
     this.#end.push(end);
     this.#length.push(length);
-    return this.#bytes.push(bytes) - 1;
+    this.#kind.push(kind);
+    return this.#messages.push(message) - 1;
   }
 
   #unsplice(at: number): void {
     this.#start.length = at;
     this.#end.length = at;
     this.#length.length = at;
-    this.#bytes.length = at;
+    this.#kind.length = at;
+    this.#messages.length = at;
   }
 
-  /** The message whose length prefix starts at lengthStart and which ends at `end` becomes `body`; returns its growth. */
-  #replace(lengthStart: number, end: number, body: Uint8Array): number {
-    this.#splice(lengthStart, end, body.length, body);
-    return varintSize(body.length) + body.length - (end - lengthStart);
+  /**
+   * The message whose length prefix starts at lengthStart and which ends at `end` becomes
+   * `message`, which the writer has just sized (`size` bytes); returns its growth.
+   */
+  #replace(lengthStart: number, end: number, kind: number, message: Resource | LogRecord | Metric, size: number): number {
+    this.#splice(lengthStart, end, size, kind, message);
+    return varintSize(size) + size - (end - lengthStart);
   }
 
   #write(bytes: Uint8Array, size: number): Uint8Array {
-    const out = new Uint8Array(size);
+    // Every byte is written below, so the memory need not be zeroed; a plain Uint8Array view, as
+    // a decoder's copies of it (ids, bytes values) should be.
+    const unzeroed = Buffer.allocUnsafe(size);
+    const out = new Uint8Array(unzeroed.buffer, unzeroed.byteOffset, size);
+    const src = fastBuffer(bytes);
+    const w = this.#writer;
+    // The messages are written in the order they were sized: the order of the input.
+    w.writeInto(out);
     const starts = this.#start;
     let pos = 0;
     let cursor = 0;
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i];
-      out.set(bytes.subarray(cursor, start), pos);
-      pos += start - cursor;
+      pos += src.copy(out, pos, cursor, start);
       const length = this.#length[i];
       if (length >= 0) pos = writeVarint(out, pos, length);
-      const replacement = this.#bytes[i];
-      if (replacement !== null) {
-        out.set(replacement, pos);
-        pos += replacement.length;
+      const kind = this.#kind[i];
+      if (kind !== NOTHING) {
+        w.pos = pos;
+        const message = this.#messages[i];
+        if (kind === LOG_RECORD) writeLogRecord(w, message as LogRecord);
+        else if (kind === METRIC) writeMetric(w, message as Metric);
+        else writeResource(w, message as Resource);
+        if (w.pos !== pos + length) throw new Error(`protobuf writer bug: wrote ${w.pos - pos} bytes, sized ${length}`);
+        pos = w.pos;
       }
       cursor = this.#end[i];
     }
-    out.set(bytes.subarray(cursor), pos);
-    pos += bytes.length - cursor;
+    pos += src.copy(out, pos, cursor, bytes.length);
+    w.finish();
     if (pos !== size) throw new Error(`redaction bug: wrote ${pos} bytes, sized ${size}`);
     return out;
   }
