@@ -26,7 +26,8 @@ const EMAIL = 'jane.doe@example.com';
 const CONFIGS: Record<string, RedactionConfigInput> = {
   default: {},
   gateway: { action: 'mask', detectors: { email: { action: 'hash' } }, blocked_keys: ['password', '*.secret', '*token*'] },
-  drop_record: { detectors: { payment_card: { action: 'drop_record' } }, blocked_keys: ['password'], action: 'drop_record', summary_attribute: true },
+  drop_record: { detectors: { payment_card: { action: 'drop_record' }, email: { action: 'hash' } }, blocked_keys: ['password'], action: 'drop_record' },
+  drop_record_summary: { detectors: { payment_card: { action: 'drop_record' } }, blocked_keys: ['password'], action: 'drop_record', summary_attribute: true },
   summary: { summary_attribute: true, allowed_keys: ['safe.*'] },
   allow_only: { allow_only: ['service.name', 'http.*', 'db.*', 'nested', 'user.*'], action: 'drop_attribute' },
   oversize_hash: { max_value_length: 40, oversize_action: 'hash', custom_patterns: [{ name: 'order', pattern: 'ORD-[0-9]+' }] },
@@ -185,15 +186,18 @@ describe('redaction of logs and metrics on their bytes, fuzzed against the objec
 
   test('the fuzzed requests drop records, merge points and leave requests alone, so each outcome is compared', () => {
     const next = random(7);
-    let dropped = 0;
+    // Dropped without and with the summary attribute (value by value, and whole records).
+    const dropped = [0, 0];
     let merged = 0;
     let untouchedLogs = 0;
     let untouchedMetrics = 0;
     for (let round = 0; round < 40; round++) {
       const logs = encodeLogs(randomLogs(next));
-      const logRedactor = redactorWith(CONFIGS.drop_record, KEY_ENV);
-      logRedactor.redactLogBytes(logs);
-      dropped += logRedactor.removedItems;
+      for (const config of [CONFIGS.drop_record, CONFIGS.drop_record_summary]) {
+        const logRedactor = redactorWith(config, KEY_ENV);
+        logRedactor.redactLogBytes(logs);
+        dropped[config === CONFIGS.drop_record ? 0 : 1] += logRedactor.removedItems;
+      }
       const metrics = encodeMetrics(randomMetrics(next));
       const metricRedactor = redactorWith({}, KEY_ENV);
       metricRedactor.redactMetricBytes(metrics);
@@ -204,7 +208,8 @@ describe('redaction of logs and metrics on their bytes, fuzzed against the objec
       const cleanMetrics = encodeMetrics(metricsRequest([kv('service.name', 'shop')], [scopeMetrics([metric('m', { gauge: { dataPoints: [{ attributes: [kv('route', '/orders')], startTimeUnixNano: 1n, timeUnixNano: 2n, asInt: 1n, exemplars: [], flags: 0 }] } })])]));
       if (redactorWith({}, KEY_ENV).redactMetricBytes(cleanMetrics) === cleanMetrics) untouchedMetrics++;
     }
-    expect(dropped).toBeGreaterThan(0);
+    expect(dropped[0]).toBeGreaterThan(0);
+    expect(dropped[1]).toBeGreaterThan(0);
     expect(merged).toBeGreaterThan(0);
     expect(untouchedLogs).toBe(40);
     expect(untouchedMetrics).toBe(40);

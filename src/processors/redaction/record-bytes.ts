@@ -1,22 +1,28 @@
-import { decodeResource, resourceSize, writeResource } from '../../otlp/proto/common.ts';
+import {
+  anyValueSize, attributesSize, decodeAnyValue, decodeKeyValue, decodeResource, resourceSize, writeAnyValue, writeAttributes, writeResource,
+} from '../../otlp/proto/common.ts';
 import { decodeLogRecord, logRecordSize, writeLogRecord } from '../../otlp/proto/logs.ts';
 import { decodeMetric, metricSize, writeMetric } from '../../otlp/proto/metrics.ts';
 import { fastBuffer } from '../../otlp/proto/node-buffer.ts';
 import { ProtoReader } from '../../otlp/proto/reader.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
-import { ProtoWriter, varintSize, writeVarint } from '../../otlp/proto/writer.ts';
-import type { LogRecord, Metric, Resource } from '../../otlp/types.ts';
+import { lenField, ProtoWriter, varintSize, writeVarint } from '../../otlp/proto/writer.ts';
+import type { AnyValue, KeyValue, LogRecord, Metric, Resource } from '../../otlp/types.ts';
 import type { ChangeProbe } from './change-probe.ts';
 
 // Redaction of an encoded logs or metrics request, record by record.
 //
-// Each record (a log record; for metrics a whole Metric, since points whose attributes redaction
-// makes equal are merged) is tested on its bytes with the ChangeProbe: every value the object
-// path would look at is scanned where it lies, and nothing is decoded. A record that would change
-// is decoded alone, redacted by the object path (so both paths share every rule and every count)
-// and sized for the writer; a log record that drop_record hits is cut. A resource that would
-// change is handled the same way. The length prefixes of the scopes and resources around a change
-// are rewritten. The output is allocated once at its size: the input is copied in runs between
+// Every value the object path would look at is tested on its bytes with the ChangeProbe, where it
+// lies, and nothing is decoded for a value that stays. What would change is decoded alone,
+// redacted by the object path (so both paths share every rule and every count) and sized for the
+// writer:
+// - in a log record, the body or the attribute concerned; a drop_record anywhere in the record
+//   cuts it whole, after every value in it was redacted and counted as the object path counts
+//   them. With the summary attribute on, the whole record (its summary names every detector that
+//   fired in it);
+// - in metrics, the whole Metric, since points whose attributes redaction makes equal are merged;
+// - a resource whose attributes would change.
+// The length prefixes of the records, scopes and resources around a change are rewritten. The output is allocated once at its size: the input is copied in runs between
 // the changes and each changed message is written straight into it (no buffer per record). A
 // request with nothing to redact comes back as the same bytes.
 
@@ -50,16 +56,32 @@ const NOTHING = 0;
 const RESOURCE = 1;
 const LOG_RECORD = 2;
 const METRIC = 3;
+/** A whole attribute field (tag, length, KeyValue) of a log record, from a list of one. */
+const ATTRIBUTE_FIELD = 4;
+/** A whole body field (tag, length, AnyValue) of a log record. */
+const BODY_FIELD = 5;
+
+type Spliced = Resource | LogRecord | Metric | KeyValue[] | AnyValue;
 
 /** What the byte path needs from the redactor: its object path, one record at a time. */
 export interface RecordRedaction {
   readonly probe: ChangeProbe;
+  /** Whether log records get a summary attribute (then a changed record is redacted whole). */
+  readonly summary: boolean;
   /** Redacts a decoded resource in place. */
   redactResource(resource: Resource): void;
   /** Redacts a decoded log record in place (and adds its summary attribute); true when drop_record removes it. */
   redactLogRecord(record: LogRecord): boolean;
   /** Redacts a decoded metric in place and merges the points that now collide; returns how many were merged away. */
   redactMetric(metric: Metric): number;
+  /** A log record's values follow, one by one (redactAttribute, redactBody), until logRecordDropped. */
+  startLogRecord(): void;
+  /** Redacts one top-level attribute of a log record; null when it is removed. */
+  redactAttribute(kv: KeyValue): KeyValue | null;
+  /** Redacts a log record's body in place; false when it is removed. */
+  redactBody(body: AnyValue): boolean;
+  /** Whether drop_record hit a value since startLogRecord. */
+  logRecordDropped(): boolean;
 }
 
 export class RecordBytesRedactor {
@@ -80,7 +102,7 @@ export class RecordBytesRedactor {
   readonly #end: number[];
   readonly #length: number[];
   readonly #kind: number[];
-  readonly #messages: Array<Resource | LogRecord | Metric | null>;
+  readonly #messages: Array<Spliced | null>;
 
   constructor(redaction: RecordRedaction) {
     this.removedItems = 0;
@@ -157,6 +179,15 @@ export class RecordBytesRedactor {
       else growth += this.#resource(r, childLengthStart, stop);
       r.pos = stop;
     }
+    return this.#close(prefix, lengthStart, bodyStart, end, growth);
+  }
+
+  /**
+   * Closes a message whose length prefix [lengthStart, bodyStart) is splice `prefix` and whose
+   * body, up to `end`, grows by `growth`: the prefix is kept only if something inside changed.
+   * Returns the message's growth.
+   */
+  #close(prefix: number, lengthStart: number, bodyStart: number, end: number, growth: number): number {
     if (this.#start.length === prefix + 1) {
       this.#unsplice(prefix);
       return 0;
@@ -180,13 +211,13 @@ export class RecordBytesRedactor {
     const bodyStart = r.pos;
     const redaction = this.#redaction;
     if (this.#logs) {
+      if (!redaction.summary) return this.#logValues(r, fieldStart, lengthStart, end);
       if (!this.#logRecordWouldChange(r, end)) return 0;
       r.pos = bodyStart;
       const record = decodeLogRecord(r, end, 0);
       if (redaction.redactLogRecord(record)) {
         this.removedItems++;
-        this.#splice(fieldStart, end, -1, NOTHING, null);
-        return fieldStart - end;
+        return this.#cut(fieldStart, end);
       }
       return this.#replace(lengthStart, end, LOG_RECORD, record, logRecordSize(this.#writer, record));
     }
@@ -195,6 +226,66 @@ export class RecordBytesRedactor {
     const metric = decodeMetric(r, end);
     this.removedItems += redaction.redactMetric(metric);
     return this.#replace(lengthStart, end, METRIC, metric, metricSize(this.#writer, metric));
+  }
+
+  /**
+   * A log record, value by value: a body or attribute that would change is redacted alone and its
+   * field rewritten. (Of several body fields, the decoder keeps the last; each is redacted here.)
+   */
+  #logValues(r: ProtoReader, fieldStart: number, lengthStart: number, end: number): number {
+    const redaction = this.#redaction;
+    const probe = this.#probe;
+    const w = this.#writer;
+    const bodyStart = r.pos;
+    const prefix = this.#splice(lengthStart, bodyStart, 0, NOTHING, null);
+    const sized = w.count;
+    redaction.startLogRecord();
+    let growth = 0;
+    while (r.pos < end) {
+      const valueField = r.pos;
+      const t = r.tag(end);
+      if (t !== LOG_ATTRIBUTES && t !== LOG_BODY) {
+        r.skip(t, end);
+        continue;
+      }
+      const stop = r.sub(end);
+      const valueStart = r.pos;
+      if (t === LOG_ATTRIBUTES ? probe.keyValue(r, stop, 0) : probe.value(r, stop, '', 1)) {
+        r.pos = valueStart;
+        growth += t === LOG_ATTRIBUTES ? this.#attribute(r, valueField, stop) : this.#body(r, valueField, stop);
+      }
+      r.pos = stop;
+    }
+    if (redaction.logRecordDropped()) {
+      // What was sized for this record is not written.
+      this.#unsplice(prefix);
+      w.count = sized;
+      this.removedItems++;
+      return this.#cut(fieldStart, end);
+    }
+    return this.#close(prefix, lengthStart, bodyStart, end, growth);
+  }
+
+  /** The attribute field [fieldStart, end), its KeyValue from r.pos: redacted, then cut or rewritten. */
+  #attribute(r: ProtoReader, fieldStart: number, end: number): number {
+    const kv = this.#redaction.redactAttribute(decodeKeyValue(r, end, 0));
+    if (kv === null) return this.#cut(fieldStart, end);
+    const list = [kv];
+    const size = attributesSize(this.#writer, list, 0);
+    this.#splice(fieldStart, end, -1, ATTRIBUTE_FIELD, list);
+    return size - (end - fieldStart);
+  }
+
+  /** The body field [fieldStart, end), its AnyValue from r.pos: redacted, then cut or rewritten. */
+  #body(r: ProtoReader, fieldStart: number, end: number): number {
+    const body = decodeAnyValue(r, end, 0);
+    if (!this.#redaction.redactBody(body)) return this.#cut(fieldStart, end);
+    const w = this.#writer;
+    const slot = w.reserve();
+    const size = anyValueSize(w, body, 0);
+    w.setSize(slot, size);
+    this.#splice(fieldStart, end, -1, BODY_FIELD, body);
+    return lenField(size) - (end - fieldStart);
   }
 
   // ---- would-change tests: what the object path redacts in a record ----
@@ -252,7 +343,7 @@ export class RecordBytesRedactor {
 
   // ---- splices ----
 
-  #splice(start: number, end: number, length: number, kind: number, message: Resource | LogRecord | Metric | null): number {
+  #splice(start: number, end: number, length: number, kind: number, message: Spliced | null): number {
     this.#start.push(start);
     this.#end.push(end);
     this.#length.push(length);
@@ -266,6 +357,11 @@ export class RecordBytesRedactor {
     this.#length.length = at;
     this.#kind.length = at;
     this.#messages.length = at;
+  }
+
+  #cut(start: number, end: number): number {
+    this.#splice(start, end, -1, NOTHING, null);
+    return start - end;
   }
 
   /**
@@ -298,10 +394,13 @@ export class RecordBytesRedactor {
       if (kind !== NOTHING) {
         w.pos = pos;
         const message = this.#messages[i];
-        if (kind === LOG_RECORD) writeLogRecord(w, message as LogRecord);
+        if (kind === ATTRIBUTE_FIELD) writeAttributes(w, LOG_ATTRIBUTES, message as KeyValue[]);
+        else if (kind === BODY_FIELD) {
+          w.messageHeader(LOG_BODY);
+          writeAnyValue(w, message as AnyValue);
+        } else if (kind === LOG_RECORD) writeLogRecord(w, message as LogRecord);
         else if (kind === METRIC) writeMetric(w, message as Metric);
         else writeResource(w, message as Resource);
-        if (w.pos !== pos + length) throw new Error(`protobuf writer bug: wrote ${w.pos - pos} bytes, sized ${length}`);
         pos = w.pos;
       }
       cursor = this.#end[i];

@@ -134,19 +134,30 @@ class RedactorEngine implements Redactor {
       ids,
       strings: this.#strings,
       redactResource: (resource) => this.#resource(resource),
-      redactAttribute: (kv) => {
-        const list = [kv];
-        this.#walker.attributes(list);
-        return list.length === 0 ? null : list[0];
-      },
+      redactAttribute: (kv) => this.#attribute(kv),
       redactSpan: (span) => this.#summarisedSpan(span),
     });
+    const walker = this.#walker;
     this.#recordBytes = new RecordBytesRedactor({
       probe: new ChangeProbe(rules, this.#strings),
+      summary: config.summary_attribute,
       redactResource: (resource) => this.#resource(resource),
       redactLogRecord: (record) => this.#summarisedLogRecord(record),
       redactMetric: (metric) => (this.#metric(metric) ? mergeCollidingPoints(metric) : 0),
+      startLogRecord: () => {
+        walker.dropRecord = false;
+      },
+      redactAttribute: (kv) => this.#attribute(kv),
+      redactBody: (body) => walker.value(body),
+      logRecordDropped: () => walker.dropRecord,
     });
+  }
+
+  /** Redacts one top-level attribute; null when it is removed. */
+  #attribute(kv: KeyValue): KeyValue | null {
+    const list = [kv];
+    this.#walker.attributes(list);
+    return list.length === 0 ? null : list[0];
   }
 
   get removedItems(): number {
