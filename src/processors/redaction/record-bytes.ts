@@ -50,7 +50,6 @@ const POINT_EXEMPLARS = [TAG.NumberDataPoint.exemplars, TAG.NumberDataPoint.exem
 const DATA_POINTS = TAG.Gauge.dataPoints;
 const EXEMPLAR_ATTRIBUTES = TAG.Exemplar.filteredAttributes;
 
-const EMPTY_READER = new ProtoReader(new Uint8Array(0));
 // What a splice writes after its length prefix: nothing, or a message re-encoded from objects.
 const NOTHING = 0;
 const RESOURCE = 1;
@@ -90,8 +89,7 @@ export class RecordBytesRedactor {
   readonly #redaction: RecordRedaction;
   readonly #probe: ChangeProbe;
   #logs: boolean;
-  #r: ProtoReader;
-  /** The changed messages' sizes, then their bytes (its own, as the shared writer may run in between). */
+  /** Sizes the changed messages during the walk, then writes them into the output (its own: nothing else may use it in between). */
   readonly #writer: ProtoWriter;
   /**
    * The splices of the current request, in input order (reused from request to request): input
@@ -109,7 +107,6 @@ export class RecordBytesRedactor {
     this.#redaction = redaction;
     this.#probe = redaction.probe;
     this.#logs = true;
-    this.#r = EMPTY_READER;
     this.#writer = new ProtoWriter();
     this.#start = [];
     this.#end = [];
@@ -132,7 +129,6 @@ export class RecordBytesRedactor {
 
   #redact(bytes: Uint8Array): Uint8Array {
     const r = new ProtoReader(bytes);
-    this.#r = r;
     this.removedItems = 0;
     this.#writer.reset();
     try {
@@ -151,8 +147,8 @@ export class RecordBytesRedactor {
       }
       return this.#start.length === 0 ? bytes : this.#write(bytes, bytes.length + growth);
     } finally {
+      // Nothing here keeps the request or its objects alive once it is redacted.
       this.#unsplice(0);
-      this.#r = EMPTY_READER;
     }
   }
 
