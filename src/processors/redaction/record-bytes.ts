@@ -50,7 +50,8 @@ const POINT_EXEMPLARS = [TAG.NumberDataPoint.exemplars, TAG.NumberDataPoint.exem
 const DATA_POINTS = TAG.Gauge.dataPoints;
 const EXEMPLAR_ATTRIBUTES = TAG.Exemplar.filteredAttributes;
 
-// What a splice writes after its length prefix: nothing, or a message re-encoded from objects.
+// What a splice writes (after its length prefix, when it has one): nothing, or what the object
+// path redacted, encoded again.
 const NOTHING = 0;
 const RESOURCE = 1;
 const LOG_RECORD = 2;
