@@ -248,6 +248,23 @@ describe('redaction of logs and metrics on their bytes', () => {
     expect(attrs(redacted.attributes)['user.email']).toEqual(str('****'));
   });
 
+  test('edge values in bodies and attributes: deep nesting, oversize (ASCII or not), blocked non-strings, bytes', () => {
+    let deep: AnyValue = str(`deep ${EMAIL}`);
+    for (let i = 0; i < 40; i++) deep = i % 2 === 0 ? { kvlistValue: { values: [kv('k', deep)] } } : { arrayValue: { values: [deep, str('x')] } };
+    const records = [
+      logRecord(deep, [kv('nested', deep)]),
+      logRecord(str('x'.repeat(60)), [kv('note', `ünïcode ${'y'.repeat(50)}`)]),
+      logRecord(str(`ünïcode ${'z'.repeat(20)}`), [kv('password', { intValue: 42n }), kv('api.token', { arrayValue: { values: [str('a')] } })]),
+      logRecord({ bytesValue: new Uint8Array([1, 2, 3]) }, [kv('bin', { bytesValue: new Uint8Array([0x40]) }), kv('empty', '')]),
+      logRecord(str(''), []),
+    ];
+    const bytes = encodeLogs(logsRequest(records, [kv('service.name', 'shop')]));
+    for (const config of [{}, CONFIGS.gateway, CONFIGS.oversize_hash, CONFIGS.truncate, CONFIGS.drop_record, CONFIGS.allow_only]) bothLogPaths(config, bytes);
+    const points = records.map((record, i) => ({ attributes: record.attributes, startTimeUnixNano: 1n, timeUnixNano: 2n, asInt: BigInt(i), exemplars: [], flags: 0 }));
+    const metrics = encodeMetrics(metricsRequest([kv('service.name', 'shop')], [scopeMetrics([metric('m', { gauge: { dataPoints: points } })])]));
+    for (const config of [{}, CONFIGS.gateway, CONFIGS.oversize_hash, CONFIGS.truncate, CONFIGS.allow_only]) bothMetricPaths(config, metrics);
+  });
+
   test('SDK data with PII added: the same output as the object path', async () => {
     for (const [name, config] of Object.entries(CONFIGS)) {
       const logs = decodeLogs((await sdkLogs()).proto);
