@@ -2,15 +2,24 @@
 // detector on; (b) µs added per span (10 attributes, 1 event) against the same walk without
 // redaction; (d) µs per span of the byte path traces take (redactTraceBytes on the encoded
 // request), clean and with PII in every span, on one request redacted again and again (values
-// repeat from request to request, so verdicts come from the cache); (e) the same with every value
-// new in every request (no verdict is found in the cache); (c) ms per 1 MiB adversarial string. Run:
-//   node_modules/.bin/node benchmarks/redaction.bench.ts [--write]
-// --write appends the figures to benchmarks/RESULTS.md under "## Redaction".
+// repeat from request to request, so verdicts come from the cache); (f) the same with every value
+// new in every request (no verdict is found in the cache); (c) ms per 1 MiB adversarial string;
+// (e) logs and metrics through the processor as a pipeline runs it (a batch of request bytes in,
+// the bytes its exporter sends out), values and records per CPU-second, clean and with PII in
+// every record. Run:
+//   node_modules/.bin/node benchmarks/redaction.bench.ts [--write] [--records-only]
+// --write appends the figures to benchmarks/RESULTS.md under "## Redaction"; --records-only runs
+// (e) alone (it runs on any build with the processor, for A/B against an older checkout).
 import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { encodeTraces } from '../src/otlp/protobuf.ts';
+import { pino } from 'pino';
+import { Batch } from '../src/core/batch.ts';
+import { internalMetadata } from '../src/core/metadata.ts';
+import { Telemetry } from '../src/core/telemetry.ts';
+import { encodeLogs, encodeMetrics, encodeTraces } from '../src/otlp/protobuf.ts';
 import { createRedactor, redactionConfigSchema } from '../src/processors/redaction/index.ts';
-import type { ExportTraceServiceRequest, KeyValue, Span } from '../src/otlp/types.ts';
+import { redactionProcessorFactory } from '../src/processors/redaction/factory.ts';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue, LogRecord, Metric, Span } from '../src/otlp/types.ts';
 
 const redactor = createRedactor(redactionConfigSchema.parse({}));
 
@@ -68,7 +77,83 @@ function measure(seconds: number, run: () => number): number {
   return operations / ((now - start) / 1000);
 }
 
+// ---- (e) logs and metrics through the processor: bytes in, the bytes the exporter sends out ----
+// 100 log records (a message body and 6 string attributes) or 100 data points (10 sums of 10
+// points, 4 string attributes each) per request; values and log lines vary by record. PII, in
+// every record or in one in ten: an email in the body (in a point's attributes for metrics) and
+// a card number in an attribute.
+async function recordRows(): Promise<string[]> {
+  const ctx = (signal: string) => ({
+    id: 'redaction', config: redactionConfigSchema.parse({}), telemetry: new Telemetry(), logger: pino({ level: 'silent' }),
+    pipelineId: signal, signal, next: { consume: async () => {} }, exporters: new Map(),
+  }) as unknown as Parameters<typeof redactionProcessorFactory.create>[0];
+  const logsProcessor = await redactionProcessorFactory.create(ctx('logs'));
+  const metricsProcessor = await redactionProcessorFactory.create(ctx('metrics'));
+  const text = (value: string) => ({ stringValue: value });
+  function logs(piiEvery: number): ExportLogsServiceRequest {
+    const records: LogRecord[] = [];
+    for (let i = 0; i < 100; i++) {
+      const pii = piiEvery > 0 && i % piiEvery === 0;
+      const attributes: KeyValue[] = [
+        { key: 'http.route', value: text('/api/v1/orders/{id}') },
+        { key: 'url.full', value: text(`https://shop.example.com/api/v1/orders/${i}?currency=EUR`) },
+        { key: 'user_agent.original', value: text(CLEAN[2]) },
+        { key: 'app.request_id', value: text(pii ? `card 4111 1111 1111 1111 for order ${i}` : `123e4567-e89b-12d3-a456-4266141${String(i).padStart(5, '0')}`) },
+        { key: 'thread.name', value: text(`worker-${i % 8}`) },
+        { key: 'code.function', value: text('OrderService.ship') },
+      ];
+      const body = pii ? `order ${i} shipped to jane.doe${i}@example.com via warehouse eu-west-1b` : `order ${i} shipped to customer 48213 via warehouse eu-west-1b`;
+      records.push({
+        timeUnixNano: BigInt(i), observedTimeUnixNano: BigInt(i), severityNumber: 9, severityText: 'INFO', body: text(body), attributes,
+        droppedAttributesCount: 0, flags: 0, traceId: new Uint8Array(0), spanId: new Uint8Array(0), eventName: '',
+      });
+    }
+    return { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: text('shop') }], droppedAttributesCount: 0, entityRefs: [] }, scopeLogs: [{ scope: undefined, logRecords: records, schemaUrl: '' }], schemaUrl: '' }] };
+  }
+  function metrics(piiEvery: number): ExportMetricsServiceRequest {
+    const list: Metric[] = [];
+    for (let m = 0; m < 10; m++) {
+      const dataPoints = [];
+      for (let p = 0; p < 10; p++) {
+        const i = m * 10 + p;
+        const pii = piiEvery > 0 && i % piiEvery === 0;
+        const attributes: KeyValue[] = [
+          { key: 'http.route', value: text(`/api/v1/orders/{id}/${p}`) },
+          { key: 'http.request.method', value: text('GET') },
+          { key: 'server.address', value: text('shop.example.com') },
+          { key: 'enduser.id', value: text(pii ? `jane.doe${i}@example.com` : `user-${i}`) },
+        ];
+        dataPoints.push({ attributes, startTimeUnixNano: 1n, timeUnixNano: 2n, asInt: BigInt(i), exemplars: [], flags: 0 });
+      }
+      list.push({ name: `http.server.requests.${m}`, description: '', unit: '1', metadata: [], sum: { dataPoints, aggregationTemporality: 2, isMonotonic: true } });
+    }
+    return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: text('shop') }], droppedAttributesCount: 0, entityRefs: [] }, scopeMetrics: [{ scope: undefined, metrics: list, schemaUrl: '' }], schemaUrl: '' }] };
+  }
+  const rows: string[] = [];
+  const cases = [
+    ['logs, clean', 'logs', logsProcessor, encodeLogs(logs(0)), 7],
+    ['logs, PII in 1 record in 10', 'logs', logsProcessor, encodeLogs(logs(10)), 7],
+    ['logs, PII in every record', 'logs', logsProcessor, encodeLogs(logs(1)), 7],
+    ['metrics, clean', 'metrics', metricsProcessor, encodeMetrics(metrics(0)), 4],
+    ['metrics, PII in 1 point in 10', 'metrics', metricsProcessor, encodeMetrics(metrics(10)), 4],
+    ['metrics, PII in every point', 'metrics', metricsProcessor, encodeMetrics(metrics(1)), 4],
+  ] as const;
+  for (const [label, signal, processor, bytes, valuesPerRecord] of cases) {
+    const recordsPerSecond = measure(2, () => {
+      const out = processor.process(Batch.fromBytes(signal, bytes, 100, internalMetadata())) as Batch;
+      sink += out.bytes().length;
+      return 100;
+    });
+    rows.push(`| (e) ${label}: string values per CPU-second (records/points per CPU-second) | ${((recordsPerSecond * valuesPerRecord) / 1e6).toFixed(2)} M (${(recordsPerSecond / 1e3).toFixed(0)} k) |`);
+  }
+  return rows;
+}
+
 let sink = 0;
+if (process.argv.includes('--records-only')) {
+  console.log(['| measure | result |', '|---|---:|', ...(await recordRows())].join('\n'));
+  process.exit(0);
+}
 const valuesPerSecond = measure(2, () => {
   for (let i = 0; i < VALUES.length; i++) sink += redactor.redactString(VALUES[i], 'attr').length;
   return VALUES.length;
@@ -143,7 +228,7 @@ const copyOnly = measure(2, () => { sink += Buffer.from(piiBytes).length; return
 const usBytesClean = 1e6 / bytesClean - 1e6 / copyOnly;
 const usBytesPii = 1e6 / bytesPii - 1e6 / copyOnly;
 
-// ---- (e) the byte path with every value new: 100 requests that share no URL, cache key or email ----
+// ---- (f) the byte path with every value new: 100 requests that share no URL, cache key or email ----
 // (each pass over them is more than the verdict cache holds, so every verdict is a miss).
 const NEW_VALUE_REQUESTS = 100;
 const newClean = Array.from({ length: NEW_VALUE_REQUESTS }, (_, r) => encodeTraces(makeRequest(`r${r}`)));
@@ -201,9 +286,10 @@ const rows: string[] = [
   `| (b) µs added per span | ${(usRedacted - usBaseline).toFixed(3)} | ≤ 2 |`,
   `| (d) byte path (redactTraceBytes), clean request, CPU µs/span | ${usBytesClean.toFixed(3)} | |`,
   `| (d) byte path, an email and a card in every span, CPU µs/span | ${usBytesPii.toFixed(3)} | |`,
-  `| (e) byte path, values new in every request, clean, CPU µs/span | ${usNewClean.toFixed(3)} | |`,
-  `| (e) byte path, values new in every request, email and card, CPU µs/span | ${usNewPii.toFixed(3)} | |`,
+  `| (f) byte path, values new in every request, clean, CPU µs/span | ${usNewClean.toFixed(3)} | |`,
+  `| (f) byte path, values new in every request, email and card, CPU µs/span | ${usNewPii.toFixed(3)} | |`,
   ...adversarialMs.map(([label, ms]) => `| (c) 1 MiB ${label}, CPU ms | ${ms.toFixed(1)} | < 50 |`),
+  ...(await recordRows()).map((row) => `${row} |`),
 ];
 console.log(rows.join('\n'));
 if (sink === -1) console.log(sink);

@@ -31,6 +31,24 @@ describe('merging points that redaction made identical', () => {
     expect(metric.sum!.dataPoints[1].asInt).toBe(100n);
   });
 
+  test('attribute sets that differ only in order collide; sets that differ stay apart', () => {
+    const point = (attributes: ReturnType<typeof kv>[], asInt: bigint): NumberDataPoint => ({ ...number({ asInt }), attributes });
+    const nested = { kvlistValue: { values: [kv('a', '1'), kv('b', { intValue: 2n })] } };
+    const metric: Metric = { ...base, sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [
+      point([kv('user', '****'), kv('route', '/a'), kv('n', nested)], 1n),
+      point([kv('route', '/b'), kv('user', '****'), kv('n', nested)], 10n),
+      point([kv('n', nested), kv('route', '/a'), kv('user', '****')], 2n),
+      point([kv('route', '/a'), kv('user', '****')], 100n),
+      point([kv('route', '/a'), kv('user', '****'), kv('n', { kvlistValue: { values: [kv('b', { intValue: 2n }), kv('a', '1')] } })], 4n),
+    ] } };
+    expect(mergeCollidingPoints(metric)).toBe(2);
+    expect(metric.sum!.dataPoints.map((p) => p.asInt)).toEqual([7n, 10n, 100n]);
+    // Many points, no two alike: nothing merges.
+    const many: Metric = { ...base, sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: Array.from({ length: 500 }, (_, i) => point([kv('user', '****'), kv('id', { intValue: BigInt(i) })], 1n)) } };
+    expect(mergeCollidingPoints(many)).toBe(0);
+    expect(many.sum!.dataPoints).toHaveLength(500);
+  });
+
   test('points at different times are different samples and stay', () => {
     const metric: Metric = { ...base, sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [number({ asInt: 2n }, 2n), number({ asInt: 3n }, 3n)] } };
     expect(mergeCollidingPoints(metric)).toBe(0);

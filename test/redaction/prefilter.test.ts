@@ -11,6 +11,7 @@ import { scanPrivateKeys } from '../../src/processors/redaction/detectors/privat
 import { C_HIGH, prefilterBytes, scannedMask, T_NUMBER } from '../../src/processors/redaction/detectors/prefilter.ts';
 import { SHORTEST_MATCH, ValueScanner } from '../../src/processors/redaction/detectors/scanner.ts';
 import { scanQuerySecrets, scanUrlPasswords } from '../../src/processors/redaction/detectors/url-secrets.ts';
+import { random } from './helpers.ts';
 import {
   scanGithubTokens, scanGitlabTokens, scanSlackTokens, scanStripeKeys,
 } from '../../src/processors/redaction/detectors/vendor-tokens.ts';
@@ -55,17 +56,6 @@ function matches(out: MatchBuffer): string[] {
   const found: string[] = [];
   for (let i = 0; i < out.length; i++) found.push(`${out.detectors[i]}:${out.starts[i]}-${out.ends[i]}`);
   return found.sort();
-}
-
-// A seeded generator (mulberry32), so a failure names a reproducible input.
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
 }
 
 // Digits and every character the number walk treats specially, weighted towards digits.

@@ -12,7 +12,7 @@ import { redactionProcessorFactory } from '../../src/processors/redaction/factor
 import { ServiceHost } from '../../src/service/host.ts';
 import { sdkTraces } from '../otlp/sdk-fixtures.ts';
 import { span, tracesRequest } from '../support/otlp.ts';
-import { kv, redactorWith } from './helpers.ts';
+import { kv, random, redactorWith } from './helpers.ts';
 
 const KEY_ENV = { SLUICE_REDACTION_KEY: 'test-key-1' };
 
@@ -141,16 +141,6 @@ describe('redaction on trace bytes', () => {
 });
 
 describe('redaction on trace bytes, fuzzed', () => {
-  // A seeded generator (mulberry32), so a failure names a reproducible input.
-  function random(seed: number): (n: number) => number {
-    let state = seed;
-    return (n) => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-    };
-  }
   const PIECES = [
     'jane.doe@example.com', 'https://shop.example.com/orders?email=a@b.io&page=2', '4111 1111 1111 1111', '+1 (555) 123-4567',
     '123-45-6789', '10.0.0.1', '2001:db8::1', 'password=hunter2', 'Bearer abc12345', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig',

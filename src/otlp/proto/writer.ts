@@ -50,6 +50,18 @@ export class ProtoWriter {
     this.next = 0;
   }
 
+  /**
+   * Pass 2 into a buffer the caller owns: messages sized one after another (without a reset
+   * between them) are written one after another into it, each from `pos`, which the caller sets.
+   */
+  writeInto(u8: Uint8Array): void {
+    this.u8 = u8;
+    this.buf = fastBuffer(u8);
+    this.view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.pos = 0;
+    this.next = 0;
+  }
+
   /** Pass 2 ends: the buffer is handed over so the next encode cannot overwrite it. */
   finish(): Uint8Array {
     const out = this.u8;

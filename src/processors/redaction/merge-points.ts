@@ -1,4 +1,4 @@
-import { canonicalAttributes } from './canonical.ts';
+import { canonicalAttributes, canonicalText } from './canonical.ts';
 import type {
   ExponentialHistogramBuckets,
   ExponentialHistogramDataPoint,
@@ -41,7 +41,7 @@ export function mergeCollidingPoints(metric: Metric): number {
 }
 
 function mergeList<P extends Point>(points: P[], merge: Merge<P>): number {
-  if (points.length < 2) return 0;
+  if (points.length < 2 || !mayCollide(points)) return 0;
   const firstByIdentity = new Map<string, number>();
   let write = 0;
   for (let read = 0; read < points.length; read++) {
@@ -55,6 +55,37 @@ function mergeList<P extends Point>(points: P[], merge: Merge<P>): number {
   const merged = points.length - write;
   points.length = write;
   return merged;
+}
+
+/**
+ * Whether two points may share an identity: no two hashes of their attribute sets meet. The hash
+ * is order-independent, as canonicalAttributes is, and equal wherever the identities are (times
+ * are left out: points with equal attributes at other times only cost the exact comparison), so
+ * the identity strings are built only for metrics where redaction may have made points collide.
+ */
+function mayCollide(points: readonly Point[]): boolean {
+  const seen = new Set<number>();
+  for (let p = 0; p < points.length; p++) {
+    const attributes = points[p].attributes;
+    let hash = attributes.length;
+    for (let i = 0; i < attributes.length; i++) hash = (hash + attributeHash(attributes[i])) | 0;
+    if (seen.has(hash)) return true;
+    seen.add(hash);
+  }
+  return false;
+}
+
+/** A hash of a key and its value's canonical text (a string value hashed as itself, without a copy). */
+function attributeHash(kv: KeyValue): number {
+  const text = kv.value.stringValue;
+  const value = text !== undefined ? stringHash(text, 0x9e3779b1) : stringHash(canonicalText(kv.value), 0x85ebca6b);
+  return Math.imul(stringHash(kv.key, 0x27d4eb2f) ^ Math.imul(value, 0x165667b1), 0x2545f491);
+}
+
+function stringHash(text: string, seed: number): number {
+  let hash = seed ^ text.length;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash;
 }
 
 function mergeSum(into: NumberDataPoint, from: NumberDataPoint): boolean {

@@ -5,8 +5,10 @@ import { RedactionCounts, type RedactionCount } from './counts.ts';
 import { BLOCKED_KEY_DETECTOR, BUILTIN_DETECTORS, OVERSIZE_DETECTOR, type BuiltinDetectorName } from './detectors/names.ts';
 import { ValueScanner } from './detectors/scanner.ts';
 import { Hasher, loadHashKey } from './hasher.ts';
+import { ChangeProbe } from './change-probe.ts';
 import { compileKeyRules } from './key-rules.ts';
 import { mergeCollidingPoints } from './merge-points.ts';
+import { RecordBytesRedactor } from './record-bytes.ts';
 import { StringRedactor } from './string-redactor.ts';
 import { TraceBytesRedactor } from './trace-bytes.ts';
 import type {
@@ -36,6 +38,20 @@ export interface Redactor {
   redactMetrics(request: ExportMetricsServiceRequest): void;
   /** Redacts every log record in place and removes those a drop_record action hit. Returns how many were removed. */
   redactLogs(request: ExportLogsServiceRequest): number;
+  /**
+   * Redacts an encoded metrics request, with the same result as redactMetrics: metrics with
+   * nothing to redact stay as they are, byte for byte. Returns `bytes` itself when nothing changed;
+   * `removedItems` is then how many data points were merged away.
+   */
+  redactMetricBytes(bytes: Uint8Array): Uint8Array;
+  /**
+   * Redacts an encoded logs request, with the same result as redactLogs: log records with nothing
+   * to redact stay as they are, byte for byte. Returns `bytes` itself when nothing changed;
+   * `removedItems` is then how many log records drop_record removed.
+   */
+  redactLogBytes(bytes: Uint8Array): Uint8Array;
+  /** The items (log records, data points) the last redactLogBytes or redactMetricBytes removed. */
+  readonly removedItems: number;
   /** Redacts one string as an attribute value under `key` (drop actions yield ''). For tests and tools. */
   redactString(value: string, key?: string): string;
   /** Occurrences redacted per (detector, action) since the last call; resets them. */
@@ -59,6 +75,7 @@ class RedactorEngine implements Redactor {
   readonly #includeSpanNames: boolean;
   readonly #summary: boolean;
   readonly #traceBytes: TraceBytesRedactor;
+  readonly #recordBytes: RecordBytesRedactor;
 
   constructor(config: RedactionConfig, env: NodeJS.ProcessEnv) {
     const globalAction = actionCode(config.action);
@@ -117,13 +134,34 @@ class RedactorEngine implements Redactor {
       ids,
       strings: this.#strings,
       redactResource: (resource) => this.#resource(resource),
-      redactAttribute: (kv) => {
-        const list = [kv];
-        this.#walker.attributes(list);
-        return list.length === 0 ? null : list[0];
-      },
+      redactAttribute: (kv) => this.#attribute(kv),
       redactSpan: (span) => this.#summarisedSpan(span),
     });
+    const walker = this.#walker;
+    this.#recordBytes = new RecordBytesRedactor({
+      probe: new ChangeProbe(rules, this.#strings),
+      summary: config.summary_attribute,
+      redactResource: (resource) => this.#resource(resource),
+      redactLogRecord: (record) => this.#summarisedLogRecord(record),
+      redactMetric: (metric) => (this.#metric(metric) ? mergeCollidingPoints(metric) : 0),
+      startLogRecord: () => {
+        walker.dropRecord = false;
+      },
+      redactAttribute: (kv) => this.#attribute(kv),
+      redactBody: (body) => walker.value(body),
+      logRecordDropped: () => walker.dropRecord,
+    });
+  }
+
+  /** Redacts one top-level attribute; null when it is removed. */
+  #attribute(kv: KeyValue): KeyValue | null {
+    const list = [kv];
+    this.#walker.attributes(list);
+    return list.length === 0 ? null : list[0];
+  }
+
+  get removedItems(): number {
+    return this.#recordBytes.removedItems;
   }
 
   redactTraces(request: ExportTraceServiceRequest): void {
@@ -196,9 +234,22 @@ class RedactorEngine implements Redactor {
     return changed;
   }
 
+  redactMetricBytes(bytes: Uint8Array): Uint8Array {
+    this.#strings.recordDropAllowed = false;
+    return this.#recordBytes.redactMetrics(bytes);
+  }
+
+  redactLogBytes(bytes: Uint8Array): Uint8Array {
+    this.#strings.recordDropAllowed = true;
+    try {
+      return this.#recordBytes.redactLogs(bytes);
+    } finally {
+      this.#strings.recordDropAllowed = false;
+    }
+  }
+
   redactLogs(request: ExportLogsServiceRequest): number {
     this.#strings.recordDropAllowed = true;
-    const walker = this.#walker;
     let dropped = 0;
     const resourceLogs = request.resourceLogs;
     for (let r = 0; r < resourceLogs.length; r++) {
@@ -209,15 +260,8 @@ class RedactorEngine implements Redactor {
         let write = 0;
         for (let i = 0; i < records.length; i++) {
           const record = records[i];
-          if (this.#summary) this.#strings.clearFired();
-          walker.dropRecord = false;
-          this.#logRecord(record, walker);
-          if (walker.dropRecord) {
-            dropped++;
-            continue;
-          }
-          if (this.#summary) this.#addSummary(record.attributes);
-          records[write++] = record;
+          if (this.#summarisedLogRecord(record)) dropped++;
+          else records[write++] = record;
         }
         records.length = write;
       }
@@ -226,9 +270,16 @@ class RedactorEngine implements Redactor {
     return dropped;
   }
 
-  #logRecord(record: LogRecord, walker: AttributeWalker): void {
+  /** Redacts one log record and adds its summary attribute; true when drop_record removes it. */
+  #summarisedLogRecord(record: LogRecord): boolean {
+    const walker = this.#walker;
+    if (this.#summary) this.#strings.clearFired();
+    walker.dropRecord = false;
     if (record.body !== undefined && !walker.value(record.body)) record.body = undefined;
     walker.attributes(record.attributes);
+    if (walker.dropRecord) return true;
+    if (this.#summary) this.#addSummary(record.attributes);
+    return false;
   }
 
   /** True when the resource changed. */

@@ -10,8 +10,9 @@ import { varintSize, writeVarint, type ProtoWriter } from '../../otlp/proto/writ
 import { encodeAttributeField } from '../../ottl/span-bytes.ts';
 import type { KeyValue, Resource, Span } from '../../otlp/types.ts';
 import { DROP_ATTRIBUTE, DROP_RECORD, HASH, MASK, MASK_TEXT, TRUNCATE } from './actions.ts';
-import { MAX_DEPTH, type WalkerIds } from './attribute-walker.ts';
+import type { WalkerIds } from './attribute-walker.ts';
 import { canonicalText } from './canonical.ts';
+import { ChangeProbe, isAscii, type KeyCache } from './change-probe.ts';
 import type { RedactionCounts } from './counts.ts';
 import { forgetView, isDigit } from './detectors/chars.ts';
 import { MatchBuffer } from './detectors/match-buffer.ts';
@@ -57,10 +58,6 @@ const LINK_ATTRIBUTES = TAG['Span.Link'].attributes;
 const KV_KEY = TAG.KeyValue.key;
 const KV_VALUE = TAG.KeyValue.value;
 const ANY_STRING = TAG.AnyValue.stringValue;
-const ANY_ARRAY = TAG.AnyValue.arrayValue;
-const ANY_KVLIST = TAG.AnyValue.kvlistValue;
-// ArrayValue.values and KeyValueList.values are both field 1.
-const LIST_VALUES = TAG.ArrayValue.values;
 /** The length-delimited wire type. */
 const LEN = 2;
 
@@ -83,7 +80,6 @@ const MASK_BYTES = Uint8Array.from(MASK_TEXT, (c) => c.charCodeAt(0));
 const UNRENDERED = new Uint8Array(0);
 const EMPTY = new Uint8Array(0);
 const EMPTY_READER = new ProtoReader(EMPTY);
-const KEY_SLOTS = 1024;
 /** Key slots remembered per attribute index of a span. */
 const KEY_HINTS = 64;
 const TOKEN_SLOTS = 1024;
@@ -119,12 +115,13 @@ export class TraceBytesRedactor {
   readonly #oversizeId: number;
   readonly #oversizeAction: number;
   readonly #scanner: ValueScanner;
+  /** Would-change tests on the bytes, for what the object path redacts; its key cache is #keys. */
+  readonly #probe: ChangeProbe;
   readonly #keys: KeyCache;
   readonly #tokens: TokenCache;
   readonly #verdicts: VerdictCache;
-  /** The matches of the value being scanned; #testMatches for would-change tests. */
+  /** The matches of the value being scanned. */
   readonly #matches: MatchBuffer;
-  readonly #testMatches: MatchBuffer;
   /** Per match of the value being redacted: its edit kind and argument (reused). */
   #matchKind: Int32Array;
   #matchArg: Int32Array;
@@ -176,11 +173,11 @@ export class TraceBytesRedactor {
     this.#oversizeId = options.oversizeId;
     this.#oversizeAction = options.oversizeAction;
     this.#scanner = options.scanner;
-    this.#keys = new KeyCache(redaction.rules);
+    this.#probe = new ChangeProbe(redaction.rules, strings);
+    this.#keys = this.#probe.keys;
     this.#tokens = new TokenCache(strings);
     this.#verdicts = new VerdictCache();
     this.#matches = new MatchBuffer();
-    this.#testMatches = new MatchBuffer();
     this.#matchKind = new Int32Array(16);
     this.#matchArg = new Int32Array(16);
     this.#r = new ProtoReader(new Uint8Array(0));
@@ -289,7 +286,7 @@ export class TraceBytesRedactor {
     let changes = false;
     while (r.pos < end && !changes) {
       const t = r.tag(end);
-      if (t === RESOURCE_ATTRIBUTES) changes = this.#keyValueWouldChange(r, r.sub(end), 0);
+      if (t === RESOURCE_ATTRIBUTES) changes = this.#probe.keyValue(r, r.sub(end), 0);
       else r.skip(t, end);
     }
     if (!changes) return 0;
@@ -347,10 +344,10 @@ export class TraceBytesRedactor {
       else if (t === SPAN_EVENTS || t === SPAN_LINKS) {
         if (!whole) {
           r.pos = varintEnd;
-          whole = this.#eventOrLinkWouldChange(r, stop, t === SPAN_EVENTS ? EVENT_ATTRIBUTES : LINK_ATTRIBUTES);
+          whole = this.#probe.attributes(r, stop, t === SPAN_EVENTS ? EVENT_ATTRIBUTES : LINK_ATTRIBUTES);
         }
       } else if (t === SPAN_NAME && redaction.includeSpanNames) {
-        if (!whole) whole = this.#stringWouldChange(varintEnd, stop, '');
+        if (!whole) whole = this.#probe.string(r, varintEnd, stop, '');
       }
       pos = stop;
     }
@@ -498,7 +495,7 @@ export class TraceBytesRedactor {
       if (valueStart + length === end) return this.#stringAttribute(fieldStart, lengthStart, kvStart, keyEnd + 1, anyStart, valueStart, end, key);
     }
     r.pos = anyStart;
-    if (!this.#valueWouldChange(r, end, key, 1)) return 0;
+    if (!this.#probe.value(r, end, key, 1)) return 0;
     return this.#attributeObjects(r, fieldStart, kvStart, end, true);
   }
 
@@ -654,105 +651,11 @@ export class TraceBytesRedactor {
   /** An attribute the byte walk does not rewrite itself: tested on its bytes, redacted as objects if it would change. */
   #attributeObjects(r: ProtoReader, fieldStart: number, kvStart: number, end: number, tested: boolean): number {
     r.pos = kvStart;
-    if (!tested && !this.#keyValueWouldChange(r, end, 0)) return 0;
+    if (!tested && !this.#probe.keyValue(r, end, 0)) return 0;
     r.pos = kvStart;
     const kv = this.#redaction.redactAttribute(decodeKeyValue(r, end, 0));
     if (kv === null) return this.#cut(fieldStart, end);
     return this.#blob(fieldStart, end, attributeField(kv));
-  }
-
-  // ---- would-change tests (nothing counted), for what the object path redacts ----
-
-  #eventOrLinkWouldChange(r: ProtoReader, end: number, attributesTag: number): boolean {
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t === attributesTag) {
-        if (this.#keyValueWouldChange(r, r.sub(end), 0)) return true;
-      } else r.skip(t, end);
-    }
-    return false;
-  }
-
-  /** One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader at `end`. */
-  #keyValueWouldChange(r: ProtoReader, end: number, depth: number): boolean {
-    let keyStart = 0;
-    let keyEnd = 0;
-    let valueStart = -1;
-    let valueEnd = -1;
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t === KV_KEY) {
-        keyEnd = r.sub(end);
-        keyStart = r.pos;
-        r.pos = keyEnd;
-      } else if (t === KV_VALUE) {
-        valueEnd = r.sub(end);
-        valueStart = r.pos;
-        r.pos = valueEnd;
-      } else r.skip(t, end);
-    }
-    const key = this.#keys.get(this.#u8, keyStart, keyEnd, r);
-    const rules = this.#redaction.rules;
-    if (rules !== null) {
-      const bits = this.#keys.bits;
-      if ((bits & KEY_ALLOWED) !== 0) return false;
-      if (depth === 0 && rules.allowOnly && (bits & KEY_LISTED) === 0) return true;
-      if ((bits & KEY_BLOCKED) !== 0) return true;
-    }
-    if (valueStart < 0) return false;
-    r.pos = valueStart;
-    const changed = this.#valueWouldChange(r, valueEnd, key, depth + 1);
-    r.pos = end;
-    return changed;
-  }
-
-  /** One AnyValue; leaves the reader at `end`. */
-  #valueWouldChange(r: ProtoReader, end: number, key: string, depth: number): boolean {
-    let changed = false;
-    // Each field is judged on its own: a later field of the oneof wins, as in the decoder.
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t === ANY_STRING) {
-        const stop = r.sub(end);
-        changed = this.#stringWouldChange(r.pos, stop, key);
-        r.pos = stop;
-      } else if (t === ANY_ARRAY || t === ANY_KVLIST) {
-        const stop = r.sub(end);
-        // Deeper containers are replaced whole by the walker (nesting_limit).
-        changed = depth > MAX_DEPTH || this.#containerWouldChange(r, stop, t === ANY_KVLIST, key, depth);
-        r.pos = stop;
-      } else {
-        r.skip(t, end);
-        changed = false;
-      }
-    }
-    return changed;
-  }
-
-  /** Whether the string u8[start, end) would change under `key`: scanned on its bytes when ASCII. */
-  #stringWouldChange(start: number, end: number, key: string): boolean {
-    const u8 = this.#u8;
-    if (end - start > this.#maxValueLength) {
-      return isAscii(u8, start, end) || this.#strings.wouldChange(this.#r.decodeUtf8(start, end), key);
-    }
-    const matches = this.#testMatches;
-    matches.clear();
-    if (this.#scanner.scanAscii(u8, start, end, key, matches)) return matches.length !== 0;
-    return this.#strings.wouldChange(this.#r.decodeUtf8(start, end), key);
-  }
-
-  #containerWouldChange(r: ProtoReader, end: number, kvlist: boolean, key: string, depth: number): boolean {
-    while (r.pos < end) {
-      const t = r.tag(end);
-      if (t !== LIST_VALUES) {
-        r.skip(t, end);
-        continue;
-      }
-      const stop = r.sub(end);
-      if (kvlist ? this.#keyValueWouldChange(r, stop, depth) : this.#valueWouldChange(r, stop, key, depth + 1)) return true;
-      r.pos = stop;
-    }
-    return false;
   }
 
   // ---- edits ----
@@ -952,11 +855,6 @@ function writeLastDigits(src: Uint8Array, from: number, to: number, out: Uint8Ar
   return pos;
 }
 
-function isAscii(u8: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (u8[i] >= 0x80) return false;
-  return true;
-}
-
 const attributeFieldsSize = (w: ProtoWriter, list: KeyValue[]) => attributesSize(w, list, 0);
 const writeAttributeFields = (w: ProtoWriter, list: KeyValue[]) => writeAttributes(w, SPAN_ATTRIBUTES, list);
 
@@ -965,64 +863,6 @@ function attributeField(kv: KeyValue): Uint8Array {
   // Strings, numbers and booleans are written straight into one buffer; lists, maps and bytes
   // by the encoder.
   return encodeAttributeField(kv.key, kv.value) ?? encodeMessage([kv], attributeFieldsSize, writeAttributeFields);
-}
-
-/**
- * Attribute keys repeat from span to span: each distinct key's string and key-rule class are
- * made once, found again by its bytes, which the cache keeps in one arena. A slot holds the last
- * key that hashed to it. Spans of a request repeat their keys in the same order, so the caller
- * first offers the key at the same index of the previous span (in the same request buffer):
- * a match there costs one compare and no hash.
- */
-class KeyCache {
-  /** The class of the key the last get() returned (0 without key rules). */
-  bits: number;
-  readonly #rules: KeyRules | null;
-  readonly #keys: string[];
-  readonly #bits: Int32Array;
-  /** Each slot's key bytes: arena[at[slot], at[slot] + length[slot]); length -1 for an empty slot. */
-  readonly #at: Int32Array;
-  readonly #length: Int32Array;
-  #arena: Uint8Array;
-  #arenaUsed: number;
-
-  constructor(rules: KeyRules | null) {
-    this.bits = 0;
-    this.#rules = rules;
-    this.#keys = new Array<string>(KEY_SLOTS).fill('');
-    this.#bits = new Int32Array(KEY_SLOTS);
-    this.#at = new Int32Array(KEY_SLOTS);
-    this.#length = new Int32Array(KEY_SLOTS).fill(-1);
-    this.#arena = new Uint8Array(16 * KEY_SLOTS);
-    this.#arenaUsed = 0;
-  }
-
-  /** The key u8[start, end), looked up by its bytes; its class is left in `bits`. */
-  get(u8: Uint8Array, start: number, end: number, r: ProtoReader): string {
-    const slot = slotOf(u8, start, end, KEY_SLOTS);
-    const length = end - start;
-    if (this.#length[slot] !== length || !sameBytes(this.#arena, this.#at[slot], u8, start, length)) this.#fill(slot, u8, start, end, r);
-    this.bits = this.#bits[slot];
-    return this.#keys[slot];
-  }
-
-  #fill(slot: number, u8: Uint8Array, start: number, end: number, r: ProtoReader): void {
-    const length = end - start;
-    if (this.#arenaUsed + length > this.#arena.length) {
-      // Full: start over (the slots' strings stay valid; their bytes are forgotten).
-      this.#length.fill(-1);
-      this.#arenaUsed = 0;
-      if (length > this.#arena.length) this.#arena = new Uint8Array(length * 2);
-    }
-    const at = this.#arenaUsed;
-    this.#arena.set(u8.subarray(start, end), at);
-    this.#arenaUsed += length;
-    const key = length === 0 ? '' : r.decodeUtf8(start, end);
-    this.#at[slot] = at;
-    this.#length[slot] = length;
-    this.#keys[slot] = key;
-    this.#bits[slot] = this.#rules === null ? 0 : this.#rules.classify(key);
-  }
 }
 
 /**
@@ -1076,12 +916,6 @@ class TokenCache {
   }
 }
 
-function slotOf(u8: Uint8Array, start: number, end: number, slots: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ u8[i], 0x01000193);
-  return (hash >>> 0) & (slots - 1);
-}
-
 /**
  * Whether two ranges of one buffer (its DataView) hold the same bytes: four at a time, the last
  * four overlapping (a per-byte loop costs V8 a dozen checks a byte).
@@ -1094,12 +928,6 @@ function sameRanges(view: DataView, a: number, b: number, length: number): boole
   const last = length - 4;
   for (let i = 0; i < last; i += 4) if (view.getInt32(a + i) !== view.getInt32(b + i)) return false;
   return view.getInt32(a + last) === view.getInt32(b + last);
-}
-
-/** Whether a[aStart, aStart + length) and b[bStart, bStart + length) hold the same bytes. */
-function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
 }
 
 function latin1(u8: Uint8Array, start: number, end: number): string {
