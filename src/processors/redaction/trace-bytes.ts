@@ -33,7 +33,8 @@ import { sameWords, VerdictCache } from './verdict-cache.ts';
 // written once: the input is copied in runs between the edits that change a size, each
 // replacement is written straight into the output, and a length prefix that keeps its width is
 // overwritten in place after the copy. A request with nothing to redact comes back as the same
-// bytes.
+// bytes. A span attribute seen before (in this request or an earlier one) is not walked at all:
+// its verdict, counts and output bytes, comes from the verdict cache (verdict-cache.ts).
 //
 // What stays on the object path (decode, redact with AttributeWalker, encode), for the few
 // records concerned, so that both paths share every rule:
@@ -356,8 +357,6 @@ export class TraceBytesRedactor {
       // The object path redacts (and counts) the span again from its original bytes.
       this.#count = length + 1;
       this.#counts.rollback(counted);
-      // Verdicts remembered in this span were counted with what was just taken back.
-      this.#memoLength.fill(-1);
       r.pos = bodyStart;
       const span = decodeSpanBody(r, end, 0);
       redaction.redactSpan(span);
