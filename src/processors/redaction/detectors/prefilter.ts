@@ -284,24 +284,6 @@ function numberAndRunTriggers(u8: Uint8Array, start: number, end: number, aws: b
   let run = 0;
   let runs = 0;
   let i = start;
-  const view = viewOf(u8);
-  for (; i + 4 <= end; i += 4) {
-    const word = view.getInt32(i, true);
-    const c1 = NUMBER_CLASS[word & 0xff];
-    const c2 = NUMBER_CLASS[(word >>> 8) & 0xff];
-    const c3 = NUMBER_CLASS[(word >>> 16) & 0xff];
-    const c4 = NUMBER_CLASS[word >>> 24];
-    state = NUMBER_NEXT2[state + ((c1 & 15) << 4) + (c2 & 15)];
-    state = NUMBER_NEXT2[state + ((c3 & 15) << 4) + (c4 & 15)];
-    run = (run + 1) & (c1 >> 31);
-    runs |= run;
-    run = (run + 1) & (c2 >> 31);
-    runs |= run;
-    run = (run + 1) & (c3 >> 31);
-    runs |= run;
-    run = (run + 1) & (c4 >> 31);
-    runs |= run;
-  }
   for (; i + 1 < end; i += 2) {
     const c1 = NUMBER_CLASS[u8[i]];
     const c2 = NUMBER_CLASS[u8[i + 1]];
