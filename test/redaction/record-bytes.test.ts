@@ -184,6 +184,25 @@ describe('redaction of logs and metrics on their bytes, fuzzed against the objec
     });
   }
 
+  test.each(Object.keys(CONFIGS))('%s: one redactor over many log and metric requests answers as a fresh one (clean attributes kept across requests)', (name) => {
+    const config = CONFIGS[name];
+    const next = random(11);
+    const onBytes = redactorWith(config, KEY_ENV);
+    for (let round = 0; round < 30; round++) {
+      const logs = encodeLogs(randomLogs(next));
+      const expectedLogs = decodeLogs(logs);
+      const objects = redactorWith(config, KEY_ENV);
+      const dropped = objects.redactLogs(expectedLogs);
+      expect(decodeLogs(onBytes.redactLogBytes(logs))).toEqual(expectedLogs);
+      expect(onBytes.removedItems).toBe(dropped);
+      const metrics = encodeMetrics(randomMetrics(next));
+      const expectedMetrics = decodeMetrics(metrics);
+      objects.redactMetrics(expectedMetrics);
+      expect(decodeMetrics(onBytes.redactMetricBytes(metrics))).toEqual(expectedMetrics);
+      expect(onBytes.takeCounts()).toEqual(objects.takeCounts());
+    }
+  });
+
   test('the fuzzed requests drop records, merge points and leave requests alone, so each outcome is compared', () => {
     const next = random(7);
     // Dropped without and with the summary attribute (value by value, and whole records).

@@ -5,6 +5,7 @@ import { MatchBuffer } from './detectors/match-buffer.ts';
 import type { ValueScanner } from './detectors/scanner.ts';
 import { KEY_ALLOWED, KEY_BLOCKED, KEY_LISTED, type KeyRules } from './key-rules.ts';
 import type { StringRedactor } from './string-redactor.ts';
+import { VerdictCache } from './verdict-cache.ts';
 
 // Whether redaction would change an encoded value, judged on its bytes and counting nothing. The
 // byte paths (trace-bytes.ts, record-bytes.ts) ask before they hand anything to the object path:
@@ -29,6 +30,8 @@ export class ChangeProbe {
   readonly #scanner: ValueScanner;
   readonly #maxValueLength: number;
   readonly #matches: MatchBuffer;
+  /** Top-level KeyValues found clean (resource, log record, data point, event and link attributes repeat from request to request). */
+  readonly #clean: VerdictCache;
 
   constructor(rules: KeyRules | null, strings: StringRedactor) {
     this.keys = new KeyCache(rules);
@@ -37,10 +40,27 @@ export class ChangeProbe {
     this.#scanner = strings.options.scanner;
     this.#maxValueLength = strings.options.maxValueLength;
     this.#matches = new MatchBuffer();
+    this.#clean = new VerdictCache();
   }
 
-  /** One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader at `end`. */
+  /**
+   * One KeyValue of a list at `depth` (0: top level), as AttributeWalker walks it; leaves the reader
+   * at `end`. A top-level one already found clean is known by its bytes, without a scan.
+   */
   keyValue(r: ProtoReader, end: number, depth: number): boolean {
+    if (depth !== 0) return this.#keyValue(r, end, depth);
+    const start = r.pos;
+    const clean = this.#clean;
+    if (clean.find(r.view, start, end)) {
+      r.pos = end;
+      return false;
+    }
+    const changed = this.#keyValue(r, end, 0);
+    if (!changed && clean.slot >= 0) clean.add(r.view, start, end, null, 0, null);
+    return changed;
+  }
+
+  #keyValue(r: ProtoReader, end: number, depth: number): boolean {
     let keyStart = 0;
     let keyEnd = 0;
     let valueStart = -1;

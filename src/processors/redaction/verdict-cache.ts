@@ -78,13 +78,13 @@ export class VerdictCache {
 
   /**
    * Keeps the verdict of the field [start, end) of `view`, which find() just missed: the counts
-   * `counts` journaled since `mark`, and its output bytes (null: it stays as it is; the caller may
+   * `counts` journaled since `mark` (none when `counts` is null), and its output bytes (null: it stays as it is; the caller may
    * pass a placeholder and keepOutput() the bytes later). Returns its slot.
    */
-  add(view: DataView, start: number, end: number, counts: RedactionCounts, mark: number, output: Uint8Array | null): number {
+  add(view: DataView, start: number, end: number, counts: RedactionCounts | null, mark: number, output: Uint8Array | null): number {
     const slot = this.slot;
     const length = end - start;
-    const rows = counts.mark() - mark;
+    const rows = counts === null ? 0 : counts.mark() - mark;
     if (this.#arenaUsed + length > ARENA_BYTES || this.#rowsUsed + rows > COUNT_ROWS) this.#clear();
     if (output !== null && output.length > CACHED_OUTPUT_MAX) {
       this.#length[slot] = -1;
@@ -98,7 +98,7 @@ export class VerdictCache {
     arena.setInt32(at + last, view.getInt32(start + last));
     this.#arenaUsed += length;
     const from = this.#rowsUsed;
-    for (let j = 0; j < rows; j++) this.counts[this.#rowsUsed++] = counts.journalAt(mark + j);
+    for (let j = 0; j < rows; j++) this.counts[this.#rowsUsed++] = counts!.journalAt(mark + j);
     this.#at[slot] = at;
     this.#length[slot] = length;
     this.#from[slot] = from;
