@@ -64,16 +64,21 @@ function template(pii: boolean, error: boolean): { bytes: Buffer; offsets: numbe
   return { bytes, offsets };
 }
 
-/** Bodies with new, random-looking trace ids each time; every other request has one error trace of ten (5%). */
-export function bodies(pii: boolean, seed = 0): () => Buffer {
+/**
+ * Bodies with new, random-looking trace ids each time; every other request has one error trace of ten (5%).
+ * With `reuse`, each body is one of that many buffers, rewritten in turn (for callers that copy what they keep).
+ */
+export function bodies(pii: boolean, seed = 0, reuse = 0): () => Buffer {
   const plain = template(pii, false);
   const failing = template(pii, true);
+  const pool = Array.from({ length: 2 * reuse }, (_, i) => Buffer.from(i % 2 === 0 ? failing.bytes : plain.bytes));
   let request = 0;
   // Several load generators (seed 0, 1, …) never send the same trace id.
   let trace = seed * 0x1000_0000;
   return () => {
-    const { bytes, offsets } = request++ % 2 === 0 ? failing : plain;
-    const out = Buffer.from(bytes);
+    const { bytes, offsets } = request % 2 === 0 ? failing : plain;
+    const out = pool.length > 0 ? pool[request % pool.length] : Buffer.from(bytes);
+    request++;
     // Offsets come trace by trace, ten spans each: one new id per trace.
     for (let i = 0; i < offsets.length; i++) {
       if (i % 10 === 0) trace++;

@@ -330,4 +330,22 @@ describe('status codes read on the bytes', () => {
     facts.readSpan(withKv);
     expect(facts.errorReason(true, true)).toBe('http_5xx');
   });
+
+  test('a KeyValue in an unusual encoding (value before key, a two-byte length) is still found', () => {
+    const key = new TextEncoder().encode('http.status_code');
+    const value = Uint8Array.of(0x18, 0xf7, 0x03); // int_value 503
+    const valueFirst = Uint8Array.of(0x12, value.length, ...value, 0x0a, key.length, ...key);
+    const span = encodeSpan({
+      traceId: new Uint8Array(16), spanId: new Uint8Array(8), traceState: '', parentSpanId: new Uint8Array(0), flags: 0,
+      name: 'x', kind: 2, startTimeUnixNano: 0n, endTimeUnixNano: 1n, attributes: [], droppedAttributesCount: 0,
+      events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
+    });
+    const facts = new SpanFacts();
+    facts.readSpan(Uint8Array.of(...span, 0x4a, valueFirst.length, ...valueFirst));
+    expect(facts.errorReason(true, true)).toBe('http_5xx');
+    // The attribute's length in two bytes (a redundant varint continuation) and its key's too.
+    const kv = Uint8Array.of(0x0a, 0x80 | key.length, 0x00, ...key, 0x12, value.length, ...value);
+    facts.readSpan(Uint8Array.of(...span, 0x4a, 0x80 | kv.length, 0x00, ...kv));
+    expect(facts.errorReason(true, true)).toBe('http_5xx');
+  });
 });

@@ -51,6 +51,7 @@ const TAG_ATTRIBUTE = TAG.Span.attributes;
 const TAG_EVENT = TAG.Span.events;
 const TAG_STATUS = TAG.Span.status;
 const TAG_KEY = TAG.KeyValue.key;
+const TAG_KV_VALUE = TAG.KeyValue.value;
 const TAG_EVENT_NAME = TAG['Span.Event'].name;
 const TAG_STRING_VALUE = TAG.AnyValue.stringValue;
 const TAG_BOOL_VALUE = TAG.AnyValue.boolValue;
@@ -134,6 +135,22 @@ export class SpanFacts {
     let pos = start;
     while (pos < end) {
       let t = u8[pos];
+      if (t === TAG_ATTRIBUTE) {
+        // Half a span's fields are attributes: their tag, length and key length are tested
+        // before the general dispatch, and most keys (a length no watched key has) end here.
+        let n = u8[pos + 1];
+        if (n < 0x80 && pos + 2 + n <= end) {
+          pos += 2;
+        } else {
+          r.pos = pos + 1;
+          n = r.length(end);
+          pos = r.pos;
+        }
+        const stop = pos + n;
+        if (!(u8[pos] === TAG_KEY && u8[pos + 1] < 0x80 && watched[u8[pos + 1]] === 0)) this.#readAttribute(r, pos, stop);
+        pos = stop;
+        continue;
+      }
       if (t >= 8 && t < 0x80) {
         pos++;
       } else if (t >= 0x80 && pos + 1 < end && u8[pos + 1] < 0x80) {
@@ -198,13 +215,9 @@ export class SpanFacts {
           pos += 8;
           break;
         case TAG_ATTRIBUTE: {
+          // Only with a tag of more bytes than it needs; the usual one is read above.
           const stop = pos + n;
-          // Most keys have a length no watched key has: the usual encoding (key first, its
-          // length in one byte) lets those skip the KeyValue without parsing it.
-          if (!(u8[pos] === TAG_KEY && u8[pos + 1] < 0x80 && watched[u8[pos + 1]] === 0)) {
-            r.pos = pos;
-            this.#readAttribute(r, stop);
-          }
+          this.#readAttribute(r, pos, stop);
           pos = stop;
           break;
         }
@@ -246,13 +259,33 @@ export class SpanFacts {
     this.read(new ProtoReader(bytes), 0, bytes.length);
   }
 
-  #readAttribute(r: ProtoReader, end: number): void {
-    const kv = this.#kv;
-    kv.read(r, end);
-    const { keyStart, keyLength, valueStart, valueEnd } = kv;
+  /** The KeyValue at [start, end): if its key is watched (first occurrence), where its value lies. */
+  #readAttribute(r: ProtoReader, start: number, end: number): void {
+    const u8 = r.u8;
+    let keyStart = -1;
+    let keyLength = 0;
+    let valueStart = -1;
+    let valueEnd = -1;
+    // The usual encoding, a key then a value with one-byte lengths, is read inline; anything else by KeyValueLocation.
+    const kl = u8[start + 1];
+    const v = start + 2 + kl;
+    const vl = u8[v + 1];
+    if (u8[start] === TAG_KEY && kl < 0x80 && u8[v] === TAG_KV_VALUE && vl < 0x80 && v + 2 + vl === end) {
+      keyStart = start + 2;
+      keyLength = kl;
+      valueStart = v + 2;
+      valueEnd = end;
+    } else {
+      const kv = this.#kv;
+      r.pos = start;
+      kv.read(r, end);
+      keyStart = kv.keyStart;
+      keyLength = kv.keyLength;
+      valueStart = kv.valueStart;
+      valueEnd = kv.valueEnd;
+    }
     const candidates = this.#byLength[keyLength];
     if (candidates === undefined || keyStart < 0) return;
-    const u8 = r.u8;
     for (let c = 0; c < candidates.length; c++) {
       const slot = candidates[c];
       if (this.#slotStart[slot] >= 0) continue; // the first occurrence wins, as in lookups by key
@@ -370,13 +403,27 @@ export class SpanFacts {
     const end = this.#slotEnd[slot];
     if (end === start) return NaN; // an empty AnyValue
     const r = this.r;
+    const u8 = r.u8;
+    if (u8[start] === TAG_INT_VALUE && end - start <= 7) {
+      // An int of up to six varint bytes alone in its AnyValue (a status code): read here. Below 2^42, exact and positive.
+      let v = 0;
+      let scale = 1;
+      for (let i = start + 1; i < end; i++) {
+        const b = u8[i];
+        v += (b & 0x7f) * scale;
+        scale *= 128;
+        if (b < 0x80) {
+          if (i + 1 === end) return v;
+          break;
+        }
+      }
+    }
     const save = r.pos;
     r.pos = start;
     let n = NaN;
     const t = r.tag(end);
     if (t === TAG_INT_VALUE) {
       const at = r.pos;
-      const u8 = r.u8;
       // Up to six varint bytes is below 2^42: exact as a double, and positive.
       let v = 0;
       let scale = 1;
