@@ -103,6 +103,14 @@ describe('decision cache', () => {
     // Drops never evict keeps.
     expect(cache.kept(ids[4])).toBe(kept);
     expect(cache.size).toEqual({ kept: 3, dropped: 3 });
+    // One lookup answers for both sides.
+    expect(cache.decided(ids[4])).toBe(kept);
+    expect(cache.decided(ids[6])).toBeNull();
+    expect(cache.decided(ids[0])).toBeUndefined();
+    // A keep outranks a drop remembered before it.
+    cache.rememberKept(ids[6], error);
+    expect(cache.decided(ids[6])).toBe(error);
+    expect(cache.wasDropped(ids[6])).toBe(false);
   });
 
   test('grows to its capacity, restores by key string, and remembers nothing at capacity 0', () => {

@@ -395,9 +395,8 @@ export class AdaptiveSampler {
     if (s < 0 || traces.gen(s) !== this.#lastGen || traces.state(s) !== TraceState.PENDING || !traces.ids.holds(s, id)) {
       s = traces.find(id);
       if (s < 0) {
-        const record = this.#cache.kept(id);
-        if (record !== undefined) return this.#late(facts, group, record);
-        if (this.#cache.wasDropped(id)) return this.#late(facts, group, null);
+        const decided = this.#cache.decided(id);
+        if (decided !== undefined) return this.#late(facts, group, decided);
         if (this.#overload) return this.#decideOnOverload(facts, group);
         s = traces.open(id, now, group);
         this.#byFirst.push(s);
@@ -501,13 +500,13 @@ export class AdaptiveSampler {
     const id = this.#id;
     if (this.#settle !== null) this.#decisions.push({ key: keyOfWords(id, 0, id[4]), record });
     if (record === null) {
-      this.#cache.rememberDropped(id);
+      this.#cache.rememberNewDropped(id);
       this.#overloadDropped++;
       bump(this.#dropped, 'overload');
       this.#spansDropped++;
       return;
     }
-    this.#cache.rememberKept(id, record);
+    this.#cache.rememberNewKept(id, record);
     this.#overloadKept++;
     bump(this.#kept, record.reason);
     this.#keepNow(facts, group, record);
@@ -625,7 +624,8 @@ export class AdaptiveSampler {
         groups.unref(group);
         j = table.free(j);
       }
-      this.#cache.rememberKept(id, record);
+      // Not remembered yet: a trace opens only when its id is not, and spans of an open one never look.
+      this.#cache.rememberNewKept(id, record);
       this.#spansKept += n;
       bump(this.#kept, traces.reason(s));
     } else {
@@ -634,7 +634,7 @@ export class AdaptiveSampler {
         groups.unref(table.group(j));
         j = table.free(j);
       }
-      this.#cache.rememberDropped(id);
+      this.#cache.rememberNewDropped(id);
       this.#spansDropped += n;
       bump(this.#dropped, traces.reason(s));
     }
