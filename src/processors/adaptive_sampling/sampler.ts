@@ -128,6 +128,9 @@ export class AdaptiveSampler {
   /** The last of each, compared in place first: most requests repeat the previous one's. */
   #lastResource: ResourceGroup | null = null;
   #lastScopeHead: Uint8Array | null = null;
+  /** #scanScope's results: the spans of a ScopeSpans entry as (start, end) pairs, and whether its head is #lastScopeHead's. */
+  #spanAt = new Int32Array(256);
+  #sameScopeHead = false;
   /** The trace the last buffered span went to: its slot and the slot's generation then. */
   #lastSlot = -1;
   #lastGen = 0;
@@ -322,14 +325,12 @@ export class AdaptiveSampler {
     r.pos = start;
     for (let stop = r.nextField(SCOPE_SPANS, end); stop >= 0; stop = r.nextField(SCOPE_SPANS, end)) {
       const scopeStart = r.pos;
+      const n = this.#scanScope(r, scopeStart, stop);
       const group = new SpanGroup(resource, this.#scopeHeadOf(r, scopeStart, stop), metadata);
-      r.pos = scopeStart;
+      const spanAt = this.#spanAt;
       this.#groupIndex = -1;
       try {
-        for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
-          this.#addSpan(r, r.pos, spanEnd, group, now);
-          r.pos = spanEnd;
-        }
+        for (let i = 0; i < n; i++) this.#addSpan(r, spanAt[2 * i], spanAt[2 * i + 1], group, now);
       } finally {
         // The add's own hold on the group: its buffered spans hold it from here.
         if (this.#groupIndex >= 0) this.#groups.unref(this.#groupIndex);
@@ -364,10 +365,70 @@ export class AdaptiveSampler {
     return resource;
   }
 
-  /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups. */
+  /**
+   * Walks the ScopeSpans entry at [start, end) once: where each span lies goes to #spanAt (the
+   * count is returned), and whether its other fields are the last scope head's bytes to
+   * #sameScopeHead. A walk to compare the head and another to find the spans read every span's
+   * tag and length twice.
+   */
+  #scanScope(r: ProtoReader, start: number, end: number): number {
+    const u8 = r.u8;
+    const last = this.#lastScopeHead;
+    let same = last !== null;
+    let at = 0; // bytes of `last` matched so far
+    let n = 0;
+    let pos = start;
+    while (pos < end) {
+      const fieldStart = pos;
+      let t = u8[pos];
+      if (t >= 8 && t < 0x80) {
+        pos++;
+      } else {
+        r.pos = pos;
+        t = r.tag(end);
+        pos = r.pos;
+      }
+      let fieldEnd: number;
+      if ((t & 7) === 2) {
+        // A span's length takes two varint bytes, most other fields' one.
+        let len = u8[pos];
+        const b = u8[pos + 1];
+        if (len < 0x80 && pos + 1 + len <= end) {
+          pos++;
+        } else if (len >= 0x80 && b < 0x80 && pos + 2 + ((len & 0x7f) | (b << 7)) <= end) {
+          len = (len & 0x7f) | (b << 7);
+          pos += 2;
+        } else {
+          r.pos = pos;
+          len = r.length(end);
+          pos = r.pos;
+        }
+        fieldEnd = pos + len;
+      } else {
+        r.pos = pos;
+        r.skip(t, end);
+        fieldEnd = r.pos;
+      }
+      if (t === SPANS) {
+        if (2 * n + 2 > this.#spanAt.length) this.#spanAt = grownInt32(this.#spanAt);
+        this.#spanAt[2 * n] = pos;
+        this.#spanAt[2 * n + 1] = fieldEnd;
+        n++;
+      } else if (same) {
+        if (at + fieldEnd - fieldStart > last!.length) same = false;
+        for (let i = fieldStart; same && i < fieldEnd; i++) same = u8[i] === last![at++];
+      }
+      pos = fieldEnd;
+    }
+    r.pos = end;
+    this.#sameScopeHead = same && at === last!.length;
+    return n;
+  }
+
+  /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups (after #scanScope). */
   #scopeHeadOf(r: ProtoReader, start: number, end: number): Uint8Array {
     const last = this.#lastScopeHead;
-    if (last !== null && fieldsExceptEqual(r, start, end, SPANS, last)) return last;
+    if (last !== null && this.#sameScopeHead) return last;
     const head = this.#internScopeHead(r, start, end);
     this.#lastScopeHead = head;
     return head;
@@ -761,6 +822,12 @@ function latin1(bytes: Uint8Array): string {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+function grownInt32(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
+}
 
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
