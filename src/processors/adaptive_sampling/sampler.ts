@@ -590,8 +590,6 @@ export class AdaptiveSampler {
   #decideAll(due: number[], now: number, earlyReason: string | null, updateRates: boolean): void {
     const rates = this.#rates;
     const traces = this.#traces;
-    // Kept spans are read from their slabs below: the run being copied must be there first.
-    this.#arena.flush();
     if (due.length === 0) {
       // A tick with nothing due still folds the traces decided early since the last one: at
       // saturation buffer_full decides every trace before its time, and rates that only moved
@@ -673,6 +671,10 @@ export class AdaptiveSampler {
     traces.ids.idOf(s, id);
     const groups = this.#groups;
     if (record !== null) {
+      // Kept spans are read from their slabs: the run being copied must be there first. (Only
+      // then: at saturation a decision comes with every new trace, and a copy call per decision
+      // cost more than the bytes it moved.)
+      arena.flush();
       for (let j = traces.firstSpan(s); j >= 0; ) {
         const offset = table.offset(j);
         const signedLength = table.length(j);
