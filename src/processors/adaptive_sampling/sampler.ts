@@ -449,7 +449,8 @@ export class AdaptiveSampler {
     facts.read(r, start, end);
     const id = this.#id;
     // An id longer than 16 bytes is refused by the receiver's scan; a caller that skipped it gets such spans decided alone.
-    if (facts.hasNoTraceId() || !readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id)) return this.#decideWithoutTrace(facts, group);
+    // An empty or all-zero id (every word zero) belongs to no trace either.
+    if (!readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id) || (id[0] | id[1] | id[2] | id[3]) === 0) return this.#decideWithoutTrace(facts, group);
     const traces = this.#traces;
     // SDKs send a trace's spans together: the previous span's trace, while still pending, spares the lookup.
     let s = this.#lastSlot;

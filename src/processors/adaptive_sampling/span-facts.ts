@@ -322,14 +322,6 @@ export class SpanFacts {
     return this.hasTraceState ? this.r.decodeUtf8(this.#traceStateStart, this.#traceStateEnd) : '';
   }
 
-  /** True when the trace id is empty or all zeros: such a span belongs to no trace. */
-  hasNoTraceId(): boolean {
-    const u8 = this.r.u8;
-    const end = this.traceIdStart + this.traceIdLength;
-    for (let i = this.traceIdStart; i < end; i++) if (u8[i] !== 0) return false;
-    return true;
-  }
-
   name(): string {
     const r = this.r;
     return r.decodeUtf8(this.#nameStart, this.#nameEnd);
