@@ -357,3 +357,59 @@ describe('status codes read on the bytes', () => {
     expect(facts.errorReason(true, true)).toBe('http_5xx');
   });
 });
+
+describe('span facts in any field order', () => {
+  /** The span's top-level fields as [start, end) ranges of its encoding (tags and lengths of one byte, flags' two). */
+  function fields(bytes: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const start = pos;
+      const t = bytes[pos] >= 0x80 ? (bytes[pos] & 0x7f) | (bytes[pos + 1] << 7) : bytes[pos];
+      pos += bytes[pos] >= 0x80 ? 2 : 1;
+      const wire = t & 7;
+      if (wire === 2) {
+        let n = 0;
+        let shift = 0;
+        while (bytes[pos] >= 0x80) n |= (bytes[pos++] & 0x7f) << shift, (shift += 7);
+        n |= bytes[pos++] << shift;
+        pos += n;
+      } else if (wire === 0) {
+        while (bytes[pos++] >= 0x80);
+      } else {
+        pos += wire === 1 ? 8 : 4;
+      }
+      out.push(bytes.subarray(start, pos));
+    }
+    return out;
+  }
+  const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+  function factsOf(bytes: Uint8Array) {
+    const f = new SpanFacts();
+    f.readSpan(bytes);
+    return {
+      traceId: hex(bytes.subarray(f.traceIdStart, f.traceIdStart + f.traceIdLength)),
+      isRoot: f.isRoot, name: f.name(), kind: f.kind, durationMs: f.durationMs(),
+      error: f.errorReason(true, true), merge: f.needsMerge(),
+    };
+  }
+
+  test('the SDK order and other orders of the same fields read alike', () => {
+    const base: Span = {
+      traceId: Uint8Array.from({ length: 16 }, (_, i) => i + 1), spanId: Uint8Array.from({ length: 8 }, (_, i) => i + 1), traceState: '',
+      parentSpanId: Uint8Array.from({ length: 8 }, (_, i) => 9 - i), flags: 257, name: 'GET /orders', kind: 3,
+      startTimeUnixNano: 1_700_000_000_000_000_000n, endTimeUnixNano: 1_700_000_000_125_000_000n,
+      attributes: [{ key: 'http.status_code', value: { intValue: 503n } }], droppedAttributesCount: 0,
+      events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
+    };
+    for (const span of [base, { ...base, parentSpanId: new Uint8Array(0), kind: 200, name: 'x'.repeat(200) }, { ...base, flags: 0, traceState: 'ot=th:8' }]) {
+      const bytes = encodeSpan(span);
+      const inOrder = factsOf(bytes);
+      expect(inOrder).toMatchObject({ traceId: hex(span.traceId), isRoot: span.parentSpanId.length === 0, name: span.name, kind: span.kind, durationMs: 125, error: 'http_5xx' });
+      const parts = fields(bytes);
+      expect(concat(parts)).toEqual(bytes);
+      expect(factsOf(concat([...parts].reverse()))).toEqual(inOrder);
+      expect(factsOf(concat([...parts.slice(1), parts[0]]))).toEqual(inOrder);
+      expect(factsOf(concat([parts[0], ...parts.slice(2), parts[1]]))).toEqual(inOrder);
+    }
+  });
+});

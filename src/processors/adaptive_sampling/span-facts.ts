@@ -43,6 +43,10 @@ const SLOT_REASON = 4;
 const TAG_TRACE_ID = TAG.Span.traceId;
 const TAG_TRACE_STATE = TAG.Span.traceState;
 const TAG_PARENT = TAG.Span.parentSpanId;
+const TAG_SPAN_ID = TAG.Span.spanId;
+// flags (field 16, fixed32): a two-byte tag.
+const TAG_FLAGS_0 = (TAG.Span.flags & 0x7f) | 0x80;
+const TAG_FLAGS_1 = TAG.Span.flags >>> 7;
 const TAG_NAME = TAG.Span.name;
 const TAG_KIND = TAG.Span.kind;
 const TAG_START = TAG.Span.startTimeUnixNano;
@@ -133,6 +137,39 @@ export class SpanFacts {
     const u8 = r.u8;
     const watched = this.#watchedLength;
     let pos = start;
+    // The SDKs write trace_id, span_id, parent_span_id (when set), flags, name, kind and the two
+    // timestamps first, in that order: that prefix is read in a straight line, each step as the
+    // loop below would, and the loop takes over at the first field that differs.
+    if (u8[pos] === TAG_TRACE_ID && u8[pos + 1] === 16 && pos + 18 <= end) {
+      this.traceIdStart = pos + 2;
+      this.traceIdLength = 16;
+      pos += 18;
+      if (u8[pos] === TAG_SPAN_ID && u8[pos + 1] === 8 && pos + 10 <= end) {
+        pos += 10;
+        if (u8[pos] === TAG_PARENT && u8[pos + 1] === 8 && pos + 10 <= end) {
+          this.isRoot = false;
+          pos += 10;
+        }
+        if (u8[pos] === TAG_FLAGS_0 && u8[pos + 1] === TAG_FLAGS_1 && pos + 6 <= end) pos += 6;
+        const n = u8[pos + 1];
+        if (u8[pos] === TAG_NAME && n < 0x80 && pos + 2 + n <= end) {
+          this.#nameStart = pos + 2;
+          this.#nameEnd = pos += 2 + n;
+          if (u8[pos] === TAG_KIND && u8[pos + 1] < 0x80 && pos + 2 <= end) {
+            this.kind = u8[pos + 1];
+            pos += 2;
+            if (u8[pos] === TAG_START && pos + 9 <= end) {
+              this.#startPos = pos + 1;
+              pos += 9;
+              if (u8[pos] === TAG_END && pos + 9 <= end) {
+                this.#endPos = pos + 1;
+                pos += 9;
+              }
+            }
+          }
+        }
+      }
+    }
     while (pos < end) {
       let t = u8[pos];
       if (t === TAG_ATTRIBUTE) {
