@@ -693,11 +693,30 @@ export class AdaptiveSampler {
       this.#spansKept += n;
       bump(this.#kept, traces.reason(s));
     } else {
+      // A trace's spans mostly share a slab and a group: each is released once per run of them.
+      let slab = -1;
+      let bytes = 0;
+      let group = -1;
+      let refs = 0;
       for (let j = traces.firstSpan(s); j >= 0; ) {
-        arena.release(table.slab(j), Math.abs(table.length(j)));
-        groups.unref(table.group(j));
+        const spanSlab = table.slab(j);
+        if (spanSlab !== slab) {
+          if (slab >= 0) arena.release(slab, bytes);
+          slab = spanSlab;
+          bytes = 0;
+        }
+        bytes += Math.abs(table.length(j));
+        const spanGroup = table.group(j);
+        if (spanGroup !== group) {
+          if (group >= 0) groups.unref(group, refs);
+          group = spanGroup;
+          refs = 0;
+        }
+        refs++;
         j = table.free(j);
       }
+      if (slab >= 0) arena.release(slab, bytes);
+      if (group >= 0) groups.unref(group, refs);
       this.#cache.rememberNewDropped(id);
       this.#spansDropped += n;
       bump(this.#dropped, traces.reason(s));
