@@ -450,7 +450,19 @@ export class AdaptiveSampler {
     const id = this.#id;
     // An id longer than 16 bytes is refused by the receiver's scan; a caller that skipped it gets such spans decided alone.
     // An empty or all-zero id (every word zero) belongs to no trace either.
-    if (!readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id) || (id[0] | id[1] | id[2] | id[3]) === 0) return this.#decideWithoutTrace(facts, group);
+    if (facts.traceIdLength === 16) {
+      // The usual id, as four big-endian words (DataView reads compile to a load and a byte swap).
+      const view = r.view;
+      const at = facts.traceIdStart;
+      id[0] = view.getInt32(at);
+      id[1] = view.getInt32(at + 4);
+      id[2] = view.getInt32(at + 8);
+      id[3] = view.getInt32(at + 12);
+      id[4] = 16;
+      if ((id[0] | id[1] | id[2] | id[3]) === 0) return this.#decideWithoutTrace(facts, group);
+    } else if (!readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id) || (id[0] | id[1] | id[2] | id[3]) === 0) {
+      return this.#decideWithoutTrace(facts, group);
+    }
     const traces = this.#traces;
     // SDKs send a trace's spans together: the previous span's trace, while still pending, spares the lookup.
     let s = this.#lastSlot;
