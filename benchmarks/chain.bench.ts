@@ -124,7 +124,7 @@ type Run = { spans: number; cpu: number; wall: number; peakRss: number; bufferPe
 const runs = new Map<string, Run[]>();
 // Payload by payload, the rows one after another, so each ratio compares runs minutes apart at most.
 for (const payload of payloads) {
-  const nextBody = bodies(payload === 'pii', 0, UNIQUE);
+  const nextBody = bodies(payload === 'pii', 0, { uniqueValues: UNIQUE });
   for (let round = 0; round < ROUNDS; round++) {
     for (const row of rows) {
       const [port] = await freePorts(1);

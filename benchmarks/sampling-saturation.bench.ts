@@ -4,15 +4,19 @@
 // traces/s, the default 128 MiB buffer), so the buffer stays full and every trace is decided by
 // buffer_full. Reports CPU per span, GC time (perf_hooks) and RSS: what the buffered traces cost
 // the garbage collector, which the 50k spans/s micro-benchmark (sampling.bench.ts) never reaches.
-//   node_modules/.bin/node --max-semi-space-size=4 --initial-old-space-size=40 benchmarks/sampling-saturation.bench.ts [--seconds 15]
+//   node_modules/.bin/node --max-semi-space-size=4 --initial-old-space-size=40 benchmarks/sampling-saturation.bench.ts [--seconds 15] [--payload clean|pii]
+// --payload feeds chain.bench.ts's own bodies (10 attributes per span, an HTTP status code, one
+// error trace in twenty) instead of this file's smaller spans (4 attributes, no errors), from 16
+// buffers rewritten in turn (the sampler copies what it keeps), so GC is the sampler's own.
 // (the heap flags are bin/sluice.js's defaults, so the GC behaves as in the process.)
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { bodies } from './support/trace-bodies.ts';
 import { encodeTraces } from '../src/otlp/protobuf.ts';
 import type { KeyValue, Span } from '../src/otlp/types.ts';
 import { AdaptiveSampler, adaptiveSamplingConfigSchema } from '../src/processors/adaptive_sampling/index.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, payload: { type: 'string' } } });
 const TICKS = Number(values.seconds) * 10;
 const REQUESTS_PER_TICK = 400; // × 100 spans per 100 ms tick = 400k spans/s
 
@@ -46,7 +50,9 @@ function template(): { bytes: Uint8Array; offsets: number[] } {
 
 const { bytes: tpl, offsets } = template();
 let trace = 0;
-function nextRequest(): Uint8Array {
+const chainBody = values.payload === undefined ? null : bodies(values.payload === 'pii', 0, { reuse: 8 });
+const nextRequest = chainBody ?? ownRequest;
+function ownRequest(): Uint8Array {
   const out = Uint8Array.from(tpl);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < offsets.length; i++) {

@@ -76,18 +76,21 @@ function template(pii: boolean, error: boolean, unique: boolean): { bytes: Buffe
 
 /**
  * Bodies with new, random-looking trace ids each time; every other request has one error trace of
- * ten (5%). With uniqueValues, each span's URL and statement are new too.
+ * ten (5%). With uniqueValues, each span's URL and statement are new too. With `reuse`, each body
+ * is one of that many buffers, rewritten in turn (for callers that copy what they keep).
  */
-export function bodies(pii: boolean, seed = 0, uniqueValues = false): () => Buffer {
-  const plain = template(pii, false, uniqueValues);
-  const failing = template(pii, true, uniqueValues);
+export function bodies(pii: boolean, seed = 0, options: { uniqueValues?: boolean; reuse?: number } = {}): () => Buffer {
+  const plain = template(pii, false, options.uniqueValues ?? false);
+  const failing = template(pii, true, options.uniqueValues ?? false);
+  const pool = Array.from({ length: 2 * (options.reuse ?? 0) }, (_, i) => Buffer.from(i % 2 === 0 ? failing.bytes : plain.bytes));
   let code = seed * 0x1000_0000;
   let request = 0;
   // Several load generators (seed 0, 1, …) never send the same trace id.
   let trace = seed * 0x1000_0000;
   return () => {
-    const { bytes, offsets, marks } = request++ % 2 === 0 ? failing : plain;
-    const out = Buffer.from(bytes);
+    const { bytes, offsets, marks } = request % 2 === 0 ? failing : plain;
+    const out = pool.length > 0 ? pool[request % pool.length] : Buffer.from(bytes);
+    request++;
     for (let i = 0; i < marks.length; i++) {
       // Eight base-26 letters of a counter: a value never sent before.
       let n = code++;

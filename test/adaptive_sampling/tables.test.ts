@@ -103,6 +103,14 @@ describe('decision cache', () => {
     // Drops never evict keeps.
     expect(cache.kept(ids[4])).toBe(kept);
     expect(cache.size).toEqual({ kept: 3, dropped: 3 });
+    // One lookup answers for both sides.
+    expect(cache.decided(ids[4])).toBe(kept);
+    expect(cache.decided(ids[6])).toBeNull();
+    expect(cache.decided(ids[0])).toBeUndefined();
+    // A keep outranks a drop remembered before it.
+    cache.rememberKept(ids[6], error);
+    expect(cache.decided(ids[6])).toBe(error);
+    expect(cache.wasDropped(ids[6])).toBe(false);
   });
 
   test('grows to its capacity, restores by key string, and remembers nothing at capacity 0', () => {
@@ -329,5 +337,79 @@ describe('status codes read on the bytes', () => {
     const facts = new SpanFacts();
     facts.readSpan(withKv);
     expect(facts.errorReason(true, true)).toBe('http_5xx');
+  });
+
+  test('a KeyValue in an unusual encoding (value before key, a two-byte length) is still found', () => {
+    const key = new TextEncoder().encode('http.status_code');
+    const value = Uint8Array.of(0x18, 0xf7, 0x03); // int_value 503
+    const valueFirst = Uint8Array.of(0x12, value.length, ...value, 0x0a, key.length, ...key);
+    const span = encodeSpan({
+      traceId: new Uint8Array(16), spanId: new Uint8Array(8), traceState: '', parentSpanId: new Uint8Array(0), flags: 0,
+      name: 'x', kind: 2, startTimeUnixNano: 0n, endTimeUnixNano: 1n, attributes: [], droppedAttributesCount: 0,
+      events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
+    });
+    const facts = new SpanFacts();
+    facts.readSpan(Uint8Array.of(...span, 0x4a, valueFirst.length, ...valueFirst));
+    expect(facts.errorReason(true, true)).toBe('http_5xx');
+    // The attribute's length in two bytes (a redundant varint continuation) and its key's too.
+    const kv = Uint8Array.of(0x0a, 0x80 | key.length, 0x00, ...key, 0x12, value.length, ...value);
+    facts.readSpan(Uint8Array.of(...span, 0x4a, 0x80 | kv.length, 0x00, ...kv));
+    expect(facts.errorReason(true, true)).toBe('http_5xx');
+  });
+});
+
+describe('span facts in any field order', () => {
+  /** The span's top-level fields as [start, end) ranges of its encoding (tags and lengths of one byte, flags' two). */
+  function fields(bytes: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const start = pos;
+      const t = bytes[pos] >= 0x80 ? (bytes[pos] & 0x7f) | (bytes[pos + 1] << 7) : bytes[pos];
+      pos += bytes[pos] >= 0x80 ? 2 : 1;
+      const wire = t & 7;
+      if (wire === 2) {
+        let n = 0;
+        let shift = 0;
+        while (bytes[pos] >= 0x80) n |= (bytes[pos++] & 0x7f) << shift, (shift += 7);
+        n |= bytes[pos++] << shift;
+        pos += n;
+      } else if (wire === 0) {
+        while (bytes[pos++] >= 0x80);
+      } else {
+        pos += wire === 1 ? 8 : 4;
+      }
+      out.push(bytes.subarray(start, pos));
+    }
+    return out;
+  }
+  const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+  function factsOf(bytes: Uint8Array) {
+    const f = new SpanFacts();
+    f.readSpan(bytes);
+    return {
+      traceId: hex(bytes.subarray(f.traceIdStart, f.traceIdStart + f.traceIdLength)),
+      isRoot: f.isRoot, name: f.name(), kind: f.kind, durationMs: f.durationMs(),
+      error: f.errorReason(true, true), merge: f.needsMerge(),
+    };
+  }
+
+  test('the SDK order and other orders of the same fields read alike', () => {
+    const base: Span = {
+      traceId: Uint8Array.from({ length: 16 }, (_, i) => i + 1), spanId: Uint8Array.from({ length: 8 }, (_, i) => i + 1), traceState: '',
+      parentSpanId: Uint8Array.from({ length: 8 }, (_, i) => 9 - i), flags: 257, name: 'GET /orders', kind: 3,
+      startTimeUnixNano: 1_700_000_000_000_000_000n, endTimeUnixNano: 1_700_000_000_125_000_000n,
+      attributes: [{ key: 'http.status_code', value: { intValue: 503n } }], droppedAttributesCount: 0,
+      events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: undefined,
+    };
+    for (const span of [base, { ...base, parentSpanId: new Uint8Array(0), kind: 200, name: 'x'.repeat(200) }, { ...base, flags: 0, traceState: 'ot=th:8' }]) {
+      const bytes = encodeSpan(span);
+      const inOrder = factsOf(bytes);
+      expect(inOrder).toMatchObject({ traceId: hex(span.traceId), isRoot: span.parentSpanId.length === 0, name: span.name, kind: span.kind, durationMs: 125, error: 'http_5xx' });
+      const parts = fields(bytes);
+      expect(concat(parts)).toEqual(bytes);
+      expect(factsOf(concat([...parts].reverse()))).toEqual(inOrder);
+      expect(factsOf(concat([...parts.slice(1), parts[0]]))).toEqual(inOrder);
+      expect(factsOf(concat([parts[0], ...parts.slice(2), parts[1]]))).toEqual(inOrder);
+    }
   });
 });

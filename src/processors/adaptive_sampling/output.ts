@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { decodeSpan, encodeSpan } from '../../otlp/protobuf.ts';
 import type { KeyValue, Span } from '../../otlp/types.ts';
 import { attributesSize, writeAttributes } from '../../otlp/proto/common.ts';
@@ -10,6 +11,7 @@ import { mergeThreshold } from '../../otlp/sampling-threshold.ts';
 import { TAG } from '../../otlp/proto/schema.ts';
 
 const SPAN = TAG.Span;
+const bufferCopy = Buffer.prototype.copy;
 const RESOURCE_SPANS = TAG.ExportTraceServiceRequest.resourceSpans;
 const SCOPE_SPANS = TAG.ResourceSpans.scopeSpans;
 const SPANS = TAG.ScopeSpans.spans;
@@ -166,29 +168,39 @@ export class OutputBatch {
   #bytes = new Uint8Array(MIN_OUTPUT);
   #pos = 0;
   spans = 0;
+  /** The group last pushed to and its ranges, until the next drain. */
+  #lastGroup: SpanGroup | null = null;
+  #lastRanges: number[] | null = null;
 
   /** Adds src[start, end) followed by `stamp` (maybe empty) as one span of `group`. */
   push(group: SpanGroup, src: Uint8Array, start: number, end: number, stamp: Uint8Array): void {
-    let groups = this.#byMetadata.get(group.metadata);
-    if (groups === undefined) {
-      groups = new Map();
-      this.#byMetadata.set(group.metadata, groups);
-    }
-    let ranges = groups.get(group);
-    if (ranges === undefined) {
-      ranges = [];
-      groups.set(group, ranges);
+    // A kept trace's spans mostly share one group: its ranges are found once for the run of them.
+    let ranges = this.#lastRanges;
+    if (group !== this.#lastGroup || ranges === null) {
+      let groups = this.#byMetadata.get(group.metadata);
+      if (groups === undefined) {
+        groups = new Map();
+        this.#byMetadata.set(group.metadata, groups);
+      }
+      ranges = groups.get(group) ?? null;
+      if (ranges === null) {
+        ranges = [];
+        groups.set(group, ranges);
+      }
+      this.#lastGroup = group;
+      this.#lastRanges = ranges;
     }
     const length = end - start;
     const at = this.#pos;
     const next = at + length + stamp.length;
     if (next > this.#bytes.length) {
       const grown = new Uint8Array(Math.max(next, 2 * this.#bytes.length));
-      grown.set(this.#bytes.subarray(0, at), 0);
+      bufferCopy.call(this.#bytes, grown, 0, 0, at);
       this.#bytes = grown;
     }
     const bytes = this.#bytes;
-    bytes.set(src.subarray(start, end), at);
+    // Buffer's copy takes offsets: no subarray view allocated per span.
+    bufferCopy.call(src, bytes, at, start, end);
     if (stamp.length > 0) bytes.set(stamp, at + length);
     this.#pos = next;
     ranges.push(at, next);
@@ -201,6 +213,8 @@ export class OutputBatch {
     const byMetadata = this.#byMetadata;
     const bytes = this.#bytes;
     this.#byMetadata = new Map();
+    this.#lastGroup = null;
+    this.#lastRanges = null;
     this.spans = 0;
     this.#pos = 0;
     // A flush or a burst may have grown the buffer far past a normal round: do not hold that.

@@ -104,8 +104,9 @@ export class GroupTable {
     this.#refs[i]++;
   }
 
-  unref(i: number): void {
-    if (--this.#refs[i] !== 0) return;
+  /** Gives up `n` (default one) of the group's holds. */
+  unref(i: number, n = 1): void {
+    if ((this.#refs[i] -= n) !== 0) return;
     this.groups[i] = null;
     this.#free.push(i);
   }

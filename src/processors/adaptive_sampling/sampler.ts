@@ -128,6 +128,9 @@ export class AdaptiveSampler {
   /** The last of each, compared in place first: most requests repeat the previous one's. */
   #lastResource: ResourceGroup | null = null;
   #lastScopeHead: Uint8Array | null = null;
+  /** #scanScope's results: the spans of a ScopeSpans entry as (start, end) pairs, and whether its head is #lastScopeHead's. */
+  #spanAt = new Int32Array(256);
+  #sameScopeHead = false;
   /** The trace the last buffered span went to: its slot and the slot's generation then. */
   #lastSlot = -1;
   #lastGen = 0;
@@ -322,14 +325,12 @@ export class AdaptiveSampler {
     r.pos = start;
     for (let stop = r.nextField(SCOPE_SPANS, end); stop >= 0; stop = r.nextField(SCOPE_SPANS, end)) {
       const scopeStart = r.pos;
+      const n = this.#scanScope(r, scopeStart, stop);
       const group = new SpanGroup(resource, this.#scopeHeadOf(r, scopeStart, stop), metadata);
-      r.pos = scopeStart;
+      const spanAt = this.#spanAt;
       this.#groupIndex = -1;
       try {
-        for (let spanEnd = r.nextField(SPANS, stop); spanEnd >= 0; spanEnd = r.nextField(SPANS, stop)) {
-          this.#addSpan(r, r.pos, spanEnd, group, now);
-          r.pos = spanEnd;
-        }
+        for (let i = 0; i < n; i++) this.#addSpan(r, spanAt[2 * i], spanAt[2 * i + 1], group, now);
       } finally {
         // The add's own hold on the group: its buffered spans hold it from here.
         if (this.#groupIndex >= 0) this.#groups.unref(this.#groupIndex);
@@ -364,10 +365,70 @@ export class AdaptiveSampler {
     return resource;
   }
 
-  /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups. */
+  /**
+   * Walks the ScopeSpans entry at [start, end) once: where each span lies goes to #spanAt (the
+   * count is returned), and whether its other fields are the last scope head's bytes to
+   * #sameScopeHead. A walk to compare the head and another to find the spans read every span's
+   * tag and length twice.
+   */
+  #scanScope(r: ProtoReader, start: number, end: number): number {
+    const u8 = r.u8;
+    const last = this.#lastScopeHead;
+    let same = last !== null;
+    let at = 0; // bytes of `last` matched so far
+    let n = 0;
+    let pos = start;
+    while (pos < end) {
+      const fieldStart = pos;
+      let t = u8[pos];
+      if (t >= 8 && t < 0x80) {
+        pos++;
+      } else {
+        r.pos = pos;
+        t = r.tag(end);
+        pos = r.pos;
+      }
+      let fieldEnd: number;
+      if ((t & 7) === 2) {
+        // A span's length takes two varint bytes, most other fields' one.
+        let len = u8[pos];
+        const b = u8[pos + 1];
+        if (len < 0x80 && pos + 1 + len <= end) {
+          pos++;
+        } else if (len >= 0x80 && b < 0x80 && pos + 2 + ((len & 0x7f) | (b << 7)) <= end) {
+          len = (len & 0x7f) | (b << 7);
+          pos += 2;
+        } else {
+          r.pos = pos;
+          len = r.length(end);
+          pos = r.pos;
+        }
+        fieldEnd = pos + len;
+      } else {
+        r.pos = pos;
+        r.skip(t, end);
+        fieldEnd = r.pos;
+      }
+      if (t === SPANS) {
+        if (2 * n + 2 > this.#spanAt.length) this.#spanAt = grownInt32(this.#spanAt);
+        this.#spanAt[2 * n] = pos;
+        this.#spanAt[2 * n + 1] = fieldEnd;
+        n++;
+      } else if (same) {
+        if (at + fieldEnd - fieldStart > last!.length) same = false;
+        for (let i = fieldStart; same && i < fieldEnd; i++) same = u8[i] === last![at++];
+      }
+      pos = fieldEnd;
+    }
+    r.pos = end;
+    this.#sameScopeHead = same && at === last!.length;
+    return n;
+  }
+
+  /** The ScopeSpans entry's fields other than spans, shared like #resourceOf's groups (after #scanScope). */
   #scopeHeadOf(r: ProtoReader, start: number, end: number): Uint8Array {
     const last = this.#lastScopeHead;
-    if (last !== null && fieldsExceptEqual(r, start, end, SPANS, last)) return last;
+    if (last !== null && this.#sameScopeHead) return last;
     const head = this.#internScopeHead(r, start, end);
     this.#lastScopeHead = head;
     return head;
@@ -388,16 +449,28 @@ export class AdaptiveSampler {
     facts.read(r, start, end);
     const id = this.#id;
     // An id longer than 16 bytes is refused by the receiver's scan; a caller that skipped it gets such spans decided alone.
-    if (facts.hasNoTraceId() || !readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id)) return this.#decideWithoutTrace(facts, group);
+    // An empty or all-zero id (every word zero) belongs to no trace either.
+    if (facts.traceIdLength === 16) {
+      // The usual id, as four big-endian words (DataView reads compile to a load and a byte swap).
+      const view = r.view;
+      const at = facts.traceIdStart;
+      id[0] = view.getInt32(at);
+      id[1] = view.getInt32(at + 4);
+      id[2] = view.getInt32(at + 8);
+      id[3] = view.getInt32(at + 12);
+      id[4] = 16;
+      if ((id[0] | id[1] | id[2] | id[3]) === 0) return this.#decideWithoutTrace(facts, group);
+    } else if (!readTraceId(r.u8, facts.traceIdStart, facts.traceIdLength, id) || (id[0] | id[1] | id[2] | id[3]) === 0) {
+      return this.#decideWithoutTrace(facts, group);
+    }
     const traces = this.#traces;
     // SDKs send a trace's spans together: the previous span's trace, while still pending, spares the lookup.
     let s = this.#lastSlot;
     if (s < 0 || traces.gen(s) !== this.#lastGen || traces.state(s) !== TraceState.PENDING || !traces.ids.holds(s, id)) {
       s = traces.find(id);
       if (s < 0) {
-        const record = this.#cache.kept(id);
-        if (record !== undefined) return this.#late(facts, group, record);
-        if (this.#cache.wasDropped(id)) return this.#late(facts, group, null);
+        const decided = this.#cache.decided(id);
+        if (decided !== undefined) return this.#late(facts, group, decided);
         if (this.#overload) return this.#decideOnOverload(facts, group);
         s = traces.open(id, now, group);
         this.#byFirst.push(s);
@@ -501,13 +574,13 @@ export class AdaptiveSampler {
     const id = this.#id;
     if (this.#settle !== null) this.#decisions.push({ key: keyOfWords(id, 0, id[4]), record });
     if (record === null) {
-      this.#cache.rememberDropped(id);
+      this.#cache.rememberNewDropped(id);
       this.#overloadDropped++;
       bump(this.#dropped, 'overload');
       this.#spansDropped++;
       return;
     }
-    this.#cache.rememberKept(id, record);
+    this.#cache.rememberNewKept(id, record);
     this.#overloadKept++;
     bump(this.#kept, record.reason);
     this.#keepNow(facts, group, record);
@@ -530,8 +603,6 @@ export class AdaptiveSampler {
   #decideAll(due: number[], now: number, earlyReason: string | null, updateRates: boolean): void {
     const rates = this.#rates;
     const traces = this.#traces;
-    // Kept spans are read from their slabs below: the run being copied must be there first.
-    this.#arena.flush();
     if (due.length === 0) {
       // A tick with nothing due still folds the traces decided early since the last one: at
       // saturation buffer_full decides every trace before its time, and rates that only moved
@@ -613,6 +684,10 @@ export class AdaptiveSampler {
     traces.ids.idOf(s, id);
     const groups = this.#groups;
     if (record !== null) {
+      // Kept spans are read from their slabs: the run being copied must be there first. (Only
+      // then: at saturation a decision comes with every new trace, and a copy call per decision
+      // cost more than the bytes it moved.)
+      arena.flush();
       for (let j = traces.firstSpan(s); j >= 0; ) {
         const offset = table.offset(j);
         const signedLength = table.length(j);
@@ -625,16 +700,36 @@ export class AdaptiveSampler {
         groups.unref(group);
         j = table.free(j);
       }
-      this.#cache.rememberKept(id, record);
+      // Not remembered yet: a trace opens only when its id is not, and spans of an open one never look.
+      this.#cache.rememberNewKept(id, record);
       this.#spansKept += n;
       bump(this.#kept, traces.reason(s));
     } else {
+      // A trace's spans mostly share a slab and a group: each is released once per run of them.
+      let slab = -1;
+      let bytes = 0;
+      let group = -1;
+      let refs = 0;
       for (let j = traces.firstSpan(s); j >= 0; ) {
-        arena.release(table.slab(j), Math.abs(table.length(j)));
-        groups.unref(table.group(j));
+        const spanSlab = table.slab(j);
+        if (spanSlab !== slab) {
+          if (slab >= 0) arena.release(slab, bytes);
+          slab = spanSlab;
+          bytes = 0;
+        }
+        bytes += Math.abs(table.length(j));
+        const spanGroup = table.group(j);
+        if (spanGroup !== group) {
+          if (group >= 0) groups.unref(group, refs);
+          group = spanGroup;
+          refs = 0;
+        }
+        refs++;
         j = table.free(j);
       }
-      this.#cache.rememberDropped(id);
+      if (slab >= 0) arena.release(slab, bytes);
+      if (group >= 0) groups.unref(group, refs);
+      this.#cache.rememberNewDropped(id);
       this.#spansDropped += n;
       bump(this.#dropped, traces.reason(s));
     }
@@ -761,6 +856,12 @@ function latin1(bytes: Uint8Array): string {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+function grownInt32(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
+}
 
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);

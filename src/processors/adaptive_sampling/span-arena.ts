@@ -8,7 +8,8 @@
 // request, which lie back to back in it, are copied in runs: a span stored right after the
 // previous one (the few bytes of field header between them included, left as a hole) extends
 // the pending run, and the run is copied in one call when it ends, at the latest before any
-// slab byte is read (flush). A copy call per span cost more than the bytes it moved.
+// slab byte is read (flush). A copy call per span cost more than the bytes it moved. Releasing
+// spans needs no flush: a run whose spans are all released is never copied.
 import { Buffer } from 'node:buffer';
 
 const MAX_SPARES = 4;
@@ -121,7 +122,9 @@ export class SpanArena {
     slab.live -= length;
     if (slab.live !== 0) return;
     if (slab === this.#current) {
-      this.#pos = 0; // reuse in place (no run is pending: flush comes before any decision)
+      // Reuse in place. A pending run held only released spans (they count in `live`): it is not copied.
+      this.#pos = 0;
+      this.#runSrc = null;
     } else if (slab.bytes.length === this.#slabSize && this.#spares.length < MAX_SPARES) {
       this.#spares.push(slab);
     } else {

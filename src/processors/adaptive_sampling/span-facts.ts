@@ -43,6 +43,10 @@ const SLOT_REASON = 4;
 const TAG_TRACE_ID = TAG.Span.traceId;
 const TAG_TRACE_STATE = TAG.Span.traceState;
 const TAG_PARENT = TAG.Span.parentSpanId;
+const TAG_SPAN_ID = TAG.Span.spanId;
+// flags (field 16, fixed32): a two-byte tag.
+const TAG_FLAGS_0 = (TAG.Span.flags & 0x7f) | 0x80;
+const TAG_FLAGS_1 = TAG.Span.flags >>> 7;
 const TAG_NAME = TAG.Span.name;
 const TAG_KIND = TAG.Span.kind;
 const TAG_START = TAG.Span.startTimeUnixNano;
@@ -51,6 +55,7 @@ const TAG_ATTRIBUTE = TAG.Span.attributes;
 const TAG_EVENT = TAG.Span.events;
 const TAG_STATUS = TAG.Span.status;
 const TAG_KEY = TAG.KeyValue.key;
+const TAG_KV_VALUE = TAG.KeyValue.value;
 const TAG_EVENT_NAME = TAG['Span.Event'].name;
 const TAG_STRING_VALUE = TAG.AnyValue.stringValue;
 const TAG_BOOL_VALUE = TAG.AnyValue.boolValue;
@@ -132,8 +137,57 @@ export class SpanFacts {
     const u8 = r.u8;
     const watched = this.#watchedLength;
     let pos = start;
+    // The SDKs write trace_id, span_id, parent_span_id (when set), flags, name, kind and the two
+    // timestamps first, in that order: that prefix is read in a straight line, each step as the
+    // loop below would, and the loop takes over at the first field that differs.
+    if (u8[pos] === TAG_TRACE_ID && u8[pos + 1] === 16 && pos + 18 <= end) {
+      this.traceIdStart = pos + 2;
+      this.traceIdLength = 16;
+      pos += 18;
+      if (u8[pos] === TAG_SPAN_ID && u8[pos + 1] === 8 && pos + 10 <= end) {
+        pos += 10;
+        if (u8[pos] === TAG_PARENT && u8[pos + 1] === 8 && pos + 10 <= end) {
+          this.isRoot = false;
+          pos += 10;
+        }
+        if (u8[pos] === TAG_FLAGS_0 && u8[pos + 1] === TAG_FLAGS_1 && pos + 6 <= end) pos += 6;
+        const n = u8[pos + 1];
+        if (u8[pos] === TAG_NAME && n < 0x80 && pos + 2 + n <= end) {
+          this.#nameStart = pos + 2;
+          this.#nameEnd = pos += 2 + n;
+          if (u8[pos] === TAG_KIND && u8[pos + 1] < 0x80 && pos + 2 <= end) {
+            this.kind = u8[pos + 1];
+            pos += 2;
+            if (u8[pos] === TAG_START && pos + 9 <= end) {
+              this.#startPos = pos + 1;
+              pos += 9;
+              if (u8[pos] === TAG_END && pos + 9 <= end) {
+                this.#endPos = pos + 1;
+                pos += 9;
+              }
+            }
+          }
+        }
+      }
+    }
     while (pos < end) {
       let t = u8[pos];
+      if (t === TAG_ATTRIBUTE) {
+        // Half a span's fields are attributes: their tag, length and key length are tested
+        // before the general dispatch, and most keys (a length no watched key has) end here.
+        let n = u8[pos + 1];
+        if (n < 0x80 && pos + 2 + n <= end) {
+          pos += 2;
+        } else {
+          r.pos = pos + 1;
+          n = r.length(end);
+          pos = r.pos;
+        }
+        const stop = pos + n;
+        if (!(u8[pos] === TAG_KEY && u8[pos + 1] < 0x80 && watched[u8[pos + 1]] === 0)) this.#readAttribute(r, pos, stop);
+        pos = stop;
+        continue;
+      }
       if (t >= 8 && t < 0x80) {
         pos++;
       } else if (t >= 0x80 && pos + 1 < end && u8[pos + 1] < 0x80) {
@@ -198,13 +252,9 @@ export class SpanFacts {
           pos += 8;
           break;
         case TAG_ATTRIBUTE: {
+          // Only with a tag of more bytes than it needs; the usual one is read above.
           const stop = pos + n;
-          // Most keys have a length no watched key has: the usual encoding (key first, its
-          // length in one byte) lets those skip the KeyValue without parsing it.
-          if (!(u8[pos] === TAG_KEY && u8[pos + 1] < 0x80 && watched[u8[pos + 1]] === 0)) {
-            r.pos = pos;
-            this.#readAttribute(r, stop);
-          }
+          this.#readAttribute(r, pos, stop);
           pos = stop;
           break;
         }
@@ -246,13 +296,33 @@ export class SpanFacts {
     this.read(new ProtoReader(bytes), 0, bytes.length);
   }
 
-  #readAttribute(r: ProtoReader, end: number): void {
-    const kv = this.#kv;
-    kv.read(r, end);
-    const { keyStart, keyLength, valueStart, valueEnd } = kv;
+  /** The KeyValue at [start, end): if its key is watched (first occurrence), where its value lies. */
+  #readAttribute(r: ProtoReader, start: number, end: number): void {
+    const u8 = r.u8;
+    let keyStart = -1;
+    let keyLength = 0;
+    let valueStart = -1;
+    let valueEnd = -1;
+    // The usual encoding, a key then a value with one-byte lengths, is read inline; anything else by KeyValueLocation.
+    const kl = u8[start + 1];
+    const v = start + 2 + kl;
+    const vl = u8[v + 1];
+    if (u8[start] === TAG_KEY && kl < 0x80 && u8[v] === TAG_KV_VALUE && vl < 0x80 && v + 2 + vl === end) {
+      keyStart = start + 2;
+      keyLength = kl;
+      valueStart = v + 2;
+      valueEnd = end;
+    } else {
+      const kv = this.#kv;
+      r.pos = start;
+      kv.read(r, end);
+      keyStart = kv.keyStart;
+      keyLength = kv.keyLength;
+      valueStart = kv.valueStart;
+      valueEnd = kv.valueEnd;
+    }
     const candidates = this.#byLength[keyLength];
     if (candidates === undefined || keyStart < 0) return;
-    const u8 = r.u8;
     for (let c = 0; c < candidates.length; c++) {
       const slot = candidates[c];
       if (this.#slotStart[slot] >= 0) continue; // the first occurrence wins, as in lookups by key
@@ -287,14 +357,6 @@ export class SpanFacts {
   /** The span's trace_state; read only when hasTraceState, since it costs a string. */
   traceState(): string {
     return this.hasTraceState ? this.r.decodeUtf8(this.#traceStateStart, this.#traceStateEnd) : '';
-  }
-
-  /** True when the trace id is empty or all zeros: such a span belongs to no trace. */
-  hasNoTraceId(): boolean {
-    const u8 = this.r.u8;
-    const end = this.traceIdStart + this.traceIdLength;
-    for (let i = this.traceIdStart; i < end; i++) if (u8[i] !== 0) return false;
-    return true;
   }
 
   name(): string {
@@ -370,13 +432,27 @@ export class SpanFacts {
     const end = this.#slotEnd[slot];
     if (end === start) return NaN; // an empty AnyValue
     const r = this.r;
+    const u8 = r.u8;
+    if (u8[start] === TAG_INT_VALUE && end - start <= 7) {
+      // An int of up to six varint bytes alone in its AnyValue (a status code): read here. Below 2^42, exact and positive.
+      let v = 0;
+      let scale = 1;
+      for (let i = start + 1; i < end; i++) {
+        const b = u8[i];
+        v += (b & 0x7f) * scale;
+        scale *= 128;
+        if (b < 0x80) {
+          if (i + 1 === end) return v;
+          break;
+        }
+      }
+    }
     const save = r.pos;
     r.pos = start;
     let n = NaN;
     const t = r.tag(end);
     if (t === TAG_INT_VALUE) {
       const at = r.pos;
-      const u8 = r.u8;
       // Up to six varint bytes is below 2^42: exact as a double, and positive.
       let v = 0;
       let scale = 1;
