@@ -79,7 +79,7 @@ async function startTier(variant: 'passthrough' | 'loadbalancing', grpcPort: num
 receivers:
   otlp:
     protocols:
-      grpc: { endpoint: 127.0.0.1:${grpcPort}, max_recv_msg_size_mib: 64 }
+      grpc: { endpoint: 127.0.0.1:${grpcPort} }
       http: { endpoint: 127.0.0.1:${httpPort} }
 processors:
   batch: { timeout: 200ms, send_batch_size: 8192 }

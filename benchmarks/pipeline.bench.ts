@@ -92,8 +92,12 @@ function grpcSender(port: number): Sender {
 /** Starts Sluice through the launcher on a config; resolves once its health endpoint answers. */
 async function launch(configPath: string, health: number): Promise<ChildProcess> {
   const env = NODE_FLAGS === undefined ? process.env : { ...process.env, SLUICE_NODE_FLAGS: '' };
-  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', configPath], { stdio: 'ignore', env });
+  const child = spawn(process.execPath, [...(NODE_FLAGS ?? []), LAUNCHER, '--config', configPath], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   for (;;) {
+    // A Sluice that refuses its config exits: say why rather than wait for its health forever.
+    if (child.exitCode !== null) throw new Error(`Sluice exited (${child.exitCode}) before it was healthy:\n${stderr}`);
     try {
       if ((await fetch(`http://127.0.0.1:${health}/`)).status === 200) return child;
     } catch {}
@@ -115,7 +119,7 @@ async function startSluice(transport: 'http' | 'grpc', grpcPort: number, httpPor
   // Only the protocol under test, as the Collector testbed's OTLP senders configure their receiver.
   const protocol = transport === 'http'
     ? `http: { endpoint: 127.0.0.1:${httpPort} }`
-    : `grpc: { endpoint: 127.0.0.1:${grpcPort}, max_recv_msg_size_mib: 64 }`;
+    : `grpc: { endpoint: 127.0.0.1:${grpcPort} }`;
   const exporter = transport === 'http'
     ? `otlphttp: { endpoint: http://127.0.0.1:${sinkHttpPort}, compression: none${queue} }`
     : `otlp: { endpoint: 127.0.0.1:${sinkGrpcPort}, tls: { insecure: true }, compression: none }`;
