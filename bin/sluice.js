@@ -8,14 +8,16 @@ import { fileURLToPath } from 'node:url';
 // V8 sizes its old generation from the live heap, about 20 MiB for Sluice, and counts the request
 // bodies Node reads (ArrayBuffers outside the heap) against it, so at 10k spans/s it ran a full
 // mark-compact every two seconds, about 40 ms of CPU each. A 40 MiB floor makes room for those
-// bodies, and 4 MiB semi-spaces let the young-generation collections free them: at that load no
-// mark-compact runs in 40 s, where without the floor six run, most in the first 10 s
-// (benchmarks/RESULTS.md). The floor also bounds RSS, as garbage waits under it for the next
-// mark-compact (64 MiB measured 130 MiB RSS at 10k spans/s, 40 MiB about 105). Both only shape a
-// small heap; a large one grows as usual. This is the Collector's old memory ballast, in V8's terms.
+// bodies, and small semi-spaces let the young-generation collections free them before the dead
+// bodies outside the heap set off a mark-compact: at that load none runs in 40 s, where without
+// the floor six run, most in the first 10 s. 2 MiB semi-spaces, against 4, saturate 20-25% higher
+// (the processor chain 4-13%) at 10 MiB less RSS (benchmarks/RESULTS.md). The floor also bounds
+// RSS, as garbage waits under it for the next mark-compact (64 MiB measured 130 MiB RSS at 10k
+// spans/s, 40 MiB about 105). Both only shape a small heap; a large one grows as usual. This is
+// the Collector's old memory ballast, in V8's terms.
 // SLUICE_NODE_FLAGS replaces the list ('' for none); flags already given to Node (or in
 // NODE_OPTIONS) stay.
-const DEFAULT_NODE_FLAGS = '--initial-old-space-size=40 --max-semi-space-size=4';
+const DEFAULT_NODE_FLAGS = '--initial-old-space-size=40 --max-semi-space-size=2';
 const NOT_A_RUN = new Set(['validate', 'components', '--help', '-h', '--version', '-v']);
 
 if (!existsSync(new URL('../dist/cli.js', import.meta.url))) {
