@@ -62,6 +62,7 @@ exporters:
 extensions:
   health_check: { endpoint: 127.0.0.1:${health} }
 service:
+  workers: 1 # CPU and RSS are read from this one process (checkouts from before service.workers refuse the key)
   extensions: [health_check]
   telemetry: { metrics: { address: '' }, logs: { level: warn } }
   pipelines:
